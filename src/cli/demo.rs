@@ -1,0 +1,130 @@
+//! `licwatch demo`: synthetic data into the store, then the weekly pipeline as far as it exists
+//! (today: the deadline flags), with the results under `reports/out/<ISO week>/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{App, deadline_rows};
+use crate::demo::{Scale, generate};
+use crate::deadlines::DeadlineRow;
+use crate::output::{TableFormat, write_table};
+use crate::store::{AuditEntry, Scope, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    #[arg(long, value_enum, default_value_t = Scale::Small)]
+    pub scale: Scale,
+    /// Seed of the synthetic data; the same seed gives the same data.
+    #[arg(long, default_value_t = 20180710)]
+    pub seed: u64,
+    /// The day the demo runs as of (default: today in the configured time zone).
+    #[arg(long, value_parser = crate::dates::arg)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// The ISO week of a day, as reports name their period: `2026-W48`.
+pub fn period(day: NaiveDate) -> String {
+    let week = day.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+#[derive(Serialize)]
+struct Count {
+    rule_label: &'static str,
+    status_label: &'static str,
+    count: usize,
+}
+
+async fn load(store: &Store, app: &App, args: &DemoArgs, as_of: NaiveDate) -> anyhow::Result<serde_json::Value> {
+    let data = generate(
+        args.scale,
+        args.seed,
+        as_of,
+        &app.config.calendar()?,
+        &store.catalogue().await?,
+        &store.divisions().await?,
+    );
+    store.upsert(&data.enterprises).await?;
+    store.upsert(&data.licences).await?;
+    store.upsert(&data.reviews).await?;
+    store.upsert(&data.inspectors).await?;
+    store.upsert(&data.spot_checks).await?;
+    store.upsert(&data.conflicts).await?;
+    store.upsert(&data.violations).await?;
+    Ok(json!({
+        "enterprises": data.enterprises.len(),
+        "licences": data.licences.len(),
+        "onsite_reviews": data.reviews.len(),
+        "inspectors": data.inspectors.len(),
+        "spot_checks": data.spot_checks.len(),
+        "conflicts": data.conflicts.len(),
+        "violations": data.violations.len(),
+    }))
+}
+
+/// Writes the flags as CSV with a BOM (so Excel and WPS show the Chinese) and as JSON.
+fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let csv_path = dir.join("deadlines.csv");
+    let mut csv = b"\xEF\xBB\xBF".to_vec();
+    write_table(&mut csv, TableFormat::Csv, rows, &[])?;
+    std::fs::write(&csv_path, csv).with_context(|| format!("writing {}", csv_path.display()))?;
+    let json_path = dir.join("deadlines.json");
+    let mut json = Vec::new();
+    write_table(&mut json, TableFormat::Json, rows, &[])?;
+    std::fs::write(&json_path, json).with_context(|| format!("writing {}", json_path.display()))?;
+    Ok(vec![csv_path, json_path])
+}
+
+pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let as_of = app.as_of(args.as_of);
+    let store = app.store().await?;
+    store.seed_reference().await?;
+    tracing::info!(scale = ?args.scale, seed = args.seed, %as_of, "generating demo data");
+    let counts = load(&store, app, &args, as_of).await?;
+    eprintln!("演示数据已载入 demo data loaded: {counts}");
+
+    let rows = deadline_rows(app, &store, &Scope { active_only: true, ..Scope::default() }, as_of, false).await?;
+    let dir = app.config.reports.out_dir.join(period(as_of));
+    let files = write_deadlines(&dir, &rows)?;
+
+    let mut by_status: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for r in &rows {
+        *by_status.entry((r.rule_label, r.status_label)).or_default() += 1;
+    }
+    let summary: Vec<Count> = by_status
+        .into_iter()
+        .map(|((rule_label, status_label), count)| Count { rule_label, status_label, count })
+        .collect();
+    println!("截至 {as_of} 需关注的期限 deadlines needing attention:");
+    write_table(&mut std::io::stdout().lock(), TableFormat::Table, &summary, &[])?;
+    for f in &files {
+        println!("报告 report: {}", f.display());
+    }
+    store
+        .audit(&AuditEntry::now(
+            "demo",
+            json!({"scale": format!("{:?}", args.scale), "seed": args.seed, "as_of": as_of, "loaded": counts}),
+            format!("ok: {} flags", rows.len()),
+        ))
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_iso_weeks() {
+        assert_eq!(period(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), "2026-W48");
+        // 2027-01-01 is a Friday in ISO week 53 of 2026.
+        assert_eq!(period(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()), "2026-W53");
+    }
+}

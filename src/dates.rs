@@ -1,0 +1,58 @@
+//! Reading the dates people write: YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, with full-width digits and
+//! stray spaces tolerated.
+
+use chrono::NaiveDate;
+
+/// Folds full-width digits and punctuation to ASCII and drops spaces (including the ideographic one).
+pub fn normalise(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '－' => '-',
+            '／' => '/',
+            other => other,
+        })
+        .collect()
+}
+
+/// Parses one of the accepted forms; `None` if it is none of them or not a real day.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = normalise(text);
+    let t = t.strip_suffix('日').unwrap_or(&t);
+    let parts: Vec<&str> = t.split(['-', '/', '年', '月']).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// A clap value parser for dates in any accepted form.
+pub fn arg(text: &str) -> Result<NaiveDate, String> {
+    parse_date(text).ok_or_else(|| {
+        format!("'{text}' is not a date (use YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_accepted_form() {
+        let want = NaiveDate::from_ymd_opt(2024, 3, 5);
+        for text in ["2024-03-05", "2024/3/5", "2024年3月5日", " ２０２４－０３－０５ ", "2024年03月05日"] {
+            assert_eq!(parse_date(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn impossible_or_malformed_dates_are_refused() {
+        for text in ["2024-02-30", "24-03-05", "2024-3", "20240305", "2024.03.05", ""] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The deadline rules of DESIGN.md section 5, each a pure function of one licence's facts, the
+//! calendar, the configured figures and the day it is seen on. Only `active` licences are flagged.
+
+mod e_certificate;
+mod exit_review;
+mod expiry;
+mod onsite_review;
+mod renewal;
+
+pub use e_certificate::e_certificate;
+pub use exit_review::exit_review;
+pub use expiry::{expiry, validity_end};
+pub use onsite_review::onsite_review;
+pub use renewal::renewal;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::model::{Licence, LicenceStatus, OnsiteReview, ViolationKind};
+
+/// The measures' figures, in configuration because the next reform will change some of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleParams {
+    /// On-site review of a simplified-procedure licence: within this many working days after the grant.
+    pub onsite_review_workdays: i64,
+    /// Renewal: filed no later than this many working days before expiry.
+    pub renewal_filing_workdays: i64,
+    /// Renewal window opens when the last filing day is this many working days away.
+    pub renewal_window_workdays: i64,
+    /// ... and is `closing` from this many working days away.
+    pub renewal_closing_workdays: i64,
+    /// Electronic certificate: generated and pushed within this many working days after the decision.
+    pub e_certificate_workdays: i64,
+    /// Licence validity in years, when no expiry is given.
+    pub validity_years: u32,
+}
+
+impl Default for RuleParams {
+    fn default() -> Self {
+        RuleParams {
+            onsite_review_workdays: 30,
+            renewal_filing_workdays: 30,
+            renewal_window_workdays: 60,
+            renewal_closing_workdays: 10,
+            e_certificate_workdays: 10,
+            validity_years: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    OnsiteReview,
+    Renewal,
+    ECertificate,
+    Expiry,
+    ExitReview,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::OnsiteReview => "onsite_review",
+            Rule::Renewal => "renewal",
+            Rule::ECertificate => "e_certificate",
+            Rule::Expiry => "expiry",
+            Rule::ExitReview => "exit_review",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::OnsiteReview => "证后监督性现场审查",
+            Rule::Renewal => "延续申请",
+            Rule::ECertificate => "电子证书推送",
+            Rule::Expiry => "有效期届满",
+            Rule::ExitReview => "快速退出核查",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Due,
+    Overdue,
+    Done,
+    Exempt,
+    WindowOpen,
+    Closing,
+    Missed,
+    Filed,
+    Pending,
+    Late,
+    Issued,
+    ExpiredActive,
+    Candidate,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Due => "due",
+            Status::Overdue => "overdue",
+            Status::Done => "done",
+            Status::Exempt => "exempt",
+            Status::WindowOpen => "window_open",
+            Status::Closing => "closing",
+            Status::Missed => "missed",
+            Status::Filed => "filed",
+            Status::Pending => "pending",
+            Status::Late => "late",
+            Status::Issued => "issued",
+            Status::ExpiredActive => "expired_active",
+            Status::Candidate => "candidate",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Due => "待审查",
+            Status::Overdue => "逾期未审查",
+            Status::Done => "已审查",
+            Status::Exempt => "免于审查(直接延续)",
+            Status::WindowOpen => "延续窗口已开启",
+            Status::Closing => "延续即将截止",
+            Status::Missed => "逾期未申请延续",
+            Status::Filed => "已申请延续",
+            Status::Pending => "待推送",
+            Status::Late => "逾期未推送",
+            Status::Issued => "已推送",
+            Status::ExpiredActive => "已过期仍显示有效",
+            Status::Candidate => "应核查是否退出",
+        }
+    }
+
+    /// Whether a plain `deadlines` lists the flag (everything but `done`, `exempt`, `issued`).
+    pub fn needs_attention(self) -> bool {
+        !matches!(self, Status::Done | Status::Exempt | Status::Issued)
+    }
+}
+
+/// One deadline flag on one licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub rule: Rule,
+    pub status: Status,
+    /// The deadline, or for `exit_review` the day of the latest finding.
+    pub due: NaiveDate,
+    /// `count(as_of, due)`: 0 on the due day, negative once past.
+    pub workdays_left: i64,
+    /// Whether a year without a published notice was involved.
+    pub provisional: bool,
+    /// What the flag rests on, in words.
+    pub detail: String,
+}
+
+/// Everything the rules need to know about one licence.
+#[derive(Debug, Clone, Default)]
+pub struct LicenceFacts {
+    pub reviews: Vec<OnsiteReview>,
+    /// Dates of failed spot checks of the licence's enterprise in its category.
+    pub failed_checks: Vec<NaiveDate>,
+    /// Violations recorded against the licence's enterprise.
+    pub violations: Vec<(NaiveDate, ViolationKind)>,
+}
+
+/// The calendar, the figures and the day a licence is seen on.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub calendar: &'a Calendar,
+    pub params: &'a RuleParams,
+    pub as_of: NaiveDate,
+}
+
+impl Context<'_> {
+    /// A flag whose deadline is `due`, with `workdays_left` and `provisional` taken from the calendar.
+    fn flag(
+        &self,
+        rule: Rule,
+        status: Status,
+        due: NaiveDate,
+        provisional: bool,
+        detail: String,
+    ) -> Result<Flag, CalendarError> {
+        let left = self.calendar.count(self.as_of, due)?;
+        Ok(Flag {
+            rule,
+            status,
+            due,
+            workdays_left: left.value,
+            provisional: provisional || left.provisional,
+            detail,
+        })
+    }
+
+    /// How many working days remain before `due`, as seen today.
+    fn left(&self, due: NaiveDate) -> Result<i64, CalendarError> {
+        Ok(self.calendar.count(self.as_of, due)?.value)
+    }
+}
+
+/// A licence as the deadline report sees it: the record, the names people read, and its facts.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub licence: Licence,
+    pub enterprise: String,
+    /// Division code of the enterprise's prefecture.
+    pub prefecture: String,
+    pub prefecture_name: String,
+    pub category_name: String,
+    pub facts: LicenceFacts,
+}
+
+/// One row of `licwatch deadlines` (DESIGN.md section 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineRow {
+    pub licence_no: String,
+    pub credit_code: String,
+    pub enterprise: String,
+    pub prefecture: String,
+    pub category: String,
+    pub rule: &'static str,
+    pub status: &'static str,
+    pub due: NaiveDate,
+    pub workdays_left: i64,
+    pub provisional: bool,
+    pub rule_label: &'static str,
+    pub status_label: &'static str,
+    pub detail: String,
+}
+
+impl DeadlineRow {
+    fn new(subject: &Subject, flag: Flag) -> Self {
+        DeadlineRow {
+            licence_no: subject.licence.licence_no.clone(),
+            credit_code: subject.licence.credit_code.clone(),
+            enterprise: subject.enterprise.clone(),
+            prefecture: subject.prefecture_name.clone(),
+            category: subject.category_name.clone(),
+            rule: flag.rule.code(),
+            status: flag.status.code(),
+            due: flag.due,
+            workdays_left: flag.workdays_left,
+            provisional: flag.provisional,
+            rule_label: flag.rule.label(),
+            status_label: flag.status.label(),
+            detail: flag.detail,
+        }
+    }
+}
+
+/// The deadline rows of `subjects`: those needing attention, or every row with `all`; most urgent
+/// first.
+pub fn rows(ctx: &Context, subjects: &[Subject], all: bool) -> Result<Vec<DeadlineRow>, CalendarError> {
+    let mut rows = Vec::new();
+    for subject in subjects {
+        for flag in evaluate(ctx, &subject.licence, &subject.facts)? {
+            if all || flag.status.needs_attention() {
+                rows.push(DeadlineRow::new(subject, flag));
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.workdays_left, &a.licence_no, a.rule).cmp(&(b.workdays_left, &b.licence_no, b.rule))
+    });
+    Ok(rows)
+}
+
+/// Every flag of one licence, in rule order; none unless the licence is `active`.
+pub fn evaluate(
+    ctx: &Context,
+    licence: &Licence,
+    facts: &LicenceFacts,
+) -> Result<Vec<Flag>, CalendarError> {
+    if licence.status != LicenceStatus::Active {
+        return Ok(Vec::new());
+    }
+    Ok([
+        onsite_review(ctx, licence, &facts.reviews)?,
+        renewal(ctx, licence)?,
+        e_certificate(ctx, licence)?,
+        expiry(ctx, licence)?,
+        exit_review(ctx, licence, facts)?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::model::Procedure;
+
+    pub fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    pub fn licence(grant: &str) -> Licence {
+        Licence {
+            licence_no: "XK13-001-00001".into(),
+            credit_code: "91350100M000100Y43".into(),
+            category: "wire-rope".into(),
+            procedure: Procedure::Simplified,
+            grant_date: d(grant),
+            expiry: None,
+            decision_date: None,
+            e_cert_date: None,
+            status: LicenceStatus::Active,
+            renewal_filed: None,
+            renewal_direct: false,
+        }
+    }
+
+    pub fn ctx<'a>(calendar: &'a Calendar, params: &'a RuleParams, as_of: &str) -> Context<'a> {
+        Context {
+            calendar,
+            params,
+            as_of: d(as_of),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn inactive_licences_are_never_flagged() {
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        let mut l = licence("2019-01-02");
+        l.status = LicenceStatus::Revoked;
+        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default()).unwrap();
+        assert!(flags.is_empty());
+    }
+
+    #[test]
+    fn an_old_forgotten_licence_collects_every_flag() {
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        let l = licence("2019-01-02");
+        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default()).unwrap();
+        let got: Vec<_> = flags.iter().map(|f| (f.rule, f.status)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Rule::OnsiteReview, Status::Overdue),
+                (Rule::Renewal, Status::Missed),
+                (Rule::ECertificate, Status::Late),
+                (Rule::Expiry, Status::ExpiredActive),
+            ]
+        );
+    }
+}

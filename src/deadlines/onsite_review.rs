@@ -1,0 +1,126 @@
+//! 证后监督性现场审查: a licence granted by the simplified procedure is reviewed on site within
+//! `onsite_review_workdays` (30) working days after the grant; one granted by direct renewal
+//! (直接延续) is exempt. Standard-procedure licences were reviewed before the grant and get no row.
+
+use super::{Context, Flag, Rule, Status};
+use crate::calendar::CalendarError;
+use crate::model::{Licence, OnsiteReview, Procedure};
+
+pub fn onsite_review(
+    ctx: &Context,
+    licence: &Licence,
+    reviews: &[OnsiteReview],
+) -> Result<Option<Flag>, CalendarError> {
+    if licence.procedure != Procedure::Simplified {
+        return Ok(None);
+    }
+    let due = ctx
+        .calendar
+        .add(licence.grant_date, ctx.params.onsite_review_workdays)?;
+    let first_review = reviews
+        .iter()
+        .filter(|r| r.review_date >= licence.grant_date && r.review_date <= ctx.as_of)
+        .min_by_key(|r| r.review_date);
+
+    let (status, detail) = if licence.renewal_direct {
+        (Status::Exempt, "直接延续，免于现场审查".to_string())
+    } else if let Some(review) = first_review {
+        let late = ctx.calendar.count(due.value, review.review_date)?.value;
+        let timing = if late > 0 {
+            format!("，超期 {late} 个工作日")
+        } else {
+            String::new()
+        };
+        (
+            Status::Done,
+            format!("{} 审查，结论 {}{timing}", review.review_date, review.outcome.label()),
+        )
+    } else if ctx.left(due.value)? >= 0 {
+        (Status::Due, format!("发证日期 {}", licence.grant_date))
+    } else {
+        (Status::Overdue, format!("发证日期 {}，尚无现场审查记录", licence.grant_date))
+    };
+    ctx.flag(Rule::OnsiteReview, status, due.value, due.provisional, detail)
+        .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::RuleParams;
+    use super::*;
+    use crate::calendar::Calendar;
+    use crate::model::ReviewOutcome;
+
+    fn run(l: &Licence, reviews: &[OnsiteReview], as_of: &str) -> Flag {
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        onsite_review(&ctx(&cal, &params, as_of), l, reviews)
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn due_date_straddles_the_spring_festival() {
+        // Granted Friday 2024-01-19. 2024 春节: off 02-10..02-17; worked Sunday 02-04 and Sunday 02-18.
+        // Working days: Jan 22–26 (5), Jan 29–Feb 2 (10), Feb 4 Sun (11), Feb 5–9 (16), Feb 18 Sun (17),
+        // Feb 19–23 (22), Feb 26–Mar 1 (27), Mar 4, 5, 6 (30).
+        let l = licence("2024-01-19");
+        let f = run(&l, &[], "2024-03-06");
+        assert_eq!(f.due, d("2024-03-06"));
+        assert_eq!((f.status, f.workdays_left), (Status::Due, 0));
+        let f = run(&l, &[], "2024-03-07");
+        assert_eq!((f.status, f.workdays_left), (Status::Overdue, -1));
+        // Seen on the adjusted Sunday 02-18 (itself the 17th working day), 13 remain.
+        assert_eq!(run(&l, &[], "2024-02-18").workdays_left, 13);
+    }
+
+    #[test]
+    fn due_date_straddles_national_day() {
+        // Granted 2024-09-20. Worked Sunday 09-29; off 10-01..10-07; worked Saturday 10-12.
+        // Sep 23–27 (5), Sep 29 Sun (6), Sep 30 (7), Oct 8–11 (11), Oct 12 Sat (12), Oct 14–18 (17),
+        // Oct 21–25 (22), Oct 28–Nov 1 (27), Nov 4, 5, 6 (30).
+        let f = run(&licence("2024-09-20"), &[], "2024-10-12");
+        assert_eq!(f.due, d("2024-11-06"));
+        assert_eq!(f.workdays_left, 18);
+    }
+
+    #[test]
+    fn a_review_marks_it_done_and_says_if_it_was_late() {
+        let l = licence("2024-01-19");
+        let review = OnsiteReview {
+            licence_no: l.licence_no.clone(),
+            review_date: d("2024-03-08"),
+            outcome: ReviewOutcome::Rectify,
+        };
+        let f = run(&l, &[review], "2024-04-01");
+        assert_eq!(f.status, Status::Done);
+        assert!(f.detail.contains("超期 2 个工作日"), "{}", f.detail);
+    }
+
+    #[test]
+    fn a_review_after_as_of_is_not_yet_known() {
+        let l = licence("2024-01-19");
+        let review = OnsiteReview {
+            licence_no: l.licence_no.clone(),
+            review_date: d("2024-03-08"),
+            outcome: ReviewOutcome::Pass,
+        };
+        assert_eq!(run(&l, &[review], "2024-03-07").status, Status::Overdue);
+    }
+
+    #[test]
+    fn direct_renewal_is_exempt_and_standard_procedure_has_no_row() {
+        let mut l = licence("2024-01-19");
+        l.renewal_direct = true;
+        assert_eq!(run(&l, &[], "2025-01-01").status, Status::Exempt);
+        l.procedure = Procedure::Standard;
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        assert!(
+            onsite_review(&ctx(&cal, &params, "2025-01-01"), &l, &[])
+                .unwrap()
+                .is_none()
+        );
+    }
+}

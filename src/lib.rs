@@ -1,0 +1,17 @@
+//! licwatch: post-licence supervision of industrial products under China's simplified licensing
+//! procedure — the statutory working-day calendar, the licence deadline rules, and the store they
+//! read from. The rules are plain functions over plain data; the store and the command line are thin
+//! layers around them.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod config;
+pub mod credit_code;
+pub mod dates;
+pub mod deadlines;
+pub mod demo;
+pub mod divisions;
+pub mod model;
+pub mod output;
+pub mod store;
+pub mod cli;

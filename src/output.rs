@@ -1,0 +1,179 @@
+//! How commands print (DESIGN.md section 3): tables for people by default, or JSON / CSV whose keys
+//! equal the CSV headers; single values as a bare line or one JSON object.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValueFormat {
+    Plain,
+    Json,
+}
+
+/// Chinese labels for the column keys people see in tables.
+fn header_label(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "licence_no" => "许可证编号",
+        "credit_code" => "统一社会信用代码",
+        "enterprise" | "name" => "企业名称",
+        "prefecture" => "所属地州市",
+        "county" => "所属区县",
+        "category" => "产品类别",
+        "rule" | "rule_label" => "规则",
+        "status" | "status_label" => "状态",
+        "due" => "期限",
+        "workdays_left" => "剩余工作日",
+        "provisional" => "暂定",
+        "detail" => "说明",
+        "procedure" => "审批程序",
+        "grant_date" => "发证日期",
+        "expiry" => "有效期至",
+        "field" => "项目",
+        "value" => "内容",
+        "count" => "数量",
+        _ => return None,
+    })
+}
+
+/// Serializes rows to JSON objects, keeping field order.
+fn to_objects<T: Serialize>(rows: &[T]) -> serde_json::Result<Vec<Map<String, Value>>> {
+    rows.iter()
+        .map(|row| match serde_json::to_value(row)? {
+            Value::Object(map) => Ok(map),
+            other => Ok(Map::from_iter([("value".to_string(), other)])),
+        })
+        .collect()
+}
+
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "是".into(),
+        Value::Bool(false) => "否".into(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes `rows` in `format`. `columns` chooses the keys shown in a table (all when empty); JSON and
+/// CSV always carry every key.
+pub fn write_table<T: Serialize>(
+    out: &mut dyn Write,
+    format: TableFormat,
+    rows: &[T],
+    columns: &[&str],
+) -> anyhow::Result<()> {
+    let objects = to_objects(rows)?;
+    match format {
+        TableFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &objects)?;
+            writeln!(out)?;
+        }
+        TableFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            if let Some(first) = objects.first() {
+                writer.write_record(first.keys())?;
+            }
+            for object in &objects {
+                writer.write_record(object.values().map(csv_cell))?;
+            }
+            writer.flush()?;
+        }
+        TableFormat::Table => {
+            let keys: Vec<String> = match objects.first() {
+                None => {
+                    writeln!(out, "(无记录 no rows)")?;
+                    return Ok(());
+                }
+                Some(first) if columns.is_empty() => first.keys().cloned().collect(),
+                Some(_) => columns.iter().map(|c| c.to_string()).collect(),
+            };
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(keys.iter().map(|k| match header_label(k) {
+                Some(label) => format!("{label}\n{k}"),
+                None => k.clone(),
+            }));
+            for object in &objects {
+                table.add_row(keys.iter().map(|k| object.get(k).map(cell).unwrap_or_default()));
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes one value: `plain` prints `plain`, JSON prints `object`.
+pub fn write_value<T: Serialize>(
+    out: &mut dyn Write,
+    format: ValueFormat,
+    plain: &str,
+    object: &T,
+) -> anyhow::Result<()> {
+    match format {
+        ValueFormat::Plain => writeln!(out, "{plain}")?,
+        ValueFormat::Json => {
+            serde_json::to_writer(&mut *out, object)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        licence_no: &'static str,
+        workdays_left: i64,
+        provisional: bool,
+    }
+
+    fn render(format: TableFormat) -> String {
+        let rows = [
+            Row { licence_no: "XK-1", workdays_left: -3, provisional: false },
+            Row { licence_no: "XK-2", workdays_left: 4, provisional: true },
+        ];
+        let mut out = Vec::new();
+        write_table(&mut out, format, &rows, &[]).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_keys_equal_csv_headers() {
+        let json: Vec<Map<String, Value>> = serde_json::from_str(&render(TableFormat::Json)).unwrap();
+        let csv = render(TableFormat::Csv);
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let keys: Vec<&str> = json[0].keys().map(String::as_str).collect();
+        assert_eq!(header, keys);
+        assert_eq!(csv.lines().nth(2).unwrap(), "XK-2,4,true");
+        assert_eq!(json[0]["workdays_left"], -3);
+    }
+
+    #[test]
+    fn tables_carry_chinese_labels_first() {
+        let table = render(TableFormat::Table);
+        assert!(table.contains("许可证编号"), "{table}");
+        assert!(table.contains("XK-2"));
+    }
+}

@@ -1,0 +1,188 @@
+//! Reading licences with what the deadline rules need: their enterprise and names, their on-site
+//! reviews, the failed spot checks and the violations of their enterprise.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::{Store, StoreError, decode, with_pool};
+use crate::deadlines::{LicenceFacts, Subject};
+use crate::model::{
+    CheckResult, Enterprise, Licence, LicenceStatus, OnsiteReview, Procedure, ReviewOutcome,
+    SpotCheck, ViolationKind,
+};
+
+/// Which licences to read: all, one prefecture's, one enterprise's; active only or all statuses.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub prefecture: Option<String>,
+    pub credit_code: Option<String>,
+    pub active_only: bool,
+}
+
+const LICENCES: &str = "\
+SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.grant_date, l.expiry, l.decision_date,
+       l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct,
+       e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name
+FROM licences l
+JOIN enterprises e ON e.credit_code = l.credit_code
+JOIN divisions d ON d.code = e.prefecture
+JOIN categories c ON c.code = l.category
+WHERE ($1 IS NULL OR e.prefecture = $1)
+  AND ($2 IS NULL OR e.credit_code = $2)
+  AND ($3 = FALSE OR l.status = 'active')
+ORDER BY l.licence_no";
+
+const REVIEWS: &str = "\
+SELECT r.licence_no, r.review_date, r.outcome
+FROM onsite_reviews r
+JOIN licences l ON l.licence_no = r.licence_no
+JOIN enterprises e ON e.credit_code = l.credit_code
+WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)
+ORDER BY r.licence_no, r.review_date";
+
+const FAILED_CHECKS: &str = "\
+SELECT s.credit_code, s.category, s.check_date
+FROM spot_checks s
+JOIN enterprises e ON e.credit_code = s.credit_code
+WHERE s.result = 'fail' AND ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
+
+const VIOLATIONS: &str = "\
+SELECT v.credit_code, v.date, v.kind
+FROM violations v
+JOIN enterprises e ON e.credit_code = v.credit_code
+WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
+
+impl Store {
+    /// The licences in `scope`, each with its facts.
+    pub async fn subjects(&self, scope: &Scope) -> Result<Vec<Subject>, StoreError> {
+        let (p, c) = (scope.prefecture.clone(), scope.credit_code.clone());
+        let (mut subjects, reviews, failed, violations) = with_pool!(self, pool => {
+            let licence_rows = sqlx::query(LICENCES)
+                .bind(p.clone())
+                .bind(c.clone())
+                .bind(scope.active_only)
+                .fetch_all(pool)
+                .await?;
+            let mut subjects = Vec::with_capacity(licence_rows.len());
+            for r in &licence_rows {
+                subjects.push(Subject {
+                    licence: Licence {
+                        licence_no: r.try_get("licence_no")?,
+                        credit_code: r.try_get("credit_code")?,
+                        category: r.try_get("category")?,
+                        procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
+                        grant_date: r.try_get("grant_date")?,
+                        expiry: r.try_get("expiry")?,
+                        decision_date: r.try_get("decision_date")?,
+                        e_cert_date: r.try_get("e_cert_date")?,
+                        status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
+                        renewal_filed: r.try_get("renewal_filed")?,
+                        renewal_direct: r.try_get("renewal_direct")?,
+                    },
+                    enterprise: r.try_get("enterprise")?,
+                    prefecture: r.try_get("prefecture")?,
+                    prefecture_name: r.try_get("prefecture_name")?,
+                    category_name: r.try_get("category_name")?,
+                    facts: LicenceFacts::default(),
+                });
+            }
+            let mut reviews: Vec<OnsiteReview> = Vec::new();
+            for r in sqlx::query(REVIEWS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
+                reviews.push(OnsiteReview {
+                    licence_no: r.try_get("licence_no")?,
+                    review_date: r.try_get("review_date")?,
+                    outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                });
+            }
+            let mut failed: Vec<(String, String, NaiveDate)> = Vec::new();
+            for r in sqlx::query(FAILED_CHECKS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
+                failed.push((r.try_get("credit_code")?, r.try_get("category")?, r.try_get("check_date")?));
+            }
+            let mut violations: Vec<(String, NaiveDate, ViolationKind)> = Vec::new();
+            for r in sqlx::query(VIOLATIONS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
+                violations.push((
+                    r.try_get("credit_code")?,
+                    r.try_get("date")?,
+                    decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                ));
+            }
+            Ok::<_, StoreError>((subjects, reviews, failed, violations))
+        })?;
+
+        let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();
+        for review in reviews {
+            reviews_by_licence.entry(review.licence_no.clone()).or_default().push(review);
+        }
+        let mut failed_by_key: HashMap<(String, String), Vec<NaiveDate>> = HashMap::new();
+        for (code, category, date) in failed {
+            failed_by_key.entry((code, category)).or_default().push(date);
+        }
+        let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> = HashMap::new();
+        for (code, date, kind) in violations {
+            violations_by_code.entry(code).or_default().push((date, kind));
+        }
+        for s in &mut subjects {
+            let l = &s.licence;
+            s.facts = LicenceFacts {
+                reviews: reviews_by_licence.remove(&l.licence_no).unwrap_or_default(),
+                failed_checks: failed_by_key
+                    .get(&(l.credit_code.clone(), l.category.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
+                violations: violations_by_code.get(&l.credit_code).cloned().unwrap_or_default(),
+            };
+        }
+        Ok(subjects)
+    }
+
+    /// The credit code of the enterprise holding `licence_no`, if the licence is known.
+    pub async fn licence_holder(&self, licence_no: &str) -> Result<Option<String>, StoreError> {
+        const SQL: &str = "SELECT credit_code FROM licences WHERE licence_no = $1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(licence_no).fetch_optional(pool).await?;
+            Ok(row.map(|r| r.try_get("credit_code")).transpose()?)
+        })
+    }
+
+    pub async fn enterprise(&self, credit_code: &str) -> Result<Option<Enterprise>, StoreError> {
+        const SQL: &str = "SELECT credit_code, name, prefecture, county, address, email \
+                           FROM enterprises WHERE credit_code = $1";
+        with_pool!(self, pool => {
+            let Some(r) = sqlx::query(SQL).bind(credit_code).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            Ok(Some(Enterprise {
+                credit_code: r.try_get("credit_code")?,
+                name: r.try_get("name")?,
+                prefecture: r.try_get("prefecture")?,
+                county: r.try_get("county")?,
+                address: r.try_get("address")?,
+                email: r.try_get("email")?,
+            }))
+        })
+    }
+
+    /// The spot checks of one enterprise, newest first.
+    pub async fn spot_checks_of(&self, credit_code: &str) -> Result<Vec<SpotCheck>, StoreError> {
+        const SQL: &str = "SELECT check_id, credit_code, category, check_date, result, items, campaign \
+                           FROM spot_checks WHERE credit_code = $1 ORDER BY check_date DESC";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(credit_code).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(SpotCheck {
+                        check_id: r.try_get("check_id")?,
+                        credit_code: r.try_get("credit_code")?,
+                        category: r.try_get("category")?,
+                        check_date: r.try_get("check_date")?,
+                        result: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?,
+                        items: r.try_get("items")?,
+                        campaign: r.try_get("campaign")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

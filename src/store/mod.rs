@@ -1,0 +1,221 @@
+//! The store: one query layer over SQLite (the embedded default) and PostgreSQL (production).
+//!
+//! Queries are written once, with `$N` placeholders that both engines accept, and run through
+//! [`with_pool!`], which expands the same body once per engine. Dates travel as `chrono` values:
+//! sqlx stores them as ISO text on SQLite and as native `DATE`/`TIMESTAMPTZ` on PostgreSQL. What
+//! still differs between the engines — migrations and the null-safe inequality — lives in this file.
+
+mod audit;
+mod facts;
+mod records;
+mod reference;
+
+pub use audit::AuditEntry;
+pub use facts::Scope;
+pub use records::Record;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Database, Encode, Type};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
+    Scheme(String),
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate database {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored {column} holds '{value}', which this version of licwatch does not know")]
+    Unknown { column: &'static str, value: String },
+}
+
+/// An open store on either engine.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the engine's pool; the body is compiled once per engine.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// A value bound to a query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Bool(bool),
+}
+
+impl From<&str> for Param {
+    fn from(s: &str) -> Self {
+        Param::Text(Some(s.to_string()))
+    }
+}
+impl From<&String> for Param {
+    fn from(s: &String) -> Self {
+        Param::Text(Some(s.clone()))
+    }
+}
+impl From<&Option<String>> for Param {
+    fn from(s: &Option<String>) -> Self {
+        Param::Text(s.clone())
+    }
+}
+impl From<NaiveDate> for Param {
+    fn from(d: NaiveDate) -> Self {
+        Param::Date(Some(d))
+    }
+}
+impl From<Option<NaiveDate>> for Param {
+    fn from(d: Option<NaiveDate>) -> Self {
+        Param::Date(d)
+    }
+}
+impl From<bool> for Param {
+    fn from(b: bool) -> Self {
+        Param::Bool(b)
+    }
+}
+
+/// Binds `params` in order onto a query of either engine.
+pub(crate) fn bind_params<'q, DB>(
+    mut query: sqlx::query::Query<'q, DB, <DB as Database>::Arguments>,
+    params: &[Param],
+) -> sqlx::query::Query<'q, DB, <DB as Database>::Arguments>
+where
+    DB: Database,
+    for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<NaiveDate>: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+{
+    for p in params {
+        query = match p {
+            Param::Text(v) => query.bind(v.clone()),
+            Param::Date(v) => query.bind(*v),
+            Param::Bool(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+/// The URL with any password masked, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens the store at `url` (creating a missing SQLite file) and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let connect = |source| StoreError::Connect {
+            url: redact(url),
+            source,
+        };
+        let store = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(connect)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(connect)?;
+            Store::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(connect)?;
+            Store::Postgres(pool)
+        } else {
+            return Err(StoreError::Scheme(redact(url)));
+        };
+        store.migrate(url).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, url: &str) -> Result<(), StoreError> {
+        let result = match self {
+            Store::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Store::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|source| StoreError::Migrate {
+            url: redact(url),
+            source,
+        })
+    }
+
+    /// `IS DISTINCT FROM` in the engine's dialect (SQLite spells it `IS NOT`).
+    fn distinct_from(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "IS NOT",
+            Store::Postgres(_) => "IS DISTINCT FROM",
+        }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Reads a stored enumeration code back.
+pub(crate) fn decode<T>(
+    column: &'static str,
+    value: String,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parse(&value).ok_or(StoreError::Unknown { column, value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_in_messages() {
+        assert_eq!(
+            redact("postgres://u:secret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        assert_eq!(redact("sqlite://licwatch.db"), "sqlite://licwatch.db");
+    }
+}
