@@ -33,7 +33,7 @@ pub enum CalendarError {
         row: usize,
         message: String,
     },
-    #[error("{file}: {source}")]
+    #[error("cannot read calendar file {file}")]
     Io {
         file: String,
         source: std::io::Error,

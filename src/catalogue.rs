@@ -12,6 +12,8 @@ pub const CATALOGUE_2018: &str = include_str!("../data/catalogue/catalogue-2018.
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
+    /// Position in the catalogue, from 1 (the order reports list categories in).
+    pub ordinal: i64,
     /// Stable code, e.g. `wire-cable`.
     pub code: String,
     pub name_zh: String,
@@ -67,6 +69,7 @@ impl Catalogue {
                 message: e.to_string(),
             })?;
             categories.push(Category {
+                ordinal: i as i64 + 1,
                 code: row.code,
                 name_zh: row.name_zh,
                 name_en: row.name_en,

@@ -15,7 +15,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "licwatch.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}")]
     Read {
         path: String,
         source: std::io::Error,

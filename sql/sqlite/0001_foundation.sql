@@ -10,6 +10,7 @@ CREATE TABLE divisions (
 
 CREATE TABLE categories (
     code           TEXT PRIMARY KEY,
+    ordinal        BIGINT NOT NULL,          -- position in the catalogue
     name_zh        TEXT NOT NULL,
     name_en        TEXT NOT NULL,
     in_scope       BOOLEAN NOT NULL,

@@ -18,9 +18,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::{Database, Encode, Type};
+use sqlx::{Connection, Database, Encode, Type};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/postgres");
@@ -29,9 +29,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/postgr
 pub enum StoreError {
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
     Scheme(String),
-    #[error("cannot open database {url}: {source}")]
+    #[error("cannot open database {url}")]
     Connect { url: String, source: sqlx::Error },
-    #[error("cannot migrate database {url}: {source}")]
+    #[error("cannot migrate database {url}")]
     Migrate {
         url: String,
         source: sqlx::migrate::MigrateError,
@@ -66,6 +66,7 @@ pub enum Param {
     Text(Option<String>),
     Date(Option<NaiveDate>),
     Bool(bool),
+    Int(i64),
 }
 
 impl From<&str> for Param {
@@ -109,12 +110,14 @@ where
     for<'t> Option<String>: Encode<'t, DB> + Type<DB>,
     for<'t> Option<NaiveDate>: Encode<'t, DB> + Type<DB>,
     for<'t> bool: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
 {
     for p in params {
         query = match p {
             Param::Text(v) => query.bind(v.clone()),
             Param::Date(v) => query.bind(*v),
             Param::Bool(v) => query.bind(*v),
+            Param::Int(v) => query.bind(*v),
         };
     }
     query
@@ -152,10 +155,19 @@ impl Store {
                 .map_err(connect)?;
             Store::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(connect)?;
+            // One direct connection first: a pool would only report that it timed out, hiding
+            // the reason (refused, unknown database, authentication).
+            PgConnection::connect_with(&options)
+                .await
+                .map_err(connect)?
+                .close()
+                .await
+                .map_err(connect)?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
                 .await
                 .map_err(connect)?;
             Store::Postgres(pool)

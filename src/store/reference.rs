@@ -27,6 +27,7 @@ impl Record for Category {
     const TABLE: &'static str = "categories";
     const COLUMNS: &'static [&'static str] = &[
         "code",
+        "ordinal",
         "name_zh",
         "name_en",
         "in_scope",
@@ -38,6 +39,7 @@ impl Record for Category {
     fn params(&self) -> Vec<Param> {
         vec![
             (&self.code).into(),
+            Param::Int(self.ordinal),
             (&self.name_zh).into(),
             (&self.name_en).into(),
             self.in_scope.into(),
@@ -57,14 +59,15 @@ impl Store {
     }
 
     pub async fn catalogue(&self) -> Result<Catalogue, StoreError> {
-        const SQL: &str = "SELECT code, name_zh, name_en, in_scope, effective_from, effective_to, note \
-                           FROM categories ORDER BY effective_from, code";
+        const SQL: &str = "SELECT code, ordinal, name_zh, name_en, in_scope, effective_from, effective_to, note \
+                           FROM categories ORDER BY ordinal, effective_from";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).fetch_all(pool).await?;
             let categories = rows
                 .iter()
                 .map(|r| {
                     Ok(Category {
+                        ordinal: r.try_get("ordinal")?,
                         code: r.try_get("code")?,
                         name_zh: r.try_get("name_zh")?,
                         name_en: r.try_get("name_en")?,

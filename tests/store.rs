@@ -1,0 +1,157 @@
+//! The store on a real engine: migrations, reference data, upserts on natural keys, constraints,
+//! and reading licences back with their facts.
+
+mod common;
+
+use common::*;
+use licwatch::catalogue::Catalogue;
+use licwatch::divisions::Divisions;
+use licwatch::model::{
+    CheckResult, LicenceStatus, OnsiteReview, ReviewOutcome, SpotCheck, Violation, ViolationKind,
+};
+use licwatch::store::{AuditEntry, Scope, Store};
+
+#[tokio::test]
+async fn opening_twice_migrates_once_and_reference_data_round_trips() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store.close().await;
+    let store = db.store().await;
+    let catalogue = store.catalogue().await.unwrap();
+    assert_eq!(catalogue.all(), Catalogue::builtin().all());
+    let divisions = store.divisions().await.unwrap();
+    assert_eq!(divisions.all().len(), Divisions::builtin().all().len());
+    assert_eq!(divisions.prefecture("阿勒泰地区").unwrap().code, "654300");
+}
+
+#[tokio::test]
+async fn upserting_the_same_rows_twice_changes_nothing_and_a_correction_updates_one() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let rows = vec![
+        enterprise(URUMQI_CO, "650100", "650102"),
+        enterprise(KARAMAY_CO, "650200", "650203"),
+    ];
+    assert_eq!(store.upsert(&rows).await.unwrap(), 2);
+    assert_eq!(store.upsert(&rows).await.unwrap(), 0);
+    let mut corrected = rows.clone();
+    corrected[1].email = Some("new@example.com".into());
+    assert_eq!(store.upsert(&corrected).await.unwrap(), 1);
+    let stored = store.enterprise(KARAMAY_CO).await.unwrap().unwrap();
+    assert_eq!(stored.email.as_deref(), Some("new@example.com"));
+
+    let licences = vec![licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19")];
+    assert_eq!(store.upsert(&licences).await.unwrap(), 1);
+    assert_eq!(store.upsert(&licences).await.unwrap(), 0);
+    let v = vec![Violation {
+        credit_code: URUMQI_CO.into(),
+        date: d("2024-05-01"),
+        kind: ViolationKind::Violation,
+        description: String::new(),
+    }];
+    assert_eq!(store.upsert(&v).await.unwrap(), 1);
+    assert_eq!(store.upsert(&v).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_licence_of_an_unknown_enterprise_is_refused_and_nothing_of_the_batch_lands() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store.upsert(&[enterprise(URUMQI_CO, "650100", "650102")]).await.unwrap();
+    let batch = vec![
+        licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"),
+        licence("XK-2", YILI_CO, "wire-rope", "2024-01-19"),
+    ];
+    assert!(store.upsert(&batch).await.is_err());
+    assert!(store.licence_holder("XK-1").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_expiry_before_the_grant_is_refused_by_the_schema() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store.upsert(&[enterprise(URUMQI_CO, "650100", "650102")]).await.unwrap();
+    let mut l = licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19");
+    l.expiry = Some(d("2023-01-01"));
+    assert!(store.upsert(&[l]).await.is_err());
+}
+
+#[tokio::test]
+async fn subjects_carry_their_reviews_failed_checks_and_violations() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store
+        .upsert(&[
+            enterprise(URUMQI_CO, "650100", "650102"),
+            enterprise(KARAMAY_CO, "650200", "650203"),
+        ])
+        .await
+        .unwrap();
+    let mut revoked = licence("XK-3", KARAMAY_CO, "fertilizer", "2022-01-04");
+    revoked.status = LicenceStatus::Revoked;
+    store
+        .upsert(&[
+            licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"),
+            licence("XK-2", KARAMAY_CO, "wire-rope", "2024-01-19"),
+            revoked,
+        ])
+        .await
+        .unwrap();
+    store
+        .upsert(&[OnsiteReview {
+            licence_no: "XK-1".into(),
+            review_date: d("2024-02-20"),
+            outcome: ReviewOutcome::Rectify,
+        }])
+        .await
+        .unwrap();
+    let check = |category: &str, result| SpotCheck {
+        check_id: None,
+        credit_code: URUMQI_CO.into(),
+        category: category.into(),
+        check_date: d("2024-06-03"),
+        result,
+        items: None,
+        campaign: Some("2024-06".into()),
+    };
+    store
+        .upsert(&[
+            check("wire-rope", CheckResult::Fail),
+            check("fertilizer", CheckResult::Fail),
+        ])
+        .await
+        .unwrap();
+
+    let all = store.subjects(&Scope::default()).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let active = store
+        .subjects(&Scope { active_only: true, ..Scope::default() })
+        .await
+        .unwrap();
+    assert_eq!(active.len(), 2);
+
+    let urumqi = store
+        .subjects(&Scope { prefecture: Some("650100".into()), ..Scope::default() })
+        .await
+        .unwrap();
+    assert_eq!(urumqi.len(), 1);
+    let s = &urumqi[0];
+    assert_eq!(s.licence, licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"));
+    assert_eq!((s.prefecture_name.as_str(), s.category_name.as_str()), ("乌鲁木齐市", "钢丝绳"));
+    assert_eq!(s.facts.reviews.len(), 1);
+    // Only the failure in the licence's own category counts.
+    assert_eq!(s.facts.failed_checks, vec![d("2024-06-03")]);
+}
+
+#[tokio::test]
+async fn the_audit_log_keeps_who_did_what() {
+    let db = TestDb::new().await;
+    let store: Store = db.store().await;
+    let entry = AuditEntry::now("test", serde_json::json!({"file": "x.csv", "sha256": "ab"}), "ok");
+    store.audit(&entry).await.unwrap();
+    let log = store.audit_log(5).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, "test");
+    assert_eq!(log[0].inputs["sha256"], "ab");
+    assert_eq!(log[0].at.timestamp(), entry.at.timestamp());
+}
