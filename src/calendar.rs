@@ -294,8 +294,14 @@ mod tests {
         let c = cal.count(d("2024-09-30"), d("2024-10-12")).unwrap().value;
         // 10-08, 10-09, 10-10, 10-11, 10-12 (adjusted Saturday).
         assert_eq!(c, 5);
-        assert_eq!(cal.count(d("2024-10-12"), d("2024-09-30")).unwrap().value, -5);
-        assert_eq!(cal.count(d("2024-10-12"), d("2024-10-12")).unwrap().value, 0);
+        assert_eq!(
+            cal.count(d("2024-10-12"), d("2024-09-30")).unwrap().value,
+            -5
+        );
+        assert_eq!(
+            cal.count(d("2024-10-12"), d("2024-10-12")).unwrap().value,
+            0
+        );
     }
 
     /// A day-by-day walk over the raw entries: slow, obviously right, independent of the prefix sums.
@@ -309,7 +315,11 @@ mod tests {
     fn naive_add(entries: &[CalendarEntry], mut day: NaiveDate, n: i64) -> NaiveDate {
         let mut left = n.abs();
         while left > 0 {
-            day = if n > 0 { day.succ_opt().unwrap() } else { day.pred_opt().unwrap() };
+            day = if n > 0 {
+                day.succ_opt().unwrap()
+            } else {
+                day.pred_opt().unwrap()
+            };
             if naive_is_working(entries, day) {
                 left -= 1;
             }
@@ -323,12 +333,24 @@ mod tests {
         let cal = Calendar::builtin();
         let mut day = d("2018-01-01");
         while day <= d("2026-12-31") {
-            assert_eq!(cal.is_working_day(day).unwrap(), naive_is_working(&entries, day), "{day}");
+            assert_eq!(
+                cal.is_working_day(day).unwrap(),
+                naive_is_working(&entries, day),
+                "{day}"
+            );
             for n in [-30i64, -10, -1, 1, 10, 30] {
                 let got = cal.add(day, n).unwrap().value;
                 assert_eq!(got, naive_add(&entries, day, n), "add({day}, {n})");
-                let expected = if n > 0 { n } else { -(-n - 1) - i64::from(naive_is_working(&entries, day)) };
-                assert_eq!(cal.count(day, got).unwrap().value, expected, "count({day}, {got})");
+                let expected = if n > 0 {
+                    n
+                } else {
+                    -(-n - 1) - i64::from(naive_is_working(&entries, day))
+                };
+                assert_eq!(
+                    cal.count(day, got).unwrap().value,
+                    expected,
+                    "count({day}, {got})"
+                );
             }
             day = day.succ_opt().unwrap();
         }
@@ -361,9 +383,12 @@ mod tests {
 
     #[test]
     fn a_bad_row_names_the_file_and_row() {
-        let err = parse_entries("date,kind,holiday\n2027-01-01,off,元旦\n2027-13-01,off,x\n", "n.csv")
-            .unwrap_err()
-            .to_string();
+        let err = parse_entries(
+            "date,kind,holiday\n2027-01-01,off,元旦\n2027-13-01,off,x\n",
+            "n.csv",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("n.csv: row 3: date"), "{err}");
     }
 

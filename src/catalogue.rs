@@ -139,7 +139,10 @@ mod tests {
         assert_eq!(cat.in_scope().count(), 17);
         let on = NaiveDate::from_ymd_opt(2018, 7, 10).unwrap();
         assert!(cat.in_scope().all(|c| c.in_force_on(on)));
-        assert!(!cat.in_scope().any(|c| c.in_force_on(on.pred_opt().unwrap())));
+        assert!(
+            !cat.in_scope()
+                .any(|c| c.in_force_on(on.pred_opt().unwrap()))
+        );
     }
 
     #[test]
@@ -157,7 +160,10 @@ mod tests {
             cat.resolve("食品相关产品"),
             Err(CategoryError::OutOfScope { .. })
         ));
-        assert!(matches!(cat.resolve("电线"), Err(CategoryError::Unknown(_))));
+        assert!(matches!(
+            cat.resolve("电线"),
+            Err(CategoryError::Unknown(_))
+        ));
         assert!(matches!(
             cat.resolve("电线电缆及附件"),
             Err(CategoryError::Unknown(_))

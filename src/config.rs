@@ -102,7 +102,12 @@ impl Config {
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Config::default());
             }
-            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: shown,
+                    source,
+                });
+            }
         };
         let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: shown.clone(),
@@ -136,7 +141,10 @@ mod tests {
         assert_eq!(config.rules, RuleParams::default());
         assert_eq!(config.time_zone, "Asia/Shanghai");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(config.recipients.prefecture["650100"], vec!["wlmq@example.gov.cn"]);
+        assert_eq!(
+            config.recipients.prefecture["650100"],
+            vec!["wlmq@example.gov.cn"]
+        );
     }
 
     #[test]

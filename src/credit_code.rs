@@ -13,13 +13,17 @@ const WEIGHTS: [u32; 17] = [
 pub enum CreditCodeError {
     #[error("统一社会信用代码 '{0}' must have 18 characters, has {1}")]
     Length(String, usize),
-    #[error("统一社会信用代码 '{code}': character {position} '{ch}' is not allowed (GB 32100-2015)")]
+    #[error(
+        "统一社会信用代码 '{code}': character {position} '{ch}' is not allowed (GB 32100-2015)"
+    )]
     Character {
         code: String,
         position: usize,
         ch: char,
     },
-    #[error("统一社会信用代码 '{code}': check character is '{found}', GB 32100-2015 requires '{expected}'")]
+    #[error(
+        "统一社会信用代码 '{code}': check character is '{found}', GB 32100-2015 requires '{expected}'"
+    )]
     Check {
         code: String,
         found: char,
@@ -72,7 +76,10 @@ impl CreditCode {
             })
             .collect::<Result<_, _>>()?;
         if values.len() != 17 {
-            return Err(CreditCodeError::Length(first17.to_string(), values.len() + 1));
+            return Err(CreditCodeError::Length(
+                first17.to_string(),
+                values.len() + 1,
+            ));
         }
         Ok(CreditCode(format!("{first17}{}", check_character(&values))))
     }
@@ -100,7 +107,10 @@ impl fmt::Display for CreditCode {
 }
 
 fn value_of(ch: char) -> Option<u32> {
-    ALPHABET.iter().position(|&c| c as char == ch).map(|p| p as u32)
+    ALPHABET
+        .iter()
+        .position(|&c| c as char == ch)
+        .map(|p| p as u32)
 }
 
 fn check_character(values: &[u32]) -> char {
@@ -115,7 +125,11 @@ mod tests {
     #[test]
     fn accepts_published_codes() {
         // Codes printed on public business licences.
-        for code in ["91350100M000100Y43", "91110108551385082Q", "91440300708461136T"] {
+        for code in [
+            "91350100M000100Y43",
+            "91110108551385082Q",
+            "91440300708461136T",
+        ] {
             assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
     }
@@ -130,14 +144,21 @@ mod tests {
     #[test]
     fn rejects_a_wrong_check_character() {
         let err = CreditCode::parse("91350100M000100Y44").unwrap_err();
-        assert!(matches!(err, CreditCodeError::Check { expected: '3', .. }), "{err}");
+        assert!(
+            matches!(err, CreditCodeError::Check { expected: '3', .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn rejects_letters_outside_the_alphabet_and_wrong_lengths() {
         assert!(matches!(
             CreditCode::parse("91350100I000100Y43"),
-            Err(CreditCodeError::Character { position: 9, ch: 'I', .. })
+            Err(CreditCodeError::Character {
+                position: 9,
+                ch: 'I',
+                ..
+            })
         ));
         assert!(matches!(
             CreditCode::parse("9135010"),

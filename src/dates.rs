@@ -32,9 +32,8 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// A clap value parser for dates in any accepted form.
 pub fn arg(text: &str) -> Result<NaiveDate, String> {
-    parse_date(text).ok_or_else(|| {
-        format!("'{text}' is not a date (use YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)")
-    })
+    parse_date(text)
+        .ok_or_else(|| format!("'{text}' is not a date (use YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)"))
 }
 
 #[cfg(test)]
@@ -44,14 +43,27 @@ mod tests {
     #[test]
     fn every_accepted_form() {
         let want = NaiveDate::from_ymd_opt(2024, 3, 5);
-        for text in ["2024-03-05", "2024/3/5", "2024年3月5日", " ２０２４－０３－０５ ", "2024年03月05日"] {
+        for text in [
+            "2024-03-05",
+            "2024/3/5",
+            "2024年3月5日",
+            " ２０２４－０３－０５ ",
+            "2024年03月05日",
+        ] {
             assert_eq!(parse_date(text), want, "{text}");
         }
     }
 
     #[test]
     fn impossible_or_malformed_dates_are_refused() {
-        for text in ["2024-02-30", "24-03-05", "2024-3", "20240305", "2024.03.05", ""] {
+        for text in [
+            "2024-02-30",
+            "24-03-05",
+            "2024-3",
+            "20240305",
+            "2024.03.05",
+            "",
+        ] {
             assert_eq!(parse_date(text), None, "{text}");
         }
     }

@@ -69,15 +69,32 @@ const GIVEN: &[&str] = &[
     "伟", "芳", "军", "静", "磊", "敏", "强", "丽", "洋", "艳", "勇", "娟", "涛", "明", "超", "霞",
 ];
 const UYGHUR_NAMES: &[&str] = &[
-    "艾力·买买提", "阿不都·热合曼", "古丽·艾山", "买买提·吐尔逊", "热依拉·阿布都", "努尔兰·哈力克",
+    "艾力·买买提",
+    "阿不都·热合曼",
+    "古丽·艾山",
+    "买买提·吐尔逊",
+    "热依拉·阿布都",
+    "努尔兰·哈力克",
 ];
-const ROADS: &[&str] = &["人民", "解放", "新华", "友好", "建设", "团结", "光明", "长江", "黄河", "北京"];
+const ROADS: &[&str] = &[
+    "人民", "解放", "新华", "友好", "建设", "团结", "光明", "长江", "黄河", "北京",
+];
 const FAILED_ITEMS: &[&str] = &[
-    "标志和说明", "外观质量", "尺寸偏差", "力学性能", "化学成分", "耐久性能", "安全性能",
+    "标志和说明",
+    "外观质量",
+    "尺寸偏差",
+    "力学性能",
+    "化学成分",
+    "耐久性能",
+    "安全性能",
 ];
 const CONFLICT_REASONS: &[&str] = &["亲属关系", "曾在该企业任职", "近两年内与该企业有经济往来"];
 const VIOLATION_TEXTS: &[&str] = &[
-    "无证生产", "抽查不合格拒不整改", "拒绝监督检查", "伪造检验报告", "超范围生产",
+    "无证生产",
+    "抽查不合格拒不整改",
+    "拒绝监督检查",
+    "伪造检验报告",
+    "超范围生产",
 ];
 
 /// A short trade word for a category, as it would appear in a company name.
@@ -266,7 +283,10 @@ pub fn generate(
             }
         }
         for category in held {
-            let number = categories.iter().position(|c| c.code == category.code).map_or(0, |p| p + 1);
+            let number = categories
+                .iter()
+                .position(|c| c.code == category.code)
+                .map_or(0, |p| p + 1);
             licence_history(&mut g, &mut data, &code, category, number, &mut licence_seq);
             spot_check_history(&mut g, &mut data, &code, category, checks_each);
         }
@@ -333,7 +353,12 @@ pub fn generate(
     data.conflicts
         .dedup_by(|a, b| a.inspector_id == b.inspector_id && a.credit_code == b.credit_code);
     data.violations.sort_by(|a, b| {
-        (&a.credit_code, a.date, a.kind, &a.description).cmp(&(&b.credit_code, b.date, b.kind, &b.description))
+        (&a.credit_code, a.date, a.kind, &a.description).cmp(&(
+            &b.credit_code,
+            b.date,
+            b.kind,
+            &b.description,
+        ))
     });
     data.violations.dedup();
     data
@@ -366,9 +391,14 @@ fn licence_history(
         );
         let expiry = validity_end(grant, 5);
         let decision = grant;
-        let renew = expiry < g.as_of + Days::new(200) && g.chance(if expiry < g.as_of { 75 } else { 45 });
+        let renew =
+            expiry < g.as_of + Days::new(200) && g.chance(if expiry < g.as_of { 75 } else { 45 });
         let renewal_filed = renew.then(|| {
-            let last_day = g.calendar.add(expiry, -30).map(|d| d.value).unwrap_or(expiry);
+            let last_day = g
+                .calendar
+                .add(expiry, -30)
+                .map(|d| d.value)
+                .unwrap_or(expiry);
             let filed = g.workdays_after(last_day, -50, 3);
             filed.min(g.as_of)
         });
@@ -379,7 +409,11 @@ fn licence_history(
                 LicenceStatus::Active
             }
         } else if g.chance(4) {
-            *g.pick(&[LicenceStatus::Revoked, LicenceStatus::Cancelled, LicenceStatus::Annulled])
+            *g.pick(&[
+                LicenceStatus::Revoked,
+                LicenceStatus::Cancelled,
+                LicenceStatus::Annulled,
+            ])
         } else {
             LicenceStatus::Active
         };
@@ -448,7 +482,11 @@ fn spot_check_history(
             credit_code: code.to_string(),
             category: category.code.clone(),
             check_date: date,
-            result: if fail { CheckResult::Fail } else { CheckResult::Pass },
+            result: if fail {
+                CheckResult::Fail
+            } else {
+                CheckResult::Pass
+            },
             items,
             campaign: Some(campaign),
         });
@@ -483,7 +521,11 @@ mod tests {
         let data = small();
         let mut seen = HashSet::new();
         for e in &data.enterprises {
-            assert!(CreditCode::parse(&e.credit_code).is_ok(), "{}", e.credit_code);
+            assert!(
+                CreditCode::parse(&e.credit_code).is_ok(),
+                "{}",
+                e.credit_code
+            );
             assert!(seen.insert(e.credit_code.clone()));
         }
     }
@@ -492,13 +534,33 @@ mod tests {
     fn the_data_exercises_every_rule() {
         let data = small();
         let catalogue = Catalogue::builtin();
-        assert!(data.licences.iter().all(|l| catalogue.resolve(&l.category).is_ok()));
-        assert!(data.licences.iter().any(|l| l.procedure == Procedure::Simplified));
-        assert!(data.licences.iter().any(|l| l.procedure == Procedure::Standard));
+        assert!(
+            data.licences
+                .iter()
+                .all(|l| catalogue.resolve(&l.category).is_ok())
+        );
+        assert!(
+            data.licences
+                .iter()
+                .any(|l| l.procedure == Procedure::Simplified)
+        );
+        assert!(
+            data.licences
+                .iter()
+                .any(|l| l.procedure == Procedure::Standard)
+        );
         assert!(data.licences.iter().any(|l| l.renewal_direct));
         assert!(data.licences.iter().any(|l| l.renewal_filed.is_some()));
-        assert!(data.reviews.iter().any(|r| r.outcome == ReviewOutcome::Fail));
-        assert!(data.spot_checks.iter().any(|c| c.result == CheckResult::Fail));
+        assert!(
+            data.reviews
+                .iter()
+                .any(|r| r.outcome == ReviewOutcome::Fail)
+        );
+        assert!(
+            data.spot_checks
+                .iter()
+                .any(|c| c.result == CheckResult::Fail)
+        );
         assert!(!data.inspectors.is_empty() && !data.conflicts.is_empty());
         let keys: HashSet<String> = data.spot_checks.iter().map(SpotCheck::key).collect();
         assert_eq!(keys.len(), data.spot_checks.len());

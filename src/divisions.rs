@@ -91,9 +91,9 @@ impl Divisions {
     }
 
     pub fn counties_of<'a>(&'a self, prefecture: &'a str) -> impl Iterator<Item = &'a Division> {
-        self.all
-            .iter()
-            .filter(move |d| d.level == Level::County && d.parent_code.as_deref() == Some(prefecture))
+        self.all.iter().filter(move |d| {
+            d.level == Level::County && d.parent_code.as_deref() == Some(prefecture)
+        })
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Division> {

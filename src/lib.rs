@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod cli;
 pub mod config;
 pub mod credit_code;
 pub mod dates;
@@ -14,4 +15,3 @@ pub mod divisions;
 pub mod model;
 pub mod output;
 pub mod store;
-pub mod cli;

@@ -113,7 +113,10 @@ pub fn write_table<T: Serialize>(
                 None => k.clone(),
             }));
             for object in &objects {
-                table.add_row(keys.iter().map(|k| object.get(k).map(cell).unwrap_or_default()));
+                table.add_row(
+                    keys.iter()
+                        .map(|k| object.get(k).map(cell).unwrap_or_default()),
+                );
             }
             writeln!(out, "{table}")?;
         }
@@ -151,8 +154,16 @@ mod tests {
 
     fn render(format: TableFormat) -> String {
         let rows = [
-            Row { licence_no: "XK-1", workdays_left: -3, provisional: false },
-            Row { licence_no: "XK-2", workdays_left: 4, provisional: true },
+            Row {
+                licence_no: "XK-1",
+                workdays_left: -3,
+                provisional: false,
+            },
+            Row {
+                licence_no: "XK-2",
+                workdays_left: 4,
+                provisional: true,
+            },
         ];
         let mut out = Vec::new();
         write_table(&mut out, format, &rows, &[]).unwrap();
@@ -161,7 +172,8 @@ mod tests {
 
     #[test]
     fn json_keys_equal_csv_headers() {
-        let json: Vec<Map<String, Value>> = serde_json::from_str(&render(TableFormat::Json)).unwrap();
+        let json: Vec<Map<String, Value>> =
+            serde_json::from_str(&render(TableFormat::Json)).unwrap();
         let csv = render(TableFormat::Csv);
         let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
         let keys: Vec<&str> = json[0].keys().map(String::as_str).collect();

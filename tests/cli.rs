@@ -25,9 +25,19 @@ fn workdays_add_and_count_plain_and_json() {
     assert_eq!(stdout(&out), "2024-09-29\n");
     let out = workdays(&["workdays", "count", "2024-09-30", "2024-10-12"]);
     assert_eq!(stdout(&out), "5\n");
-    let out = workdays(&["workdays", "count", "2024-10-12", "2024-09-30", "--format", "json"]);
+    let out = workdays(&[
+        "workdays",
+        "count",
+        "2024-10-12",
+        "2024-09-30",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!((v["workdays"].as_i64(), v["provisional"].as_bool()), (Some(-5), Some(false)));
+    assert_eq!(
+        (v["workdays"].as_i64(), v["provisional"].as_bool()),
+        (Some(-5), Some(false))
+    );
     // Past the last published notice the answer holds on weekends alone and says so.
     let out = workdays(&["workdays", "add", "2026-12-30", "5", "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -46,7 +56,11 @@ fn workdays_accept_chinese_dates() {
 fn a_malformed_date_is_a_usage_error_naming_the_value() {
     let out = workdays(&["workdays", "add", "2024-13-01", "1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("'2024-13-01' is not a date"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("'2024-13-01' is not a date"),
+        "{}",
+        stderr(&out)
+    );
     let out = workdays(&["deadlines", "--format", "xml"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -61,15 +75,28 @@ fn an_unreachable_database_is_one_clear_line_and_exit_1() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.starts_with("licwatch: error: cannot open database postgres://postgres@127.0.0.1:1/none"), "{err}");
+    assert!(
+        err.starts_with(
+            "licwatch: error: cannot open database postgres://postgres@127.0.0.1:1/none"
+        ),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]
 fn a_config_with_an_unknown_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("licwatch.toml"), "[rules]\nonsite_days = 20\n").unwrap();
-    let out = licwatch(&["workdays", "add", "2024-01-02", "1"], "sqlite://x.db", dir.path().to_path_buf());
+    std::fs::write(
+        dir.path().join("licwatch.toml"),
+        "[rules]\nonsite_days = 20\n",
+    )
+    .unwrap();
+    let out = licwatch(
+        &["workdays", "add", "2024-01-02", "1"],
+        "sqlite://x.db",
+        dir.path().to_path_buf(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("licwatch.toml"), "{}", stderr(&out));
 }
@@ -119,7 +146,8 @@ async fn fixture() -> TestDb {
 }
 
 fn find<'a>(rows: &'a [Value], licence: &str, rule: &str) -> Option<&'a Value> {
-    rows.iter().find(|r| r["licence_no"] == licence && r["rule"] == rule)
+    rows.iter()
+        .find(|r| r["licence_no"] == licence && r["rule"] == rule)
 }
 
 #[tokio::test]
@@ -127,12 +155,22 @@ async fn onsite_review_across_the_spring_festival() {
     let db = fixture().await;
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2024-03-06", "--format", "json"]));
     let r = find(&rows, "XK-SPRING", "onsite_review").unwrap();
-    assert_eq!((r["status"].as_str(), r["due"].as_str(), r["workdays_left"].as_i64()), (Some("due"), Some("2024-03-06"), Some(0)));
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["due"].as_str(),
+            r["workdays_left"].as_i64()
+        ),
+        (Some("due"), Some("2024-03-06"), Some(0))
+    );
     assert_eq!(r["prefecture"], "乌鲁木齐市");
     assert_eq!(r["provisional"], false);
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2024-03-07", "--format", "json"]));
     let r = find(&rows, "XK-SPRING", "onsite_review").unwrap();
-    assert_eq!((r["status"].as_str(), r["workdays_left"].as_i64()), (Some("overdue"), Some(-1)));
+    assert_eq!(
+        (r["status"].as_str(), r["workdays_left"].as_i64()),
+        (Some("overdue"), Some(-1))
+    );
 }
 
 #[tokio::test]
@@ -140,12 +178,25 @@ async fn onsite_review_across_national_day_then_done_and_an_exit_candidate() {
     let db = fixture().await;
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2024-10-12", "--format", "json"]));
     let r = find(&rows, "XK-NATIONAL", "onsite_review").unwrap();
-    assert_eq!((r["due"].as_str(), r["workdays_left"].as_i64()), (Some("2024-11-06"), Some(18)));
+    assert_eq!(
+        (r["due"].as_str(), r["workdays_left"].as_i64()),
+        (Some("2024-11-06"), Some(18))
+    );
     // Reviewed late on 11-08 and failed: `done` leaves the plain list, the exit review joins it.
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2024-11-11", "--format", "json"]));
     assert!(find(&rows, "XK-NATIONAL", "onsite_review").is_none());
-    assert_eq!(find(&rows, "XK-NATIONAL", "exit_review").unwrap()["status"], "candidate");
-    let rows = json_rows(&db.run(&["deadlines", "--as-of", "2024-11-11", "--all", "--format", "json"]));
+    assert_eq!(
+        find(&rows, "XK-NATIONAL", "exit_review").unwrap()["status"],
+        "candidate"
+    );
+    let rows = json_rows(&db.run(&[
+        "deadlines",
+        "--as-of",
+        "2024-11-11",
+        "--all",
+        "--format",
+        "json",
+    ]));
     let r = find(&rows, "XK-NATIONAL", "onsite_review").unwrap();
     assert_eq!(r["status"], "done");
 }
@@ -155,30 +206,65 @@ async fn renewal_window_and_e_certificate_to_the_day() {
     let db = fixture().await;
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-09-28", "--format", "json"]));
     let r = find(&rows, "XK-RENEW", "renewal").unwrap();
-    assert_eq!((r["status"].as_str(), r["due"].as_str(), r["workdays_left"].as_i64()), (Some("closing"), Some("2025-09-28"), Some(0)));
-    assert!(find(&rows, "XK-RENEW", "onsite_review").is_none(), "standard procedure has no review row");
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["due"].as_str(),
+            r["workdays_left"].as_i64()
+        ),
+        (Some("closing"), Some("2025-09-28"), Some(0))
+    );
+    assert!(
+        find(&rows, "XK-RENEW", "onsite_review").is_none(),
+        "standard procedure has no review row"
+    );
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-09-29", "--format", "json"]));
-    assert_eq!(find(&rows, "XK-RENEW", "renewal").unwrap()["status"], "missed");
+    assert_eq!(
+        find(&rows, "XK-RENEW", "renewal").unwrap()["status"],
+        "missed"
+    );
 
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-05-12", "--format", "json"]));
     let r = find(&rows, "XK-ECERT", "e_certificate").unwrap();
-    assert_eq!((r["status"].as_str(), r["due"].as_str()), (Some("pending"), Some("2025-05-12")));
+    assert_eq!(
+        (r["status"].as_str(), r["due"].as_str()),
+        (Some("pending"), Some("2025-05-12"))
+    );
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-05-13", "--format", "json"]));
-    assert_eq!(find(&rows, "XK-ECERT", "e_certificate").unwrap()["status"], "late");
+    assert_eq!(
+        find(&rows, "XK-ECERT", "e_certificate").unwrap()["status"],
+        "late"
+    );
 }
 
 #[tokio::test]
 async fn prefecture_filter_by_name_or_code_and_revoked_licences_are_silent() {
     let db = fixture().await;
     for p in ["伊犁哈萨克自治州", "654000"] {
-        let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-05-13", "--all", "--prefecture", p, "--format", "json"]));
+        let rows = json_rows(&db.run(&[
+            "deadlines",
+            "--as-of",
+            "2025-05-13",
+            "--all",
+            "--prefecture",
+            p,
+            "--format",
+            "json",
+        ]));
         assert!(!rows.is_empty());
-        assert!(rows.iter().all(|r| r["prefecture"] == "伊犁哈萨克自治州"), "{rows:?}");
+        assert!(
+            rows.iter().all(|r| r["prefecture"] == "伊犁哈萨克自治州"),
+            "{rows:?}"
+        );
         assert!(rows.iter().all(|r| r["licence_no"] != "XK-REVOKED"));
     }
     let out = db.run(&["deadlines", "--prefecture", "乌鲁木齐"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("'乌鲁木齐' is not a known division"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("'乌鲁木齐' is not a known division"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
@@ -187,9 +273,25 @@ async fn csv_headers_equal_json_keys() {
     let csv = stdout(&db.run(&["deadlines", "--as-of", "2025-05-13", "--format", "csv"]));
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2025-05-13", "--format", "json"]));
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(header, keys);
-    for key in ["licence_no", "credit_code", "enterprise", "prefecture", "category", "rule", "status", "due", "workdays_left", "provisional"] {
+    for key in [
+        "licence_no",
+        "credit_code",
+        "enterprise",
+        "prefecture",
+        "category",
+        "rule",
+        "status",
+        "due",
+        "workdays_left",
+        "provisional",
+    ] {
         assert!(keys.contains(&key), "{key}");
     }
     assert_eq!(csv.lines().count(), rows.len() + 1);
@@ -198,18 +300,35 @@ async fn csv_headers_equal_json_keys() {
 #[tokio::test]
 async fn show_licence_and_enterprise() {
     let db = fixture().await;
-    let out = db.run(&["show", "licence", "XK-SPRING", "--as-of", "2024-03-07", "--format", "json"]);
+    let out = db.run(&[
+        "show",
+        "licence",
+        "XK-SPRING",
+        "--as-of",
+        "2024-03-07",
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["enterprise"]["credit_code"], URUMQI_CO);
     assert_eq!(v["licences"].as_array().unwrap().len(), 1);
     let flags = v["flags"].as_array().unwrap();
-    assert_eq!(find(flags, "XK-SPRING", "onsite_review").unwrap()["status"], "overdue");
-    assert_eq!(find(flags, "XK-SPRING", "e_certificate").unwrap()["status"], "issued");
+    assert_eq!(
+        find(flags, "XK-SPRING", "onsite_review").unwrap()["status"],
+        "overdue"
+    );
+    assert_eq!(
+        find(flags, "XK-SPRING", "e_certificate").unwrap()["status"],
+        "issued"
+    );
 
     let out = db.run(&["show", "enterprise", URUMQI_CO, "--as-of", "2024-11-11"]);
     let text = stdout(&out);
-    assert!(text.contains("XK-SPRING") && text.contains("XK-NATIONAL"), "{text}");
+    assert!(
+        text.contains("XK-SPRING") && text.contains("XK-NATIONAL"),
+        "{text}"
+    );
     assert!(text.contains("应核查是否退出"), "{text}");
 
     let out = db.run(&["show", "licence", "XK-NOPE"]);
@@ -229,12 +348,16 @@ async fn init_is_idempotent_and_demo_writes_reports() {
     let out = db.run(&["demo", "--as-of", "2026-11-26", "--seed", "3"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read(db.dir.path().join("reports/out/2026-W48/deadlines.csv")).unwrap();
-    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "CSV carries a BOM for Excel");
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "CSV carries a BOM for Excel"
+    );
     let first = String::from_utf8(csv).unwrap();
     // The same seed again changes nothing.
     let out = db.run(&["demo", "--as-of", "2026-11-26", "--seed", "3"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let again = std::fs::read_to_string(db.dir.path().join("reports/out/2026-W48/deadlines.csv")).unwrap();
+    let again =
+        std::fs::read_to_string(db.dir.path().join("reports/out/2026-W48/deadlines.csv")).unwrap();
     assert_eq!(first, again);
     let rows = json_rows(&db.run(&["deadlines", "--as-of", "2026-11-26", "--format", "json"]));
     assert!(rows.iter().any(|r| r["status"] == "overdue"));

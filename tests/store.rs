@@ -57,7 +57,10 @@ async fn upserting_the_same_rows_twice_changes_nothing_and_a_correction_updates_
 async fn a_licence_of_an_unknown_enterprise_is_refused_and_nothing_of_the_batch_lands() {
     let db = TestDb::new().await;
     let store = db.store().await;
-    store.upsert(&[enterprise(URUMQI_CO, "650100", "650102")]).await.unwrap();
+    store
+        .upsert(&[enterprise(URUMQI_CO, "650100", "650102")])
+        .await
+        .unwrap();
     let batch = vec![
         licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"),
         licence("XK-2", YILI_CO, "wire-rope", "2024-01-19"),
@@ -70,7 +73,10 @@ async fn a_licence_of_an_unknown_enterprise_is_refused_and_nothing_of_the_batch_
 async fn an_expiry_before_the_grant_is_refused_by_the_schema() {
     let db = TestDb::new().await;
     let store = db.store().await;
-    store.upsert(&[enterprise(URUMQI_CO, "650100", "650102")]).await.unwrap();
+    store
+        .upsert(&[enterprise(URUMQI_CO, "650100", "650102")])
+        .await
+        .unwrap();
     let mut l = licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19");
     l.expiry = Some(d("2023-01-01"));
     assert!(store.upsert(&[l]).await.is_err());
@@ -125,19 +131,31 @@ async fn subjects_carry_their_reviews_failed_checks_and_violations() {
     let all = store.subjects(&Scope::default()).await.unwrap();
     assert_eq!(all.len(), 3);
     let active = store
-        .subjects(&Scope { active_only: true, ..Scope::default() })
+        .subjects(&Scope {
+            active_only: true,
+            ..Scope::default()
+        })
         .await
         .unwrap();
     assert_eq!(active.len(), 2);
 
     let urumqi = store
-        .subjects(&Scope { prefecture: Some("650100".into()), ..Scope::default() })
+        .subjects(&Scope {
+            prefecture: Some("650100".into()),
+            ..Scope::default()
+        })
         .await
         .unwrap();
     assert_eq!(urumqi.len(), 1);
     let s = &urumqi[0];
-    assert_eq!(s.licence, licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"));
-    assert_eq!((s.prefecture_name.as_str(), s.category_name.as_str()), ("乌鲁木齐市", "钢丝绳"));
+    assert_eq!(
+        s.licence,
+        licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19")
+    );
+    assert_eq!(
+        (s.prefecture_name.as_str(), s.category_name.as_str()),
+        ("乌鲁木齐市", "钢丝绳")
+    );
     assert_eq!(s.facts.reviews.len(), 1);
     // Only the failure in the licence's own category counts.
     assert_eq!(s.facts.failed_checks, vec![d("2024-06-03")]);
@@ -147,7 +165,11 @@ async fn subjects_carry_their_reviews_failed_checks_and_violations() {
 async fn the_audit_log_keeps_who_did_what() {
     let db = TestDb::new().await;
     let store: Store = db.store().await;
-    let entry = AuditEntry::now("test", serde_json::json!({"file": "x.csv", "sha256": "ab"}), "ok");
+    let entry = AuditEntry::now(
+        "test",
+        serde_json::json!({"file": "x.csv", "sha256": "ab"}),
+        "ok",
+    );
     store.audit(&entry).await.unwrap();
     let log = store.audit_log(5).await.unwrap();
     assert_eq!(log.len(), 1);

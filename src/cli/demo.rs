@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{App, deadline_rows};
-use crate::demo::{Scale, generate};
 use crate::deadlines::DeadlineRow;
+use crate::demo::{Scale, generate};
 use crate::output::{TableFormat, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
@@ -41,7 +41,12 @@ struct Count {
     count: usize,
 }
 
-async fn load(store: &Store, app: &App, args: &DemoArgs, as_of: NaiveDate) -> anyhow::Result<serde_json::Value> {
+async fn load(
+    store: &Store,
+    app: &App,
+    args: &DemoArgs,
+    as_of: NaiveDate,
+) -> anyhow::Result<serde_json::Value> {
     let data = generate(
         args.scale,
         args.seed,
@@ -90,7 +95,17 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let counts = load(&store, app, &args, as_of).await?;
     eprintln!("演示数据已载入 demo data loaded: {counts}");
 
-    let rows = deadline_rows(app, &store, &Scope { active_only: true, ..Scope::default() }, as_of, false).await?;
+    let rows = deadline_rows(
+        app,
+        &store,
+        &Scope {
+            active_only: true,
+            ..Scope::default()
+        },
+        as_of,
+        false,
+    )
+    .await?;
     let dir = app.config.reports.out_dir.join(period(as_of));
     let files = write_deadlines(&dir, &rows)?;
 
@@ -100,10 +115,19 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let summary: Vec<Count> = by_status
         .into_iter()
-        .map(|((rule_label, status_label), count)| Count { rule_label, status_label, count })
+        .map(|((rule_label, status_label), count)| Count {
+            rule_label,
+            status_label,
+            count,
+        })
         .collect();
     println!("截至 {as_of} 需关注的期限 deadlines needing attention:");
-    write_table(&mut std::io::stdout().lock(), TableFormat::Table, &summary, &[])?;
+    write_table(
+        &mut std::io::stdout().lock(),
+        TableFormat::Table,
+        &summary,
+        &[],
+    )?;
     for f in &files {
         println!("报告 report: {}", f.display());
     }
@@ -123,8 +147,14 @@ mod tests {
 
     #[test]
     fn periods_are_iso_weeks() {
-        assert_eq!(period(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), "2026-W48");
+        assert_eq!(
+            period(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
+            "2026-W48"
+        );
         // 2027-01-01 is a Friday in ISO week 53 of 2026.
-        assert_eq!(period(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()), "2026-W53");
+        assert_eq!(
+            period(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
+            "2026-W53"
+        );
     }
 }

@@ -18,7 +18,11 @@ use crate::output::{TableFormat, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
 #[derive(Debug, Parser)]
-#[command(name = "licwatch", version, about = "工业产品生产许可证后监管 — post-licence supervision under the simplified procedure")]
+#[command(
+    name = "licwatch",
+    version,
+    about = "工业产品生产许可证后监管 — post-licence supervision under the simplified procedure"
+)]
 pub struct Cli {
     /// Store URL: sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB.
     #[arg(long, global = true, env = "DATABASE_URL")]
@@ -91,7 +95,10 @@ impl App {
 
     /// Today in the configured time zone (Beijing time by default).
     pub fn today(&self) -> NaiveDate {
-        let zone = self.config.zone().expect("validated when the config was loaded");
+        let zone = self
+            .config
+            .zone()
+            .expect("validated when the config was loaded");
         Utc::now().with_timezone(&zone).date_naive()
     }
 
@@ -169,6 +176,11 @@ async fn deadlines_command(app: &App, args: DeadlinesArgs) -> anyhow::Result<Exi
         active_only: true,
     };
     let rows = deadline_rows(app, &store, &scope, app.as_of(args.as_of), args.all).await?;
-    write_table(&mut std::io::stdout().lock(), args.format, &rows, DEADLINE_COLUMNS)?;
+    write_table(
+        &mut std::io::stdout().lock(),
+        args.format,
+        &rows,
+        DEADLINE_COLUMNS,
+    )?;
     Ok(ExitCode::SUCCESS)
 }

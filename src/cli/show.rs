@@ -67,14 +67,20 @@ fn opt<T: ToString>(value: &Option<T>) -> String {
 pub async fn run(app: &App, cmd: ShowCommand) -> anyhow::Result<ExitCode> {
     let store = app.store().await?;
     match cmd {
-        ShowCommand::Licence { licence_no, options } => {
+        ShowCommand::Licence {
+            licence_no,
+            options,
+        } => {
             let licence_no = licence_no.trim();
             let Some(holder) = store.licence_holder(licence_no).await? else {
                 bail!("许可证 {licence_no} not found in the store");
             };
             show(app, &store, &holder, Some(licence_no), &options).await
         }
-        ShowCommand::Enterprise { credit_code, options } => {
+        ShowCommand::Enterprise {
+            credit_code,
+            options,
+        } => {
             let code = CreditCode::parse(&credit_code)?;
             show(app, &store, code.as_str(), None, &options).await
         }
@@ -94,7 +100,11 @@ async fn show(
         .await?
         .with_context(|| format!("企业 {credit_code} not found in the store"))?;
     let divisions = store.divisions().await?;
-    let name_of = |code: &str| divisions.by_code(code).map_or(code.to_string(), |d| d.name.clone());
+    let name_of = |code: &str| {
+        divisions
+            .by_code(code)
+            .map_or(code.to_string(), |d| d.name.clone())
+    };
     let scope = Scope {
         credit_code: Some(credit_code.to_string()),
         ..Scope::default()
@@ -125,10 +135,16 @@ async fn show(
             field("电子证书 e-certificate", opt(&l.e_cert_date)),
             field("证书状态 status", l.status.label()),
             field("延续申请 renewal filed", opt(&l.renewal_filed)),
-            field("直接延续 direct renewal", if l.renewal_direct { "是" } else { "否" }),
+            field(
+                "直接延续 direct renewal",
+                if l.renewal_direct { "是" } else { "否" },
+            ),
         ]);
         for r in &s.facts.reviews {
-            fields.push(field("现场审查 on-site review", format!("{} {}", r.review_date, r.outcome.label())));
+            fields.push(field(
+                "现场审查 on-site review",
+                format!("{} {}", r.review_date, r.outcome.label()),
+            ));
         }
     }
 

@@ -37,12 +37,14 @@ pub fn run(app: &App, cmd: WorkdaysCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         WorkdaysCommand::Add { date, n, format } => {
             let r = calendar.add(date, n)?;
-            let object = json!({"date": date, "n": n, "result": r.value, "provisional": r.provisional});
+            let object =
+                json!({"date": date, "n": n, "result": r.value, "provisional": r.provisional});
             write_value(out, format, &r.value.to_string(), &object)?;
         }
         WorkdaysCommand::Count { from, to, format } => {
             let r = calendar.count(from, to)?;
-            let object = json!({"from": from, "to": to, "workdays": r.value, "provisional": r.provisional});
+            let object =
+                json!({"from": from, "to": to, "workdays": r.value, "provisional": r.provisional});
             write_value(out, format, &r.value.to_string(), &object)?;
         }
     }

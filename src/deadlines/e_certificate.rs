@@ -11,27 +11,33 @@ pub fn e_certificate(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, C
         .calendar
         .add(decision, ctx.params.e_certificate_workdays)?;
     let (status, detail) = match licence.e_cert_date {
-        Some(issued) if issued <= ctx.as_of => {
-            (Status::Issued, format!("{issued} 已生成推送"))
-        }
+        Some(issued) if issued <= ctx.as_of => (Status::Issued, format!("{issued} 已生成推送")),
         _ if ctx.left(due.value)? >= 0 => (Status::Pending, format!("决定日期 {decision}")),
         _ => (Status::Late, format!("决定日期 {decision}，尚未生成推送")),
     };
-    ctx.flag(Rule::ECertificate, status, due.value, due.provisional, detail)
-        .map(Some)
+    ctx.flag(
+        Rule::ECertificate,
+        status,
+        due.value,
+        due.provisional,
+        detail,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use super::super::RuleParams;
+    use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
 
     fn run(l: &Licence, as_of: &str) -> Flag {
         let cal = Calendar::builtin();
         let params = RuleParams::default();
-        e_certificate(&ctx(&cal, &params, as_of), l).unwrap().unwrap()
+        e_certificate(&ctx(&cal, &params, as_of), l)
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -41,7 +47,10 @@ mod tests {
         let mut l = licence("2025-04-20");
         l.decision_date = Some(d("2025-04-24"));
         let f = run(&l, "2025-05-12");
-        assert_eq!((f.due, f.status, f.workdays_left), (d("2025-05-12"), Status::Pending, 0));
+        assert_eq!(
+            (f.due, f.status, f.workdays_left),
+            (d("2025-05-12"), Status::Pending, 0)
+        );
         assert_eq!(run(&l, "2025-05-13").status, Status::Late);
         l.e_cert_date = Some(d("2025-05-13"));
         assert_eq!(run(&l, "2025-05-14").status, Status::Issued);

@@ -71,8 +71,8 @@ pub fn exit_review(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use super::super::RuleParams;
+    use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
     use crate::model::OnsiteReview;
@@ -85,7 +85,14 @@ mod tests {
 
     #[test]
     fn no_findings_no_row() {
-        assert!(run(&licence("2024-01-02"), &LicenceFacts::default(), "2025-01-01").is_none());
+        assert!(
+            run(
+                &licence("2024-01-02"),
+                &LicenceFacts::default(),
+                "2025-01-01"
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -125,7 +132,11 @@ mod tests {
         };
         let f = run(&l, &facts, "2025-01-01").unwrap();
         assert_eq!(f.due, d("2024-09-02"));
-        assert!(f.detail.contains("2 次") && f.detail.contains("严重违法失信"), "{}", f.detail);
+        assert!(
+            f.detail.contains("2 次") && f.detail.contains("严重违法失信"),
+            "{}",
+            f.detail
+        );
     }
 
     #[test]

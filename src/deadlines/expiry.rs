@@ -42,8 +42,8 @@ pub fn expiry(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, Calendar
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use super::super::RuleParams;
+    use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
 
@@ -60,8 +60,14 @@ mod tests {
         let cal = Calendar::builtin();
         let params = RuleParams::default();
         let l = licence("2019-03-15");
-        assert!(expiry(&ctx(&cal, &params, "2024-03-14"), &l).unwrap().is_none());
-        let f = expiry(&ctx(&cal, &params, "2024-03-18"), &l).unwrap().unwrap();
+        assert!(
+            expiry(&ctx(&cal, &params, "2024-03-14"), &l)
+                .unwrap()
+                .is_none()
+        );
+        let f = expiry(&ctx(&cal, &params, "2024-03-18"), &l)
+            .unwrap()
+            .unwrap();
         assert_eq!((f.status, f.due), (Status::ExpiredActive, d("2024-03-14")));
         // Friday 03-15 and Monday 03-18 have passed since.
         assert_eq!(f.workdays_left, -2);
@@ -73,6 +79,10 @@ mod tests {
         let params = RuleParams::default();
         let mut l = licence("2019-03-15");
         l.expiry = Some(d("2026-12-31"));
-        assert!(expiry(&ctx(&cal, &params, "2026-11-26"), &l).unwrap().is_none());
+        assert!(
+            expiry(&ctx(&cal, &params, "2026-11-26"), &l)
+                .unwrap()
+                .is_none()
+        );
     }
 }

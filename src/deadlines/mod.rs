@@ -255,7 +255,11 @@ impl DeadlineRow {
 
 /// The deadline rows of `subjects`: those needing attention, or every row with `all`; most urgent
 /// first.
-pub fn rows(ctx: &Context, subjects: &[Subject], all: bool) -> Result<Vec<DeadlineRow>, CalendarError> {
+pub fn rows(
+    ctx: &Context,
+    subjects: &[Subject],
+    all: bool,
+) -> Result<Vec<DeadlineRow>, CalendarError> {
     let mut rows = Vec::new();
     for subject in subjects {
         for flag in evaluate(ctx, &subject.licence, &subject.facts)? {
@@ -336,7 +340,12 @@ mod tests {
         let params = RuleParams::default();
         let mut l = licence("2019-01-02");
         l.status = LicenceStatus::Revoked;
-        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default()).unwrap();
+        let flags = evaluate(
+            &ctx(&cal, &params, "2026-11-26"),
+            &l,
+            &LicenceFacts::default(),
+        )
+        .unwrap();
         assert!(flags.is_empty());
     }
 
@@ -345,7 +354,12 @@ mod tests {
         let cal = Calendar::builtin();
         let params = RuleParams::default();
         let l = licence("2019-01-02");
-        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default()).unwrap();
+        let flags = evaluate(
+            &ctx(&cal, &params, "2026-11-26"),
+            &l,
+            &LicenceFacts::default(),
+        )
+        .unwrap();
         let got: Vec<_> = flags.iter().map(|f| (f.rule, f.status)).collect();
         assert_eq!(
             got,

@@ -33,21 +33,34 @@ pub fn onsite_review(
         };
         (
             Status::Done,
-            format!("{} 审查，结论 {}{timing}", review.review_date, review.outcome.label()),
+            format!(
+                "{} 审查，结论 {}{timing}",
+                review.review_date,
+                review.outcome.label()
+            ),
         )
     } else if ctx.left(due.value)? >= 0 {
         (Status::Due, format!("发证日期 {}", licence.grant_date))
     } else {
-        (Status::Overdue, format!("发证日期 {}，尚无现场审查记录", licence.grant_date))
+        (
+            Status::Overdue,
+            format!("发证日期 {}，尚无现场审查记录", licence.grant_date),
+        )
     };
-    ctx.flag(Rule::OnsiteReview, status, due.value, due.provisional, detail)
-        .map(Some)
+    ctx.flag(
+        Rule::OnsiteReview,
+        status,
+        due.value,
+        due.provisional,
+        detail,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use super::super::RuleParams;
+    use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
     use crate::model::ReviewOutcome;

@@ -14,7 +14,10 @@ pub fn renewal(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, Calenda
     let left = ctx.left(last_day.value)?;
 
     let (status, detail) = if let Some(filed) = licence.renewal_filed {
-        (Status::Filed, format!("{filed} 已申请延续，有效期至 {expiry}"))
+        (
+            Status::Filed,
+            format!("{filed} 已申请延续，有效期至 {expiry}"),
+        )
     } else if left < 0 {
         (Status::Missed, format!("有效期至 {expiry}，未申请延续"))
     } else if left <= params.renewal_closing_workdays {
@@ -24,14 +27,20 @@ pub fn renewal(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, Calenda
     } else {
         return Ok(None);
     };
-    ctx.flag(Rule::Renewal, status, last_day.value, last_day.provisional, detail)
-        .map(Some)
+    ctx.flag(
+        Rule::Renewal,
+        status,
+        last_day.value,
+        last_day.provisional,
+        detail,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::*;
     use super::super::RuleParams;
+    use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
 
@@ -67,8 +76,14 @@ mod tests {
         let closes = cal.add(d("2025-09-28"), -10).unwrap().value;
         let before_open = cal.add(opens, -1).unwrap().value;
         assert!(run(&l, &before_open.to_string()).is_none());
-        assert_eq!(run(&l, &opens.to_string()).unwrap().status, Status::WindowOpen);
-        assert_eq!(run(&l, &closes.to_string()).unwrap().status, Status::Closing);
+        assert_eq!(
+            run(&l, &opens.to_string()).unwrap().status,
+            Status::WindowOpen
+        );
+        assert_eq!(
+            run(&l, &closes.to_string()).unwrap().status,
+            Status::Closing
+        );
         let just_before = cal.add(closes, -1).unwrap().value;
         assert_eq!(
             run(&l, &just_before.to_string()).unwrap().status,

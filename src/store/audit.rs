@@ -50,7 +50,8 @@ impl Store {
 
     /// The latest `limit` entries, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        const SQL: &str = "SELECT at, actor, host, inputs, outcome FROM audit_log ORDER BY id DESC LIMIT $1";
+        const SQL: &str =
+            "SELECT at, actor, host, inputs, outcome FROM audit_log ORDER BY id DESC LIMIT $1";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).bind(limit).fetch_all(pool).await?;
             rows.iter()

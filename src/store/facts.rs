@@ -113,15 +113,25 @@ impl Store {
 
         let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();
         for review in reviews {
-            reviews_by_licence.entry(review.licence_no.clone()).or_default().push(review);
+            reviews_by_licence
+                .entry(review.licence_no.clone())
+                .or_default()
+                .push(review);
         }
         let mut failed_by_key: HashMap<(String, String), Vec<NaiveDate>> = HashMap::new();
         for (code, category, date) in failed {
-            failed_by_key.entry((code, category)).or_default().push(date);
+            failed_by_key
+                .entry((code, category))
+                .or_default()
+                .push(date);
         }
-        let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> = HashMap::new();
+        let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> =
+            HashMap::new();
         for (code, date, kind) in violations {
-            violations_by_code.entry(code).or_default().push((date, kind));
+            violations_by_code
+                .entry(code)
+                .or_default()
+                .push((date, kind));
         }
         for s in &mut subjects {
             let l = &s.licence;
@@ -131,7 +141,10 @@ impl Store {
                     .get(&(l.credit_code.clone(), l.category.clone()))
                     .cloned()
                     .unwrap_or_default(),
-                violations: violations_by_code.get(&l.credit_code).cloned().unwrap_or_default(),
+                violations: violations_by_code
+                    .get(&l.credit_code)
+                    .cloned()
+                    .unwrap_or_default(),
             };
         }
         Ok(subjects)

@@ -17,8 +17,14 @@ pub trait Record {
 
 impl Record for Enterprise {
     const TABLE: &'static str = "enterprises";
-    const COLUMNS: &'static [&'static str] =
-        &["credit_code", "name", "prefecture", "county", "address", "email"];
+    const COLUMNS: &'static [&'static str] = &[
+        "credit_code",
+        "name",
+        "prefecture",
+        "county",
+        "address",
+        "email",
+    ];
     const KEY: usize = 1;
     fn params(&self) -> Vec<Param> {
         vec![
@@ -222,7 +228,13 @@ mod tests {
 
     #[test]
     fn upsert_updates_only_what_differs() {
-        let sql = upsert_sql("conflicts", &["inspector_id", "credit_code", "reason"], 2, 2, "IS NOT");
+        let sql = upsert_sql(
+            "conflicts",
+            &["inspector_id", "credit_code", "reason"],
+            2,
+            2,
+            "IS NOT",
+        );
         assert_eq!(
             sql,
             "INSERT INTO conflicts (inspector_id, credit_code, reason) VALUES ($1, $2, $3), ($4, $5, $6) \

@@ -45,13 +45,17 @@ impl TestDb {
                     std::process::id(),
                     SEQ.fetch_add(1, Ordering::SeqCst)
                 );
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("LICWATCH_TEST_ENGINE=postgres but {admin} cannot be reached: {e}")
-                });
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-                    .execute(&mut conn)
+                let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .unwrap();
+                    .unwrap_or_else(|e| {
+                        panic!("LICWATCH_TEST_ENGINE=postgres but {admin} cannot be reached: {e}")
+                    });
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name}"
+                )))
+                .execute(&mut conn)
+                .await
+                .unwrap();
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut conn)
                     .await
