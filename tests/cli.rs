@@ -363,3 +363,32 @@ async fn init_is_idempotent_and_demo_writes_reports() {
     assert!(rows.iter().any(|r| r["status"] == "overdue"));
     assert!(rows.iter().any(|r| r["rule"] == "renewal"));
 }
+
+#[tokio::test]
+async fn a_later_catalogue_is_data_and_survives_a_later_init() {
+    let db = TestDb::new().await;
+    let file = db.dir.path().join("catalogue-2019.csv");
+    std::fs::write(
+        &file,
+        "code,name_zh,name_en,in_scope,effective_from,effective_to,note\n\
+         wire-rope,钢丝绳,Steel wire ropes,true,2018-07-10,2019-09-30,\n\
+         new-product,新产品,A new product,true,2019-10-01,,\n",
+    )
+    .unwrap();
+    let out = db.run(&["init", "--catalogue", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(db.run(&["init"]).status.success());
+    let catalogue = db.store().await.catalogue().await.unwrap();
+    assert_eq!(catalogue.resolve("新产品").unwrap().code, "new-product");
+    let rope = catalogue.resolve("钢丝绳").unwrap();
+    assert!(!rope.in_force_on(d("2019-10-01")));
+
+    std::fs::write(&file, "code,name_zh\nbroken,坏\n").unwrap();
+    let out = db.run(&["init", "--catalogue", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("catalogue-2019.csv"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -12,8 +12,13 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use serde_json::json;
+use sha2::Digest;
+
+use crate::catalogue::Catalogue;
 use crate::config::{Config, DEFAULT_DATABASE_URL};
 use crate::deadlines::{self, Context};
+use crate::divisions::Divisions;
 use crate::output::{TableFormat, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
@@ -37,7 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create or migrate the database and load the reference data.
-    Init,
+    Init(InitArgs),
     /// Fill the store with synthetic data and run the weekly pipeline once.
     Demo(demo::DemoArgs),
     /// Working-day arithmetic on the statutory calendar.
@@ -48,6 +53,16 @@ pub enum Command {
     /// Everything known about one licence or enterprise, with its flags.
     #[command(subcommand)]
     Show(show::ShowCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Also load a later product catalogue (CSV: code,name_zh,name_en,in_scope,effective_from,effective_to,note).
+    #[arg(long)]
+    pub catalogue: Option<PathBuf>,
+    /// Also load another province's division table (CSV: code,name,level,parent_code).
+    #[arg(long)]
+    pub divisions: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,7 +125,7 @@ impl App {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let app = App::new(&cli)?;
     match cli.command {
-        Command::Init => init(&app).await,
+        Command::Init(args) => init(&app, args).await,
         Command::Demo(args) => demo::run(&app, args).await,
         Command::Workdays(cmd) => workdays::run(&app, cmd),
         Command::Deadlines(args) => deadlines_command(&app, args).await,
@@ -118,11 +133,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn init(app: &App) -> anyhow::Result<ExitCode> {
+/// Reads a reference file whole, for parsing and for its digest in the audit log.
+fn read_reference(path: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let digest = format!("{:x}", sha2::Sha256::digest(&bytes));
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{}: reference files are UTF-8", path.display()))?;
+    Ok((text, digest))
+}
+
+async fn init(app: &App, args: InitArgs) -> anyhow::Result<ExitCode> {
+    // Parse everything before touching the store, so a bad file applies nothing.
+    let mut inputs = serde_json::Map::new();
+    let catalogue = match &args.catalogue {
+        Some(path) => {
+            let (text, digest) = read_reference(path)?;
+            inputs.insert("catalogue".into(), json!({"file": path, "sha256": digest}));
+            Some(Catalogue::parse_csv(&text).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
+    let divisions = match &args.divisions {
+        Some(path) => {
+            let (text, digest) = read_reference(path)?;
+            inputs.insert("divisions".into(), json!({"file": path, "sha256": digest}));
+            Some(Divisions::parse_csv(&text).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
     let store = app.store().await?;
     store.seed_reference().await?;
+    if let Some(divisions) = divisions {
+        store.upsert(divisions.all()).await?;
+    }
+    if let Some(catalogue) = catalogue {
+        store.upsert(catalogue.all()).await?;
+    }
     store
-        .audit(&AuditEntry::now("init", serde_json::json!({}), "ok"))
+        .audit(&AuditEntry::now(
+            "init",
+            serde_json::Value::Object(inputs),
+            "ok",
+        ))
         .await?;
     println!("数据库已就绪 database ready ({})", store.engine());
     Ok(ExitCode::SUCCESS)

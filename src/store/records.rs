@@ -166,13 +166,23 @@ impl Record for Violation {
 /// Rows per statement: well under SQLite's and PostgreSQL's bound-parameter limits.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// `INSERT … ON CONFLICT (key) DO UPDATE` that touches a stored row only when a value differs.
+/// What to do with a row whose key is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnConflict {
+    /// Take the new values (touching the row only when a value differs).
+    Update,
+    /// Keep the stored row.
+    Keep,
+}
+
+/// `INSERT … ON CONFLICT (key) DO UPDATE | DO NOTHING`.
 fn upsert_sql(
     table: &str,
     columns: &[&str],
     key: usize,
     rows: usize,
     distinct_from: &str,
+    on_conflict: OnConflict,
 ) -> String {
     let width = columns.len();
     let values: Vec<String> = (0..rows)
@@ -183,7 +193,7 @@ fn upsert_sql(
         .collect();
     let keys = columns[..key].join(", ");
     let rest = &columns[key..];
-    let conflict = if rest.is_empty() {
+    let conflict = if rest.is_empty() || on_conflict == OnConflict::Keep {
         "DO NOTHING".to_string()
     } else {
         let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
@@ -206,12 +216,25 @@ fn upsert_sql(
 impl Store {
     /// Upserts `rows` in one transaction; returns how many rows were inserted or changed.
     pub async fn upsert<R: Record>(&self, rows: &[R]) -> Result<u64, StoreError> {
+        self.write(rows, OnConflict::Update).await
+    }
+
+    /// Inserts the rows whose keys are not stored yet, leaving stored rows as they are.
+    pub async fn insert_missing<R: Record>(&self, rows: &[R]) -> Result<u64, StoreError> {
+        self.write(rows, OnConflict::Keep).await
+    }
+
+    async fn write<R: Record>(
+        &self,
+        rows: &[R],
+        on_conflict: OnConflict,
+    ) -> Result<u64, StoreError> {
         let distinct = self.distinct_from();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut changed = 0;
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let sql = upsert_sql(R::TABLE, R::COLUMNS, R::KEY, chunk.len(), distinct);
+                let sql = upsert_sql(R::TABLE, R::COLUMNS, R::KEY, chunk.len(), distinct, on_conflict);
                 let params: Vec<Param> = chunk.iter().flat_map(Record::params).collect();
                 let query = bind_params(sqlx::query(AssertSqlSafe(sql)), &params);
                 changed += query.execute(&mut *tx).await?.rows_affected();
@@ -234,6 +257,7 @@ mod tests {
             2,
             2,
             "IS NOT",
+            OnConflict::Update,
         );
         assert_eq!(
             sql,
@@ -245,7 +269,16 @@ mod tests {
 
     #[test]
     fn an_all_key_table_ignores_repeats() {
-        let sql = upsert_sql("violations", &["a", "b"], 2, 1, "IS NOT");
+        let sql = upsert_sql(
+            "violations",
+            &["a", "b"],
+            2,
+            1,
+            "IS NOT",
+            OnConflict::Update,
+        );
         assert!(sql.ends_with("ON CONFLICT (a, b) DO NOTHING"), "{sql}");
+        let sql = upsert_sql("t", &["a", "b"], 1, 1, "IS NOT", OnConflict::Keep);
+        assert!(sql.ends_with("ON CONFLICT (a) DO NOTHING"), "{sql}");
     }
 }

@@ -51,10 +51,11 @@ impl Record for Category {
 }
 
 impl Store {
-    /// Loads the shipped division table and 2018 catalogue (idempotent).
+    /// Loads the shipped division table and 2018 catalogue where absent; rows loaded since (a later
+    /// catalogue, corrected divisions) are kept.
     pub async fn seed_reference(&self) -> Result<(), StoreError> {
-        self.upsert(Divisions::builtin().all()).await?;
-        self.upsert(Catalogue::builtin().all()).await?;
+        self.insert_missing(Divisions::builtin().all()).await?;
+        self.insert_missing(Catalogue::builtin().all()).await?;
         Ok(())
     }
 
