@@ -41,6 +41,14 @@ fn header_label(key: &str) -> Option<&'static str> {
         "field" => "项目",
         "value" => "内容",
         "count" => "数量",
+        "file" => "文件",
+        "kind" => "类型",
+        "read" => "读取",
+        "inserted" => "新增",
+        "updated" => "更新",
+        "unchanged" => "未变",
+        "rejected" => "拒收",
+        "message" => "说明",
         _ => return None,
     })
 }
@@ -124,6 +132,41 @@ pub fn write_table<T: Serialize>(
     Ok(())
 }
 
+/// A text cell made safe for spreadsheets: one that Excel or WPS would read as a formula (it begins
+/// with `=`, `+`, `-` or `@`) gets a leading apostrophe. Numbers are not text and stay as they are.
+pub fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes rows as a CSV file for people: UTF-8 with a BOM (so Excel and WPS show the Chinese) and
+/// formula-looking text neutralised.
+pub fn write_csv_report<T: Serialize>(path: &std::path::Path, rows: &[T]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        let objects = to_objects(rows)?;
+        if let Some(first) = objects.first() {
+            writer.write_record(first.keys())?;
+        }
+        for object in &objects {
+            writer.write_record(object.values().map(|v| match v {
+                Value::String(s) => spreadsheet_safe(s),
+                other => csv_cell(other),
+            }))?;
+        }
+        writer.flush()?;
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
 /// Writes one value: `plain` prints `plain`, JSON prints `object`.
 pub fn write_value<T: Serialize>(
     out: &mut dyn Write,
@@ -180,6 +223,29 @@ mod tests {
         assert_eq!(header, keys);
         assert_eq!(csv.lines().nth(2).unwrap(), "XK-2,4,true");
         assert_eq!(json[0]["workdays_left"], -3);
+    }
+
+    #[test]
+    fn formula_looking_text_is_neutralised_but_numbers_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        #[derive(Serialize)]
+        struct R {
+            name: &'static str,
+            left: i64,
+        }
+        write_csv_report(
+            &path,
+            &[R {
+                name: "=HYPERLINK(\"x\")",
+                left: -3,
+            }],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "\u{feff}name,left\n\"'=HYPERLINK(\"\"x\"\")\",-3\n");
+        assert_eq!(spreadsheet_safe("@sum"), "'@sum");
+        assert_eq!(spreadsheet_safe("天山"), "天山");
     }
 
     #[test]

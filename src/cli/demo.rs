@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{App, deadline_rows};
 use crate::deadlines::DeadlineRow;
 use crate::demo::{Scale, generate};
-use crate::output::{TableFormat, write_table};
+use crate::output::{TableFormat, write_csv_report, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
 #[derive(Debug, clap::Args)]
@@ -73,13 +73,10 @@ async fn load(
     }))
 }
 
-/// Writes the flags as CSV with a BOM (so Excel and WPS show the Chinese) and as JSON.
+/// Writes the flags as a CSV report (opens in Excel and WPS) and as JSON.
 fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let csv_path = dir.join("deadlines.csv");
-    let mut csv = b"\xEF\xBB\xBF".to_vec();
-    write_table(&mut csv, TableFormat::Csv, rows, &[])?;
-    std::fs::write(&csv_path, csv).with_context(|| format!("writing {}", csv_path.display()))?;
+    write_csv_report(&csv_path, rows)?;
     let json_path = dir.join("deadlines.json");
     let mut json = Vec::new();
     write_table(&mut json, TableFormat::Json, rows, &[])?;

@@ -2,6 +2,7 @@
 //! layer that reads the store, calls the pure rules and prints.
 
 mod demo;
+mod ingest;
 mod show;
 mod workdays;
 
@@ -45,6 +46,8 @@ pub enum Command {
     Init(InitArgs),
     /// Fill the store with synthetic data and run the weekly pipeline once.
     Demo(demo::DemoArgs),
+    /// Load enterprises, licences, reviews, inspectors, spot checks, conflicts or violations.
+    Ingest(ingest::IngestArgs),
     /// Working-day arithmetic on the statutory calendar.
     #[command(subcommand)]
     Workdays(workdays::WorkdaysCommand),
@@ -127,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init(args) => init(&app, args).await,
         Command::Demo(args) => demo::run(&app, args).await,
+        Command::Ingest(args) => ingest::run(&app, args).await,
         Command::Workdays(cmd) => workdays::run(&app, cmd),
         Command::Deadlines(args) => deadlines_command(&app, args).await,
         Command::Show(cmd) => show::run(&app, cmd).await,

@@ -6,18 +6,21 @@
 //! still differs between the engines — migrations and the null-safe inequality — lives in this file.
 
 mod audit;
+mod bulk;
+mod conn;
 mod facts;
 mod records;
 mod reference;
 
 pub use audit::AuditEntry;
+pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
 pub use facts::Scope;
 pub use records::Record;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Connection, Database, Encode, Type};
@@ -67,6 +70,7 @@ pub enum Param {
     Date(Option<NaiveDate>),
     Bool(bool),
     Int(i64),
+    Timestamp(DateTime<Utc>),
 }
 
 impl From<&str> for Param {
@@ -111,6 +115,7 @@ where
     for<'t> Option<NaiveDate>: Encode<'t, DB> + Type<DB>,
     for<'t> bool: Encode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> DateTime<Utc>: Encode<'t, DB> + Type<DB>,
 {
     for p in params {
         query = match p {
@@ -118,6 +123,7 @@ where
             Param::Date(v) => query.bind(*v),
             Param::Bool(v) => query.bind(*v),
             Param::Int(v) => query.bind(*v),
+            Param::Timestamp(v) => query.bind(*v),
         };
     }
     query
@@ -190,7 +196,7 @@ impl Store {
     }
 
     /// `IS DISTINCT FROM` in the engine's dialect (SQLite spells it `IS NOT`).
-    fn distinct_from(&self) -> &'static str {
+    pub(crate) fn distinct_from(&self) -> &'static str {
         match self {
             Store::Sqlite(_) => "IS NOT",
             Store::Postgres(_) => "IS DISTINCT FROM",

@@ -1,9 +1,8 @@
 //! Upserting the records of DESIGN.md section 4 on their natural keys: one statement shape for every
 //! kind, so that loading the same rows twice changes nothing and a corrected row updates in place.
 
-use sqlx::AssertSqlSafe;
-
-use super::{Param, Store, StoreError, bind_params, with_pool};
+use super::conn::{Conn, ROWS_PER_STATEMENT, insert_sql};
+use super::{Param, Store, StoreError, with_pool};
 use crate::model::{Conflict, Enterprise, Inspector, Licence, OnsiteReview, SpotCheck, Violation};
 
 /// A record kind as stored: its table, its columns (the natural key first) and its values.
@@ -163,54 +162,57 @@ impl Record for Violation {
     }
 }
 
-/// Rows per statement: well under SQLite's and PostgreSQL's bound-parameter limits.
-const ROWS_PER_STATEMENT: usize = 500;
-
 /// What to do with a row whose key is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OnConflict {
+pub(crate) enum OnConflict {
     /// Take the new values (touching the row only when a value differs).
     Update,
     /// Keep the stored row.
     Keep,
 }
 
-/// `INSERT … ON CONFLICT (key) DO UPDATE | DO NOTHING`.
-fn upsert_sql(
+/// `ON CONFLICT (key) DO UPDATE … WHERE changed | DO NOTHING`.
+pub(crate) fn conflict_clause(
     table: &str,
     columns: &[&str],
     key: usize,
-    rows: usize,
     distinct_from: &str,
     on_conflict: OnConflict,
 ) -> String {
-    let width = columns.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let slots: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", slots.join(", "))
-        })
-        .collect();
     let keys = columns[..key].join(", ");
     let rest = &columns[key..];
-    let conflict = if rest.is_empty() || on_conflict == OnConflict::Keep {
-        "DO NOTHING".to_string()
-    } else {
-        let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-        let old: Vec<String> = rest.iter().map(|c| format!("{table}.{c}")).collect();
-        let new: Vec<String> = rest.iter().map(|c| format!("excluded.{c}")).collect();
-        format!(
-            "DO UPDATE SET {} WHERE ({}) {distinct_from} ({})",
-            set.join(", "),
-            old.join(", "),
-            new.join(", ")
-        )
-    };
+    if rest.is_empty() || on_conflict == OnConflict::Keep {
+        return format!("ON CONFLICT ({keys}) DO NOTHING");
+    }
+    let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let old: Vec<String> = rest.iter().map(|c| format!("{table}.{c}")).collect();
+    let new: Vec<String> = rest.iter().map(|c| format!("excluded.{c}")).collect();
     format!(
-        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({keys}) {conflict}",
-        columns.join(", "),
-        values.join(", ")
+        "ON CONFLICT ({keys}) DO UPDATE SET {} WHERE ({}) {distinct_from} ({})",
+        set.join(", "),
+        old.join(", "),
+        new.join(", ")
     )
+}
+
+/// Writes records through `conn` in multi-row statements; returns the rows inserted or changed.
+pub(crate) async fn write_records<R: Record, C: Conn>(
+    conn: &mut C,
+    rows: &[R],
+    distinct_from: &str,
+    on_conflict: OnConflict,
+) -> Result<u64, StoreError> {
+    let conflict = conflict_clause(R::TABLE, R::COLUMNS, R::KEY, distinct_from, on_conflict);
+    let mut changed = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{} {conflict}",
+            insert_sql(R::TABLE, R::COLUMNS, chunk.len())
+        );
+        let params: Vec<Param> = chunk.iter().flat_map(Record::params).collect();
+        changed += conn.execute(sql, params).await?;
+    }
+    Ok(changed)
 }
 
 impl Store {
@@ -232,13 +234,7 @@ impl Store {
         let distinct = self.distinct_from();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut changed = 0;
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let sql = upsert_sql(R::TABLE, R::COLUMNS, R::KEY, chunk.len(), distinct, on_conflict);
-                let params: Vec<Param> = chunk.iter().flat_map(Record::params).collect();
-                let query = bind_params(sqlx::query(AssertSqlSafe(sql)), &params);
-                changed += query.execute(&mut *tx).await?.rows_affected();
-            }
+            let changed = write_records(&mut *tx, rows, distinct, on_conflict).await?;
             tx.commit().await?;
             Ok(changed)
         })
@@ -251,34 +247,25 @@ mod tests {
 
     #[test]
     fn upsert_updates_only_what_differs() {
-        let sql = upsert_sql(
+        let clause = conflict_clause(
             "conflicts",
             &["inspector_id", "credit_code", "reason"],
-            2,
             2,
             "IS NOT",
             OnConflict::Update,
         );
         assert_eq!(
-            sql,
-            "INSERT INTO conflicts (inspector_id, credit_code, reason) VALUES ($1, $2, $3), ($4, $5, $6) \
-             ON CONFLICT (inspector_id, credit_code) DO UPDATE SET reason = excluded.reason \
+            clause,
+            "ON CONFLICT (inspector_id, credit_code) DO UPDATE SET reason = excluded.reason \
              WHERE (conflicts.reason) IS NOT (excluded.reason)"
         );
     }
 
     #[test]
-    fn an_all_key_table_ignores_repeats() {
-        let sql = upsert_sql(
-            "violations",
-            &["a", "b"],
-            2,
-            1,
-            "IS NOT",
-            OnConflict::Update,
-        );
-        assert!(sql.ends_with("ON CONFLICT (a, b) DO NOTHING"), "{sql}");
-        let sql = upsert_sql("t", &["a", "b"], 1, 1, "IS NOT", OnConflict::Keep);
-        assert!(sql.ends_with("ON CONFLICT (a) DO NOTHING"), "{sql}");
+    fn an_all_key_table_or_keep_does_nothing_on_conflict() {
+        let clause = conflict_clause("v", &["a", "b"], 2, "IS NOT", OnConflict::Update);
+        assert_eq!(clause, "ON CONFLICT (a, b) DO NOTHING");
+        let clause = conflict_clause("t", &["a", "b"], 1, "IS NOT", OnConflict::Keep);
+        assert_eq!(clause, "ON CONFLICT (a) DO NOTHING");
     }
 }

@@ -1,0 +1,452 @@
+//! `licwatch ingest`: load the files bureaus have — and rows pulled from other databases — keeping
+//! every good row and accounting for every bad one. Each file loads in one transaction; good rows are
+//! upserted on their natural keys (so loading a file twice changes nothing), bad rows are quarantined
+//! in the store and written to a rejects file with file, row, field, value and reason.
+
+pub mod kinds;
+pub mod read;
+pub mod source;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::Catalogue;
+use crate::divisions::Divisions;
+use crate::model::{Conflict, Enterprise, Inspector, Licence, OnsiteReview, SpotCheck, Violation};
+use crate::output::write_csv_report;
+use crate::store::{AuditEntry, IngestedFile, Quarantined, Record, Store, StoreError};
+use kinds::{HeaderMap, Kind};
+use read::{Cell, Encoding, Table};
+use validate::{Ingest, Known, Reject, Row, Validator};
+
+/// Rows validated and staged at a time: bounds memory on multi-million-row files.
+const CHUNK_ROWS: usize = 50_000;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The kind of every file; detected from each header when absent.
+    pub kind: Option<Kind>,
+    pub encoding: Encoding,
+    /// The workbook sheet to read (default: the first).
+    pub sheet: Option<String>,
+    /// Where rejects files are written.
+    pub rejects_dir: PathBuf,
+    /// Who is loading, for the audit log: a command or a job.
+    pub actor: String,
+}
+
+/// How one input fared; the worst over several inputs sets the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Already loaded (same digest); nothing done.
+    Skipped,
+    /// Every row landed.
+    Ok,
+    /// Good rows landed; some were quarantined.
+    Rejected,
+    /// Unreadable or refused: nothing of it applied.
+    Failed,
+}
+
+impl Status {
+    /// DESIGN.md section 3: 0 success, 3 finished with rejected input, 1 failure.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Skipped | Status::Ok => 0,
+            Status::Rejected => 3,
+            Status::Failed => 1,
+        }
+    }
+}
+
+/// The summary line of one input, in every `--format`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub file: String,
+    pub kind: String,
+    pub format: String,
+    pub status: Status,
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub message: String,
+    pub rejects_file: String,
+    pub digest: String,
+    /// The first rejects, to show at once.
+    #[serde(skip)]
+    pub first_rejects: Vec<Reject>,
+}
+
+impl Summary {
+    fn new(file: &str, digest: &str) -> Self {
+        Summary {
+            file: file.to_string(),
+            kind: String::new(),
+            format: String::new(),
+            status: Status::Ok,
+            read: 0,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            rejected: 0,
+            message: String::new(),
+            rejects_file: String::new(),
+            digest: digest.to_string(),
+            first_rejects: Vec::new(),
+        }
+    }
+
+    fn failed(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Failed;
+        self.message = message.into();
+        self
+    }
+}
+
+/// SHA-256 of a file's bytes, read in blocks.
+pub fn digest_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// An input opened and its kind known, ready to load.
+pub struct Opened {
+    pub name: String,
+    pub digest: String,
+    pub table: Table,
+    pub map: HeaderMap,
+}
+
+/// Opens a file and tells its kind, or says why it cannot be loaded.
+fn open_file(path: &Path, options: &Options) -> Result<Opened, Summary> {
+    let name = path.display().to_string();
+    let digest = digest_file(path)
+        .map_err(|e| Summary::new(&name, "").failed(format!("cannot read: {e}")))?;
+    let summary = || Summary::new(&name, &digest);
+    let table = read::open(path, options.encoding, options.sheet.as_deref())
+        .map_err(|e| summary().failed(e.to_string()))?;
+    let map = match options.kind {
+        Some(kind) => kinds::map_as(kind, &table.header),
+        None => kinds::detect(&table.header),
+    }
+    .map_err(|e| summary().failed(e.to_string()))?;
+    Ok(Opened {
+        name,
+        digest,
+        table,
+        map,
+    })
+}
+
+/// The reference data and keys validation reads, shared by the inputs of one command.
+pub struct Context {
+    pub catalogue: Catalogue,
+    pub divisions: Divisions,
+    pub known: Known,
+}
+
+impl Context {
+    pub async fn load(store: &Store) -> Result<Self, StoreError> {
+        let (enterprises, licences, inspectors) = store.known_keys().await?;
+        Ok(Context {
+            catalogue: store.catalogue().await?,
+            divisions: store.divisions().await?,
+            known: Known {
+                enterprises,
+                licences,
+                inspectors,
+            },
+        })
+    }
+}
+
+/// Loads `paths` — enterprises first, then the kinds that refer to them — each in one transaction.
+pub async fn ingest_files(
+    store: &Store,
+    paths: &[PathBuf],
+    options: &Options,
+) -> Result<Vec<Summary>, StoreError> {
+    let mut ctx = Context::load(store).await?;
+    let mut summaries = Vec::new();
+    let mut opened = Vec::new();
+    for path in paths {
+        match open_file(path, options) {
+            Ok(o) => opened.push(o),
+            Err(summary) => summaries.push(summary),
+        }
+    }
+    opened.sort_by_key(|o| o.map.kind);
+    for input in opened {
+        let (name, digest) = (input.name.clone(), input.digest.clone());
+        let summary = match load(store, &mut ctx, input, options).await {
+            Ok(summary) => summary,
+            Err(e) => Summary::new(&name, &digest)
+                .failed(format!("the store refused the file, nothing applied: {e}")),
+        };
+        summaries.push(summary);
+    }
+    for s in &summaries {
+        audit(store, s, options).await?;
+    }
+    Ok(summaries)
+}
+
+async fn audit(store: &Store, s: &Summary, options: &Options) -> Result<(), StoreError> {
+    let inputs = serde_json::json!({"file": s.file, "sha256": s.digest, "kind": s.kind});
+    let outcome = format!(
+        "{:?}: read {} inserted {} updated {} unchanged {} rejected {}{}",
+        s.status,
+        s.read,
+        s.inserted,
+        s.updated,
+        s.unchanged,
+        s.rejected,
+        if s.message.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", s.message)
+        }
+    );
+    store
+        .audit(&AuditEntry::now(
+            &format!("{}:ingest", options.actor),
+            inputs,
+            outcome,
+        ))
+        .await
+}
+
+/// Loads one opened input as its kind.
+pub async fn load(
+    store: &Store,
+    ctx: &mut Context,
+    input: Opened,
+    options: &Options,
+) -> Result<Summary, StoreError> {
+    match input.map.kind {
+        Kind::Enterprises => load_as::<Enterprise>(store, ctx, input, options).await,
+        Kind::Licences => load_as::<Licence>(store, ctx, input, options).await,
+        Kind::OnsiteReviews => load_as::<OnsiteReview>(store, ctx, input, options).await,
+        Kind::Inspectors => load_as::<Inspector>(store, ctx, input, options).await,
+        Kind::SpotChecks => load_as::<SpotCheck>(store, ctx, input, options).await,
+        Kind::Conflicts => load_as::<Conflict>(store, ctx, input, options).await,
+        Kind::Violations => load_as::<Violation>(store, ctx, input, options).await,
+    }
+}
+
+/// A record's natural key, hashed to 128 bits: enough to tell millions of keys apart in little
+/// memory.
+fn key_hash<R: Record>(record: &R) -> u128 {
+    let params = record.params();
+    let key = format!("{:?}", &params[..R::KEY]);
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        (salt, &key).hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec})")
+                .expect("valid template"),
+        );
+        bar
+    })
+}
+
+async fn load_as<R: Ingest>(
+    store: &Store,
+    ctx: &mut Context,
+    input: Opened,
+    options: &Options,
+) -> Result<Summary, StoreError> {
+    let Opened {
+        name,
+        digest,
+        table,
+        map,
+    } = input;
+    let mut summary = Summary::new(&name, &digest);
+    summary.kind = R::KIND.name().to_string();
+    summary.format = table.format.to_string();
+    let width = table.header.len();
+    let validator = Validator {
+        catalogue: &ctx.catalogue,
+        divisions: &ctx.divisions,
+        known: &ctx.known,
+    };
+    let mut loader = store.begin_load::<R>().await?;
+    let mut seen: HashMap<u128, usize> = HashMap::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut landed = Known::default();
+    let mut chunk: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
+    let bar = progress_bar();
+    if let Some(bar) = &bar {
+        bar.set_message(name.clone());
+    }
+    let mut rows = table.rows;
+    loop {
+        let next = rows.next();
+        let raw = match next {
+            None => None,
+            Some(Ok(raw)) => Some(raw),
+            // The file cannot be read to its end: nothing of it is applied (the load rolls back).
+            Some(Err(e)) => return Ok(summary.failed(e.to_string())),
+        };
+        if let Some(raw) = &raw {
+            if raw.cells.iter().all(|c| *c == Cell::Empty) {
+                continue;
+            }
+            summary.read += 1;
+            match Row::new(raw, &map).read::<R>(&validator, width) {
+                Ok(record) => match seen.entry(key_hash(&record)) {
+                    std::collections::hash_map::Entry::Occupied(first) => rejects.push(Reject {
+                        row: raw.number,
+                        field: String::new(),
+                        value: String::new(),
+                        reason: format!("repeats the key of row {}, which was kept", first.get()),
+                    }),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(raw.number);
+                        record.register(&mut landed);
+                        chunk.push(record);
+                    }
+                },
+                Err(mut bad) => rejects.append(&mut bad),
+            }
+        }
+        if chunk.len() >= CHUNK_ROWS || (raw.is_none() && !chunk.is_empty()) {
+            loader.stage(&chunk).await?;
+            chunk.clear();
+            if let Some(bar) = &bar {
+                bar.set_position(summary.read);
+            }
+        }
+        if raw.is_none() {
+            break;
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    let now = Utc::now();
+    let quarantined: Vec<Quarantined> = rejects
+        .iter()
+        .map(|r| Quarantined {
+            digest: digest.clone(),
+            file_name: name.clone(),
+            kind: R::KIND.name().to_string(),
+            row: r.row,
+            field: r.field.clone(),
+            value: r.value.clone(),
+            reason: r.reason.clone(),
+            rejected_at: now,
+        })
+        .collect();
+    let rejected_rows = {
+        let mut rows: Vec<usize> = rejects.iter().map(|r| r.row).collect();
+        rows.dedup();
+        rows.len() as u64
+    };
+    let counts = loader
+        .finish(&quarantined, |counts| IngestedFile {
+            digest: digest.clone(),
+            file_name: name.clone(),
+            kind: R::KIND.name().to_string(),
+            format: summary.format.clone(),
+            rows_read: summary.read,
+            counts,
+            rejected: rejected_rows,
+            loaded_at: now,
+        })
+        .await?;
+    ctx.known.enterprises.extend(landed.enterprises);
+    ctx.known.licences.extend(landed.licences);
+    ctx.known.inspectors.extend(landed.inspectors);
+
+    summary.inserted = counts.inserted;
+    summary.updated = counts.updated;
+    summary.unchanged = counts.unchanged;
+    summary.rejected = rejected_rows;
+    if !rejects.is_empty() {
+        summary.status = Status::Rejected;
+        summary.first_rejects = rejects.iter().take(10).cloned().collect();
+        let path = rejects_path(&options.rejects_dir, &name);
+        match write_rejects(&path, &name, &rejects) {
+            Ok(()) => summary.rejects_file = path.display().to_string(),
+            Err(e) => {
+                summary.message =
+                    format!("rejects kept in the store; the rejects file failed: {e:#}")
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn rejects_path(dir: &Path, file: &str) -> PathBuf {
+    let stem = Path::new(file)
+        .file_name()
+        .map_or_else(|| "input".into(), |n| n.to_string_lossy().into_owned());
+    dir.join(format!("{stem}.rejects.csv"))
+}
+
+#[derive(Serialize)]
+struct RejectLine<'a> {
+    #[serde(rename = "文件 file")]
+    file: &'a str,
+    #[serde(rename = "行 row")]
+    row: usize,
+    #[serde(rename = "字段 field")]
+    field: &'a str,
+    #[serde(rename = "内容 value")]
+    value: &'a str,
+    #[serde(rename = "原因 reason")]
+    reason: &'a str,
+}
+
+fn write_rejects(path: &Path, file: &str, rejects: &[Reject]) -> anyhow::Result<()> {
+    let lines: Vec<RejectLine> = rejects
+        .iter()
+        .map(|r| RejectLine {
+            file,
+            row: r.row,
+            field: &r.field,
+            value: &r.value,
+            reason: &r.reason,
+        })
+        .collect();
+    write_csv_report(path, &lines)
+}
+
+/// The worst status of several inputs.
+pub fn worst(summaries: &[Summary]) -> Status {
+    summaries
+        .iter()
+        .map(|s| s.status)
+        .max()
+        .unwrap_or(Status::Ok)
+}

@@ -1,0 +1,293 @@
+//! Loading one input file in one transaction: its good rows go to a temporary stage in bulk (COPY on
+//! PostgreSQL, batched inserts on SQLite), are counted against what is stored (inserted, updated,
+//! unchanged) and merged with one upsert; its rejected rows go to quarantine; the file is recorded
+//! by digest. Nothing of the file lands unless all of it does.
+
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{Postgres, Row, Sqlite, Transaction};
+
+use super::conn::Conn;
+use super::records::{OnConflict, conflict_clause, write_records};
+use super::{Param, Record, Store, StoreError, with_pool};
+
+const STAGE: &str = "ingest_stage";
+
+/// A row put in quarantine, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub digest: String,
+    pub file_name: String,
+    pub kind: String,
+    pub row: usize,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+    pub rejected_at: DateTime<Utc>,
+}
+
+impl Record for Quarantined {
+    const TABLE: &'static str = "ingest_rejects";
+    const COLUMNS: &'static [&'static str] = &[
+        "digest",
+        "row_number",
+        "field",
+        "reason",
+        "file_name",
+        "kind",
+        "value",
+        "rejected_at",
+    ];
+    const KEY: usize = 4;
+    fn params(&self) -> Vec<Param> {
+        vec![
+            (&self.digest).into(),
+            Param::Int(self.row as i64),
+            (&self.field).into(),
+            (&self.reason).into(),
+            (&self.file_name).into(),
+            (&self.kind).into(),
+            (&self.value).into(),
+            Param::Timestamp(self.rejected_at),
+        ]
+    }
+}
+
+/// A file loaded, by the digest of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestedFile {
+    pub digest: String,
+    pub file_name: String,
+    pub kind: String,
+    pub format: String,
+    pub rows_read: u64,
+    pub counts: LoadCounts,
+    pub rejected: u64,
+    pub loaded_at: DateTime<Utc>,
+}
+
+impl Record for IngestedFile {
+    const TABLE: &'static str = "ingest_files";
+    const COLUMNS: &'static [&'static str] = &[
+        "digest",
+        "file_name",
+        "kind",
+        "format",
+        "rows_read",
+        "inserted",
+        "updated",
+        "unchanged",
+        "rejected",
+        "loaded_at",
+    ];
+    const KEY: usize = 1;
+    fn params(&self) -> Vec<Param> {
+        let int = |n: u64| Param::Int(n as i64);
+        vec![
+            (&self.digest).into(),
+            (&self.file_name).into(),
+            (&self.kind).into(),
+            (&self.format).into(),
+            int(self.rows_read),
+            int(self.counts.inserted),
+            int(self.counts.updated),
+            int(self.counts.unchanged),
+            int(self.rejected),
+            Param::Timestamp(self.loaded_at),
+        ]
+    }
+}
+
+/// What a load did to the stored rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LoadCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+enum LoadTx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            LoadTx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            LoadTx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// A load in progress: an open transaction with a stage table for records of kind `R`.
+pub struct Load<R: Record> {
+    tx: LoadTx,
+    distinct_from: &'static str,
+    _kind: PhantomData<R>,
+}
+
+impl Store {
+    /// Opens a transaction and an empty stage shaped like `R`'s table.
+    pub async fn begin_load<R: Record>(&self) -> Result<Load<R>, StoreError> {
+        let mut tx = match self {
+            Store::Sqlite(pool) => LoadTx::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => LoadTx::Postgres(pool.begin().await?),
+        };
+        let table = R::TABLE;
+        match &mut tx {
+            LoadTx::Sqlite(tx) => {
+                let conn = &mut **tx;
+                conn.execute(format!("DROP TABLE IF EXISTS temp.{STAGE}"), vec![])
+                    .await?;
+                conn.execute(
+                    format!("CREATE TEMP TABLE {STAGE} AS SELECT * FROM {table} WHERE 0"),
+                    vec![],
+                )
+                .await?;
+            }
+            LoadTx::Postgres(tx) => {
+                let conn = &mut **tx;
+                conn.execute(format!("DROP TABLE IF EXISTS pg_temp.{STAGE}"), vec![])
+                    .await?;
+                conn.execute(
+                    format!(
+                        "CREATE TEMP TABLE {STAGE} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+                    ),
+                    vec![],
+                )
+                .await?;
+            }
+        }
+        Ok(Load {
+            tx,
+            distinct_from: self.distinct_from(),
+            _kind: PhantomData,
+        })
+    }
+
+    /// Whether a file with this digest has been loaded.
+    pub async fn file_loaded(&self, digest: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM ingest_files WHERE digest = $1";
+        with_pool!(self, pool => {
+            let n: i64 = sqlx::query(SQL).bind(digest).fetch_one(pool).await?.try_get(0)?;
+            Ok(n > 0)
+        })
+    }
+
+    /// The keys references resolve against: enterprises, licences (with their grant dates) and
+    /// inspectors.
+    pub async fn known_keys(
+        &self,
+    ) -> Result<(HashSet<String>, HashMap<String, NaiveDate>, HashSet<String>), StoreError> {
+        with_pool!(self, pool => {
+            let mut enterprises = HashSet::new();
+            for r in sqlx::query("SELECT credit_code FROM enterprises").fetch_all(pool).await? {
+                enterprises.insert(r.try_get(0)?);
+            }
+            let mut licences = HashMap::new();
+            for r in sqlx::query("SELECT licence_no, grant_date FROM licences").fetch_all(pool).await? {
+                licences.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+            let mut inspectors = HashSet::new();
+            for r in sqlx::query("SELECT inspector_id FROM inspectors").fetch_all(pool).await? {
+                inspectors.insert(r.try_get(0)?);
+            }
+            Ok((enterprises, licences, inspectors))
+        })
+    }
+
+    /// The quarantined rows of the file with this digest, in row order.
+    pub async fn quarantined(
+        &self,
+        digest: &str,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        const SQL: &str = "SELECT row_number, field, reason FROM ingest_rejects WHERE digest = $1 \
+                           ORDER BY row_number, field, reason";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(digest).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .collect()
+        })
+    }
+}
+
+impl<R: Record> Load<R> {
+    /// Adds good records to the stage. Their keys must be distinct across the whole load.
+    pub async fn stage(&mut self, rows: &[R]) -> Result<(), StoreError> {
+        let params: Vec<Vec<Param>> = rows.iter().map(Record::params).collect();
+        with_tx!(&mut self.tx, conn => conn.bulk_insert(STAGE, R::COLUMNS, params).await)
+    }
+
+    /// Counts the stage against the table, merges it, quarantines `rejects`, records the file and
+    /// commits.
+    pub async fn finish(
+        mut self,
+        rejects: &[Quarantined],
+        file: impl FnOnce(LoadCounts) -> IngestedFile,
+    ) -> Result<LoadCounts, StoreError> {
+        let (table, columns, key) = (R::TABLE, R::COLUMNS, R::KEY);
+        let join: Vec<String> = columns[..key]
+            .iter()
+            .map(|c| format!("t.{c} = s.{c}"))
+            .collect();
+        let rest = &columns[key..];
+        let changed = if rest.is_empty() {
+            "0".to_string()
+        } else {
+            let s: Vec<String> = rest.iter().map(|c| format!("s.{c}")).collect();
+            let t: Vec<String> = rest.iter().map(|c| format!("t.{c}")).collect();
+            format!(
+                "SUM(CASE WHEN t.{k} IS NOT NULL AND ({}) {} ({}) THEN 1 ELSE 0 END)",
+                s.join(", "),
+                self.distinct_from,
+                t.join(", "),
+                k = columns[0]
+            )
+        };
+        let count_sql = format!(
+            "SELECT COUNT(*), COUNT(t.{k}), {changed} FROM {STAGE} s LEFT JOIN {table} t ON {}",
+            join.join(" AND "),
+            k = columns[0]
+        );
+        let merge_sql = format!(
+            "INSERT INTO {table} ({cols}) SELECT {cols} FROM {STAGE} WHERE true {}",
+            conflict_clause(table, columns, key, self.distinct_from, OnConflict::Update),
+            cols = columns.join(", ")
+        );
+        let distinct = self.distinct_from;
+        let counts = with_tx!(&mut self.tx, conn => {
+            let n = conn.integers(count_sql).await?;
+            let (total, existing, changed) = (n[0] as u64, n[1] as u64, n[2] as u64);
+            conn.execute(merge_sql, vec![]).await?;
+            write_records(conn, rejects, distinct, OnConflict::Keep).await?;
+            let counts = LoadCounts {
+                inserted: total - existing,
+                updated: changed,
+                unchanged: existing - changed,
+            };
+            write_records(conn, &[file(counts)], distinct, OnConflict::Update).await?;
+            Ok::<_, StoreError>(counts)
+        })?;
+        match self.tx {
+            LoadTx::Sqlite(mut tx) => {
+                (&mut *tx)
+                    .execute(format!("DROP TABLE temp.{STAGE}"), vec![])
+                    .await?;
+                tx.commit().await?;
+            }
+            LoadTx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(counts)
+    }
+}

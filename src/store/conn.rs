@@ -1,0 +1,176 @@
+//! What the store does on one connection, for either engine: run a statement, read counts, and put
+//! rows into a table in bulk — `COPY … FROM STDIN` on PostgreSQL, batched multi-row inserts on
+//! SQLite. Code above this works inside one transaction on whichever engine is open.
+
+use std::future::Future;
+
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Param, StoreError, bind_params};
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+
+pub(crate) trait Conn: Send {
+    /// Runs `sql` with `params`; returns the rows affected.
+    fn execute(
+        &mut self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Runs a query returning one row of integers.
+    fn integers(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+
+    /// Appends `rows` (values in `columns` order) to `table` as fast as the engine allows.
+    fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Param>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
+pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let slots: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", slots.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        values.join(", ")
+    )
+}
+
+macro_rules! common_conn {
+    () => {
+        async fn execute(&mut self, sql: String, params: Vec<Param>) -> Result<u64, StoreError> {
+            let query = bind_params(sqlx::query(AssertSqlSafe(sql)), &params);
+            Ok(query.execute(&mut *self).await?.rows_affected())
+        }
+
+        async fn integers(&mut self, sql: String) -> Result<Vec<i64>, StoreError> {
+            let row = sqlx::query(AssertSqlSafe(sql))
+                .fetch_one(&mut *self)
+                .await?;
+            (0..row.len())
+                .map(|i| Ok(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0)))
+                .collect()
+        }
+    };
+}
+
+impl Conn for SqliteConnection {
+    common_conn!();
+
+    async fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Param>>,
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = insert_sql(table, columns, chunk.len());
+            self.execute(sql, chunk.concat()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Conn for PgConnection {
+    common_conn!();
+
+    async fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Param>>,
+    ) -> Result<(), StoreError> {
+        let statement = format!(
+            "COPY {table} ({}) FROM STDIN WITH (FORMAT csv)",
+            columns.join(", ")
+        );
+        let mut copy = self.copy_in_raw(&statement).await?;
+        let mut buffer = Vec::with_capacity(1 << 20);
+        for row in &rows {
+            copy_csv_row(&mut buffer, row);
+            if buffer.len() >= 1 << 20 {
+                copy.send(std::mem::take(&mut buffer)).await?;
+            }
+        }
+        if !buffer.is_empty() {
+            copy.send(buffer).await?;
+        }
+        copy.finish().await?;
+        Ok(())
+    }
+}
+
+/// One row in `COPY … (FORMAT csv)`: NULL is an unquoted empty field, text is always quoted (so an
+/// empty string stays an empty string).
+fn copy_csv_row(out: &mut Vec<u8>, row: &[Param]) {
+    for (i, param) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match param {
+            Param::Text(None) | Param::Date(None) => {}
+            Param::Text(Some(s)) => {
+                out.push(b'"');
+                out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+                out.push(b'"');
+            }
+            Param::Date(Some(d)) => {
+                out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes())
+            }
+            Param::Bool(b) => out.extend_from_slice(if *b { b"t" } else { b"f" }),
+            Param::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Param::Timestamp(t) => out.extend_from_slice(t.to_rfc3339().as_bytes()),
+        }
+    }
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn copy_rows_keep_nulls_empty_strings_and_quotes_apart() {
+        let mut out = Vec::new();
+        copy_csv_row(
+            &mut out,
+            &[
+                Param::Text(None),
+                Param::Text(Some(String::new())),
+                Param::Text(Some("a \"b\",\nc".into())),
+                Param::Date(NaiveDate::from_ymd_opt(2024, 2, 9)),
+                Param::Bool(true),
+                Param::Int(-3),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            ",\"\",\"a \"\"b\"\",\nc\",2024-02-09,t,-3\n"
+        );
+    }
+
+    #[test]
+    fn insert_sql_numbers_every_slot() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
+}
