@@ -137,18 +137,18 @@ pub struct Opened {
 }
 
 /// Opens a file and tells its kind, or says why it cannot be loaded.
-fn open_file(path: &Path, options: &Options) -> Result<Opened, Summary> {
+fn open_file(path: &Path, options: &Options) -> Result<Opened, Box<Summary>> {
     let name = path.display().to_string();
     let digest = digest_file(path)
-        .map_err(|e| Summary::new(&name, "").failed(format!("cannot read: {e}")))?;
-    let summary = || Summary::new(&name, &digest);
+        .map_err(|e| Box::new(Summary::new(&name, "").failed(format!("cannot read: {e}"))))?;
+    let failed = |message: String| Box::new(Summary::new(&name, &digest).failed(message));
     let table = read::open(path, options.encoding, options.sheet.as_deref())
-        .map_err(|e| summary().failed(e.to_string()))?;
+        .map_err(|e| failed(e.to_string()))?;
     let map = match options.kind {
         Some(kind) => kinds::map_as(kind, &table.header),
         None => kinds::detect(&table.header),
     }
-    .map_err(|e| summary().failed(e.to_string()))?;
+    .map_err(|e| failed(e.to_string()))?;
     Ok(Opened {
         name,
         digest,
@@ -191,7 +191,7 @@ pub async fn ingest_files(
     for path in paths {
         match open_file(path, options) {
             Ok(o) => opened.push(o),
-            Err(summary) => summaries.push(summary),
+            Err(summary) => summaries.push(*summary),
         }
     }
     opened.sort_by_key(|o| o.map.kind);

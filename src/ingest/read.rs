@@ -179,11 +179,11 @@ fn read_csv(path: &Path, head: &[u8], asked: Encoding) -> Result<Table, ReadErro
             Some(Ok(r)) => break r.iter().map(str::to_string).collect::<Vec<_>>(),
         }
     };
-    let rows = records.map(|record| {
+    // Rows count as a spreadsheet shows them: a quoted field's line breaks stay within its row.
+    let rows = records.enumerate().map(|(i, record)| {
         let record = record.map_err(csv_error)?;
-        let number = record.position().map_or(0, |p| p.line() as usize);
         Ok(RawRow {
-            number,
+            number: i + 2,
             cells: record
                 .iter()
                 .map(|f| Cell::from_text(f.to_string()))
@@ -426,7 +426,7 @@ mod tests {
         assert_eq!(header, vec!["name", "note"]);
         assert_eq!(rows[0].cells[0], Cell::Text("a \"b\"".into()));
         assert_eq!(rows[0].cells[1], Cell::Text("two\nlines".into()));
-        assert_eq!((rows[0].number, rows[1].number), (3, 5));
+        assert_eq!((rows[0].number, rows[1].number), (2, 3));
     }
 
     #[test]

@@ -243,7 +243,7 @@ impl<R: Record> Load<R> {
             .collect();
         let rest = &columns[key..];
         let changed = if rest.is_empty() {
-            "0".to_string()
+            "CAST(0 AS BIGINT)".to_string()
         } else {
             let s: Vec<String> = rest.iter().map(|c| format!("s.{c}")).collect();
             let t: Vec<String> = rest.iter().map(|c| format!("t.{c}")).collect();
@@ -281,9 +281,7 @@ impl<R: Record> Load<R> {
         })?;
         match self.tx {
             LoadTx::Sqlite(mut tx) => {
-                (&mut *tx)
-                    .execute(format!("DROP TABLE temp.{STAGE}"), vec![])
-                    .await?;
+                Conn::execute(&mut *tx, format!("DROP TABLE temp.{STAGE}"), vec![]).await?;
                 tx.commit().await?;
             }
             LoadTx::Postgres(tx) => tx.commit().await?,
