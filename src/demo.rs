@@ -36,7 +36,7 @@ impl Scale {
         match self {
             Scale::Small => (300, 60, 3),
             Scale::Province => (5_000, 600, 5),
-            Scale::National => (200_000, 50_000, 25),
+            Scale::National => (200_000, 50_000, 20),
         }
     }
 }
@@ -244,6 +244,7 @@ pub fn generate(
     let prefectures: Vec<&Division> = divisions.prefectures().collect();
     let mut data = Dataset::default();
     let mut licence_seq = 0usize;
+    let mut check_seq = 0usize;
 
     for i in 0..n_enterprises {
         let prefecture = *g.weighted(&prefectures, |p| economic_weight(&p.code));
@@ -288,7 +289,14 @@ pub fn generate(
                 .position(|c| c.code == category.code)
                 .map_or(0, |p| p + 1);
             licence_history(&mut g, &mut data, &code, category, number, &mut licence_seq);
-            spot_check_history(&mut g, &mut data, &code, category, checks_each);
+            spot_check_history(
+                &mut g,
+                &mut data,
+                &code,
+                category,
+                checks_each,
+                &mut check_seq,
+            );
         }
         if g.chance(3) {
             let serious = g.chance(15);
@@ -466,6 +474,7 @@ fn spot_check_history(
     code: &CreditCode,
     category: &Category,
     checks: usize,
+    seq: &mut usize,
 ) {
     let start = measures_effective();
     let mut seen = HashSet::new();
@@ -477,8 +486,9 @@ fn spot_check_history(
         let fail = g.chance(failure_percent(&category.code));
         let items = fail.then(|| g.pick(FAILED_ITEMS).to_string());
         let campaign = format!("{}-{:02}", date.year(), date.month());
+        *seq += 1;
         data.spot_checks.push(SpotCheck {
-            check_id: None,
+            check_id: Some(format!("CC{}{:08}", date.year(), *seq)),
             credit_code: code.to_string(),
             category: category.code.clone(),
             check_date: date,

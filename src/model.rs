@@ -142,9 +142,15 @@ pub struct Inspector {
     pub prefecture: String,
     pub county: String,
     /// Category codes the inspector is qualified for.
+    #[serde(serialize_with = "semicolon_list")]
     pub qualifications: Vec<String>,
     pub email: Option<String>,
     pub active: bool,
+}
+
+/// A list as one `;`-separated field, the way input files give it.
+fn semicolon_list<S: serde::Serializer>(items: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&items.join(";"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,7 +168,7 @@ impl SpotCheck {
     /// The natural key: the check id, or (credit_code, category, check_date, campaign) without one.
     pub fn key(&self) -> String {
         match &self.check_id {
-            Some(id) => format!("id:{id}"),
+            Some(id) => id.clone(),
             None => format!(
                 "{}|{}|{}|{}",
                 self.credit_code,
@@ -227,6 +233,6 @@ mod tests {
         };
         assert_eq!(c.key(), "91350100M000100Y43|wire-rope|2025-03-01|2025-03");
         c.check_id = Some("CC-1".into());
-        assert_eq!(c.key(), "id:CC-1");
+        assert_eq!(c.key(), "CC-1");
     }
 }

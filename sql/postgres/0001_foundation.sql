@@ -65,14 +65,16 @@ CREATE TABLE inspectors (
 );
 
 CREATE TABLE spot_checks (
-    check_key   TEXT PRIMARY KEY,            -- check_id, or credit_code|category|check_date|campaign
-    check_id    TEXT,
+    -- The natural key: the 抽查编号 when given, else credit_code|category|check_date|campaign. Stored
+    -- in one column so a data platform's export (抽查编号 first) copies straight into this table.
+    check_key   TEXT PRIMARY KEY,
     credit_code TEXT NOT NULL REFERENCES enterprises (credit_code),
     category    TEXT NOT NULL REFERENCES categories (code),
     check_date  DATE NOT NULL,
     result      TEXT NOT NULL CHECK (result IN ('pass', 'fail')),
     items       TEXT,
-    campaign    TEXT
+    campaign    TEXT,
+    has_check_id BOOLEAN NOT NULL DEFAULT TRUE  -- whether check_key is a given 抽查编号
 );
 CREATE INDEX spot_checks_enterprise ON spot_checks (credit_code, category);
 CREATE INDEX spot_checks_date ON spot_checks (check_date);

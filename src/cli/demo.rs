@@ -11,8 +11,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{App, deadline_rows};
+use crate::catalogue::Catalogue;
 use crate::deadlines::DeadlineRow;
-use crate::demo::{Scale, generate};
+use crate::demo::{Dataset, Scale, generate};
+use crate::divisions::Divisions;
 use crate::output::{TableFormat, write_csv_report, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
@@ -26,6 +28,33 @@ pub struct DemoArgs {
     /// The day the demo runs as of (default: today in the configured time zone).
     #[arg(long, value_parser = crate::dates::arg)]
     pub as_of: Option<NaiveDate>,
+    /// Write the synthetic data to this directory as one CSV per kind (for `ingest` and the
+    /// benchmarks) instead of loading it.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+}
+
+/// Writes each kind as a UTF-8 CSV with the contract's English headers.
+fn export(dir: &Path, data: &Dataset) -> anyhow::Result<()> {
+    fn write<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> anyhow::Result<()> {
+        let path = dir.join(name);
+        let mut writer = csv::Writer::from_path(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        for row in rows {
+            writer.serialize(row)?;
+        }
+        writer.flush()?;
+        println!("{} ({} rows)", path.display(), rows.len());
+        Ok(())
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write(dir, "enterprises.csv", &data.enterprises)?;
+    write(dir, "licences.csv", &data.licences)?;
+    write(dir, "onsite-reviews.csv", &data.reviews)?;
+    write(dir, "inspectors.csv", &data.inspectors)?;
+    write(dir, "spot-checks.csv", &data.spot_checks)?;
+    write(dir, "conflicts.csv", &data.conflicts)?;
+    write(dir, "violations.csv", &data.violations)
 }
 
 /// The ISO week of a day, as reports name their period: `2026-W48`.
@@ -86,6 +115,18 @@ fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathB
 
 pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let as_of = app.as_of(args.as_of);
+    if let Some(dir) = &args.export {
+        let data = generate(
+            args.scale,
+            args.seed,
+            as_of,
+            &app.config.calendar()?,
+            &Catalogue::builtin(),
+            &Divisions::builtin(),
+        );
+        export(dir, &data)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = app.store().await?;
     store.seed_reference().await?;
     tracing::info!(scale = ?args.scale, seed = args.seed, %as_of, "generating demo data");

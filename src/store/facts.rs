@@ -179,14 +179,18 @@ impl Store {
 
     /// The spot checks of one enterprise, newest first.
     pub async fn spot_checks_of(&self, credit_code: &str) -> Result<Vec<SpotCheck>, StoreError> {
-        const SQL: &str = "SELECT check_id, credit_code, category, check_date, result, items, campaign \
+        const SQL: &str = "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
                            FROM spot_checks WHERE credit_code = $1 ORDER BY check_date DESC";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).bind(credit_code).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(SpotCheck {
-                        check_id: r.try_get("check_id")?,
+                        check_id: if r.try_get("has_check_id")? {
+                            Some(r.try_get("check_key")?)
+                        } else {
+                            None
+                        },
                         credit_code: r.try_get("credit_code")?,
                         category: r.try_get("category")?,
                         check_date: r.try_get("check_date")?,

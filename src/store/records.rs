@@ -110,27 +110,28 @@ impl Record for Inspector {
 
 impl Record for SpotCheck {
     const TABLE: &'static str = "spot_checks";
+    // In the order of the input contract, so the same file `\copy`s into the table.
     const COLUMNS: &'static [&'static str] = &[
         "check_key",
-        "check_id",
         "credit_code",
         "category",
         "check_date",
         "result",
         "items",
         "campaign",
+        "has_check_id",
     ];
     const KEY: usize = 1;
     fn params(&self) -> Vec<Param> {
         vec![
             self.key().as_str().into(),
-            (&self.check_id).into(),
             (&self.credit_code).into(),
             (&self.category).into(),
             self.check_date.into(),
             self.result.code().into(),
             (&self.items).into(),
             (&self.campaign).into(),
+            self.check_id.is_some().into(),
         ]
     }
 }
