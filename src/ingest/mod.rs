@@ -9,6 +9,7 @@ pub mod source;
 pub mod validate;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -307,47 +308,42 @@ async fn load_as<R: Ingest>(
     if let Some(bar) = &bar {
         bar.set_message(name.clone());
     }
-    let mut rows = table.rows;
-    loop {
-        let next = rows.next();
+    for next in table.rows {
+        // A file that cannot be read to its end applies nothing: the load rolls back.
         let raw = match next {
-            None => None,
-            Some(Ok(raw)) => Some(raw),
-            // The file cannot be read to its end: nothing of it is applied (the load rolls back).
-            Some(Err(e)) => return Ok(summary.failed(e.to_string())),
+            Ok(raw) => raw,
+            Err(e) => return Ok(summary.failed(e.to_string())),
         };
-        if let Some(raw) = &raw {
-            if raw.cells.iter().all(|c| *c == Cell::Empty) {
-                continue;
-            }
-            summary.read += 1;
-            match Row::new(raw, &map).read::<R>(&validator, width) {
-                Ok(record) => match seen.entry(key_hash(&record)) {
-                    std::collections::hash_map::Entry::Occupied(first) => rejects.push(Reject {
-                        row: raw.number,
-                        field: String::new(),
-                        value: String::new(),
-                        reason: format!("repeats the key of row {}, which was kept", first.get()),
-                    }),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(raw.number);
-                        record.register(&mut landed);
-                        chunk.push(record);
-                    }
-                },
-                Err(mut bad) => rejects.append(&mut bad),
-            }
+        if raw.cells.iter().all(|c| *c == Cell::Empty) {
+            continue;
         }
-        if chunk.len() >= CHUNK_ROWS || (raw.is_none() && !chunk.is_empty()) {
+        summary.read += 1;
+        match Row::new(&raw, &map).read::<R>(&validator, width) {
+            Ok(record) => match seen.entry(key_hash(&record)) {
+                Entry::Occupied(first) => rejects.push(Reject {
+                    row: raw.number,
+                    field: String::new(),
+                    value: String::new(),
+                    reason: format!("repeats the key of row {}, which was kept", first.get()),
+                }),
+                Entry::Vacant(slot) => {
+                    slot.insert(raw.number);
+                    record.register(&mut landed);
+                    chunk.push(record);
+                }
+            },
+            Err(mut bad) => rejects.append(&mut bad),
+        }
+        if chunk.len() >= CHUNK_ROWS {
             loader.stage(&chunk).await?;
             chunk.clear();
             if let Some(bar) = &bar {
                 bar.set_position(summary.read);
             }
         }
-        if raw.is_none() {
-            break;
-        }
+    }
+    if !chunk.is_empty() {
+        loader.stage(&chunk).await?;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

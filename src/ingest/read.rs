@@ -82,7 +82,7 @@ pub enum ReadError {
 pub struct Table {
     pub format: &'static str,
     pub header: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Result<RawRow, ReadError>>>,
+    pub rows: Box<dyn Iterator<Item = Result<RawRow, ReadError>> + Send>,
 }
 
 enum Format {
