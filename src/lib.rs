@@ -12,6 +12,7 @@ pub mod dates;
 pub mod deadlines;
 pub mod demo;
 pub mod divisions;
+pub mod draw;
 pub mod ingest;
 pub mod model;
 pub mod output;

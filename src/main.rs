@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            EnvFilter::try_from_env("LICWATCH_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+            EnvFilter::try_from_env("LICWATCH_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("warn,sqlx::query=error")),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

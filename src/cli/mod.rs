@@ -2,6 +2,7 @@
 //! layer that reads the store, calls the pure rules and prints.
 
 mod demo;
+mod draw;
 mod ingest;
 mod show;
 mod workdays;
@@ -48,6 +49,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Load enterprises, licences, reviews, inspectors, spot checks, conflicts or violations.
     Ingest(ingest::IngestArgs),
+    /// A 双随机 draw of enterprises and inspector teams, recorded and reproducible; `draw verify RECORD`
+    /// recomputes one.
+    Draw(draw::DrawArgs),
     /// Working-day arithmetic on the statutory calendar.
     #[command(subcommand)]
     Workdays(workdays::WorkdaysCommand),
@@ -131,6 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init(&app, args).await,
         Command::Demo(args) => demo::run(&app, args).await,
         Command::Ingest(args) => ingest::run(&app, args).await,
+        Command::Draw(args) => draw::run(&app, args).await,
         Command::Workdays(cmd) => workdays::run(&app, cmd),
         Command::Deadlines(args) => deadlines_command(&app, args).await,
         Command::Show(cmd) => show::run(&app, cmd).await,

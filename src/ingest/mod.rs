@@ -22,7 +22,7 @@ use crate::catalogue::Catalogue;
 use crate::divisions::Divisions;
 use crate::model::{Conflict, Enterprise, Inspector, Licence, OnsiteReview, SpotCheck, Violation};
 use crate::output::write_csv_report;
-use crate::store::{AuditEntry, IngestedFile, Quarantined, Record, Store, StoreError};
+use crate::store::{AuditEntry, IngestedFile, Param, Quarantined, Store, StoreError};
 use kinds::{HeaderMap, Kind};
 use read::{Cell, Encoding, Table};
 use validate::{Ingest, Known, Reject, Row, Validator};
@@ -254,14 +254,11 @@ pub async fn load(
     }
 }
 
-/// A record's natural key, hashed to 128 bits: enough to tell millions of keys apart in little
-/// memory.
-fn key_hash<R: Record>(record: &R) -> u128 {
-    let params = record.params();
-    let key = format!("{:?}", &params[..R::KEY]);
+/// A natural key, hashed to 128 bits: enough to tell millions of keys apart in little memory.
+fn key_hash(key: &[Param]) -> u128 {
     let half = |salt: u8| {
         let mut h = DefaultHasher::new();
-        (salt, &key).hash(&mut h);
+        (salt, key).hash(&mut h);
         h.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))
@@ -303,7 +300,7 @@ async fn load_as<R: Ingest>(
     let mut seen: HashMap<u128, usize> = HashMap::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut landed = Known::default();
-    let mut chunk: Vec<R> = Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk: Vec<Vec<Param>> = Vec::with_capacity(CHUNK_ROWS);
     let bar = progress_bar();
     if let Some(bar) = &bar {
         bar.set_message(name.clone());
@@ -319,31 +316,33 @@ async fn load_as<R: Ingest>(
         }
         summary.read += 1;
         match Row::new(&raw, &map).read::<R>(&validator, width) {
-            Ok(record) => match seen.entry(key_hash(&record)) {
-                Entry::Occupied(first) => rejects.push(Reject {
-                    row: raw.number,
-                    field: String::new(),
-                    value: String::new(),
-                    reason: format!("repeats the key of row {}, which was kept", first.get()),
-                }),
-                Entry::Vacant(slot) => {
-                    slot.insert(raw.number);
-                    record.register(&mut landed);
-                    chunk.push(record);
+            Ok(record) => {
+                let params = record.params();
+                match seen.entry(key_hash(&params[..R::KEY])) {
+                    Entry::Occupied(first) => rejects.push(Reject {
+                        row: raw.number,
+                        field: String::new(),
+                        value: String::new(),
+                        reason: format!("repeats the key of row {}, which was kept", first.get()),
+                    }),
+                    Entry::Vacant(slot) => {
+                        slot.insert(raw.number);
+                        record.register(&mut landed);
+                        chunk.push(params);
+                    }
                 }
-            },
+            }
             Err(mut bad) => rejects.append(&mut bad),
         }
         if chunk.len() >= CHUNK_ROWS {
-            loader.stage(&chunk).await?;
-            chunk.clear();
+            loader.stage(std::mem::take(&mut chunk)).await?;
             if let Some(bar) = &bar {
                 bar.set_position(summary.read);
             }
         }
     }
     if !chunk.is_empty() {
-        loader.stage(&chunk).await?;
+        loader.stage(chunk).await?;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

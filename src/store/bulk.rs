@@ -129,22 +129,42 @@ macro_rules! with_tx {
     };
 }
 
-/// A load in progress: an open transaction with a stage table for records of kind `R`.
+/// A load in progress: an open transaction with a stage table for records of kind `R` — or, when
+/// the table was empty (the initial load), rows go straight into the table: there is nothing to
+/// count them against or merge with, and the load runs at the speed of a plain `COPY`.
 pub struct Load<R: Record> {
     tx: LoadTx,
     distinct_from: &'static str,
+    direct: bool,
+    staged: u64,
     _kind: PhantomData<R>,
 }
 
 impl Store {
-    /// Opens a transaction and an empty stage shaped like `R`'s table.
+    /// Opens a transaction, locks `R`'s table against concurrent loads, and prepares the stage.
     pub async fn begin_load<R: Record>(&self) -> Result<Load<R>, StoreError> {
         let mut tx = match self {
             Store::Sqlite(pool) => LoadTx::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => LoadTx::Postgres(pool.begin().await?),
         };
         let table = R::TABLE;
+        let empty_sql =
+            format!("SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN 0 ELSE 1 END");
+        let direct = match &mut tx {
+            // SQLite has one writer at a time; a load that raced another fails on commit.
+            LoadTx::Sqlite(tx) => (**tx).integers(empty_sql).await?[0] == 1,
+            LoadTx::Postgres(tx) => {
+                let conn = &mut **tx;
+                conn.execute(
+                    format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"),
+                    vec![],
+                )
+                .await?;
+                conn.integers(empty_sql).await?[0] == 1
+            }
+        };
         match &mut tx {
+            _ if direct => {}
             LoadTx::Sqlite(tx) => {
                 let conn = &mut **tx;
                 conn.execute(format!("DROP TABLE IF EXISTS temp.{STAGE}"), vec![])
@@ -171,6 +191,8 @@ impl Store {
         Ok(Load {
             tx,
             distinct_from: self.distinct_from(),
+            direct,
+            staged: 0,
             _kind: PhantomData,
         })
     }
@@ -223,10 +245,12 @@ impl Store {
 }
 
 impl<R: Record> Load<R> {
-    /// Adds good records to the stage. Their keys must be distinct across the whole load.
-    pub async fn stage(&mut self, rows: &[R]) -> Result<(), StoreError> {
-        let params: Vec<Vec<Param>> = rows.iter().map(Record::params).collect();
-        with_tx!(&mut self.tx, conn => conn.bulk_insert(STAGE, R::COLUMNS, params).await)
+    /// Adds good records, as their [`Record::params`], to the stage. Their keys must be distinct
+    /// across the whole load.
+    pub async fn stage(&mut self, rows: Vec<Vec<Param>>) -> Result<(), StoreError> {
+        self.staged += rows.len() as u64;
+        let target = if self.direct { R::TABLE } else { STAGE };
+        with_tx!(&mut self.tx, conn => conn.bulk_insert(target, R::COLUMNS, rows).await)
     }
 
     /// Counts the stage against the table, merges it, quarantines `rejects`, records the file and
@@ -266,22 +290,29 @@ impl<R: Record> Load<R> {
             cols = columns.join(", ")
         );
         let distinct = self.distinct_from;
+        let (direct, staged) = (self.direct, self.staged);
         let counts = with_tx!(&mut self.tx, conn => {
-            let n = conn.integers(count_sql).await?;
-            let (total, existing, changed) = (n[0] as u64, n[1] as u64, n[2] as u64);
-            conn.execute(merge_sql, vec![]).await?;
-            write_records(conn, rejects, distinct, OnConflict::Keep).await?;
-            let counts = LoadCounts {
-                inserted: total - existing,
-                updated: changed,
-                unchanged: existing - changed,
+            let counts = if direct {
+                LoadCounts { inserted: staged, updated: 0, unchanged: 0 }
+            } else {
+                let n = conn.integers(count_sql).await?;
+                let (total, existing, changed) = (n[0] as u64, n[1] as u64, n[2] as u64);
+                conn.execute(merge_sql, vec![]).await?;
+                LoadCounts {
+                    inserted: total - existing,
+                    updated: changed,
+                    unchanged: existing - changed,
+                }
             };
+            write_records(conn, rejects, distinct, OnConflict::Keep).await?;
             write_records(conn, &[file(counts)], distinct, OnConflict::Update).await?;
             Ok::<_, StoreError>(counts)
         })?;
         match self.tx {
             LoadTx::Sqlite(mut tx) => {
-                Conn::execute(&mut *tx, format!("DROP TABLE temp.{STAGE}"), vec![]).await?;
+                if !direct {
+                    Conn::execute(&mut *tx, format!("DROP TABLE temp.{STAGE}"), vec![]).await?;
+                }
                 tx.commit().await?;
             }
             LoadTx::Postgres(tx) => tx.commit().await?,

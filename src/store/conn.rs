@@ -3,6 +3,7 @@
 //! SQLite. Code above this works inside one transaction on whichever engine is open.
 
 use std::future::Future;
+use std::io::Write;
 
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
@@ -127,11 +128,17 @@ fn copy_csv_row(out: &mut Vec<u8>, row: &[Param]) {
             Param::Text(None) | Param::Date(None) => {}
             Param::Text(Some(s)) => {
                 out.push(b'"');
-                out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+                if s.contains('"') {
+                    out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+                } else {
+                    out.extend_from_slice(s.as_bytes());
+                }
                 out.push(b'"');
             }
             Param::Date(Some(d)) => {
-                out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes())
+                use chrono::Datelike;
+                // Hand-formatted: chrono's formatter is a measurable share of a 5-million-row load.
+                let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
             }
             Param::Bool(b) => out.extend_from_slice(if *b { b"t" } else { b"f" }),
             Param::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),

@@ -8,12 +8,14 @@
 mod audit;
 mod bulk;
 mod conn;
+mod draws;
 mod facts;
 mod records;
 mod reference;
 
 pub use audit::AuditEntry;
 pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
+pub use draws::{DrawScope, StoredDraw};
 pub use facts::Scope;
 pub use records::Record;
 
@@ -64,7 +66,7 @@ macro_rules! with_pool {
 pub(crate) use with_pool;
 
 /// A value bound to a query parameter.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Param {
     Text(Option<String>),
     Date(Option<NaiveDate>),

@@ -1,0 +1,303 @@
+//! `licwatch draw --plan PLAN.toml --seed SEED` and `licwatch draw verify RECORD`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use serde::Serialize;
+use serde_json::json;
+
+use super::App;
+use super::demo::period;
+use crate::draw::plan::Plan;
+use crate::draw::record::{Record, verify};
+use crate::draw::rng::seed_digest;
+use crate::output::{TableFormat, write_csv_report, write_table};
+use crate::store::{AuditEntry, DrawScope, Store};
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DrawArgs {
+    #[command(subcommand)]
+    pub verify: Option<DrawCommand>,
+    /// The draw plan (see jobs/plans/monthly.toml).
+    #[arg(long, required = true)]
+    pub plan: Option<PathBuf>,
+    /// Public text fixed after the plan, e.g. the date and that day's lottery numbers.
+    #[arg(
+        long,
+        required_unless_present = "seed_file",
+        conflicts_with = "seed_file"
+    )]
+    pub seed: Option<String>,
+    /// A file holding the seed (a scheduled draw waits for staff to drop it in).
+    #[arg(long)]
+    pub seed_file: Option<PathBuf>,
+    /// Where the seed comes from, for the public plan notice (the seed itself is not published
+    /// before the checks, only its digest).
+    #[arg(long, default_value = "")]
+    pub seed_source: String,
+    /// Overrides the plan's as-of date.
+    #[arg(long, value_parser = crate::dates::arg)]
+    pub as_of: Option<NaiveDate>,
+    /// Draw again for a campaign that already has a draw (both are kept).
+    #[arg(long, requires = "reason")]
+    pub redraw: bool,
+    /// Why the campaign is drawn again (goes to the audit log).
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrawCommand {
+    /// Recompute a draw from its record: MATCH (exit 0) or MISMATCH (exit 1).
+    Verify { record: PathBuf },
+}
+
+pub async fn run(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
+    match args.verify {
+        Some(DrawCommand::Verify { record }) => verify_file(&record),
+        None => make(app, args).await,
+    }
+}
+
+fn verify_file(path: &Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match verify(&text) {
+        Ok(record) => {
+            println!(
+                "MATCH {} — campaign {}, {} checks staffed, {} unstaffed",
+                path.display(),
+                record.campaign,
+                record.result.assignments.len(),
+                record.result.unstaffed.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(reason) => {
+            println!("MISMATCH {}: {reason}", path.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn read_seed(args: &DrawArgs) -> anyhow::Result<String> {
+    if let Some(seed) = &args.seed {
+        return Ok(seed.clone());
+    }
+    let path = args.seed_file.as_ref().expect("clap requires a seed");
+    let seed = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "the seed file {} is not there yet: the draw waits for staff to provide it",
+            path.display()
+        )
+    })?;
+    if seed.trim().is_empty() {
+        bail!("the seed file {} is empty", path.display());
+    }
+    Ok(seed)
+}
+
+/// The plan's scope in division and category codes.
+async fn scope(store: &Store, plan: &Plan) -> anyhow::Result<DrawScope> {
+    let divisions = store.divisions().await?;
+    let catalogue = store.catalogue().await?;
+    let prefectures = plan
+        .scope
+        .prefectures
+        .iter()
+        .map(|p| Ok(divisions.prefecture(p)?.code.clone()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let counties = plan
+        .scope
+        .counties
+        .iter()
+        .map(|c| {
+            divisions
+                .all()
+                .iter()
+                .find(|d| {
+                    d.level == crate::divisions::Level::County && (d.code == *c || d.name == *c)
+                })
+                .map(|d| d.code.clone())
+                .with_context(|| format!("plan: county '{c}' is not a known division"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let categories = plan
+        .categories
+        .iter()
+        .map(|c| Ok(catalogue.resolve(c)?.code.clone()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(DrawScope {
+        prefectures,
+        counties,
+        categories,
+        default_tier: Some(plan.sampling.default_tier),
+    })
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    category: &'a str,
+    credit_code: &'a str,
+    enterprise: &'a str,
+    prefecture: &'a str,
+    county: &'a str,
+    tier: String,
+    lead: &'a str,
+    team: String,
+    status: &'a str,
+    reason: &'a str,
+}
+
+async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
+    let plan_path = args.plan.as_ref().expect("clap requires --plan");
+    let text = std::fs::read_to_string(plan_path)
+        .with_context(|| format!("cannot read {}", plan_path.display()))?;
+    let mut plan = Plan::parse(&text, &plan_path.display().to_string())?;
+    let seed = read_seed(&args)?;
+    let as_of = args.as_of.or(plan.as_of).unwrap_or_else(|| app.today());
+    plan.as_of = Some(as_of);
+    let campaign = plan.campaign_for(as_of);
+
+    let store = app.store().await?;
+    store.seed_reference().await?;
+    let earlier = store.draws_of(&campaign).await?;
+    if !earlier.is_empty() && !args.redraw {
+        bail!(
+            "campaign {campaign} was drawn already (record {}); a new draw needs --redraw --reason TEXT",
+            earlier[0].record_sha256
+        );
+    }
+    let snapshot = store
+        .draw_snapshot(&scope(&store, &plan).await?, as_of, &period(as_of))
+        .await?;
+    let record = Record::make(plan, as_of, &seed, snapshot);
+    let text = record.to_canonical();
+    let id = store
+        .save_draw(&record, &text, args.reason.as_deref())
+        .await?;
+    store
+        .audit(&AuditEntry::now(
+            if args.redraw { "draw:redraw" } else { "draw" },
+            json!({
+                "plan": plan_path, "campaign": campaign, "seed_sha256": record.seed_sha256,
+                "enterprises_sha256": record.enterprises_sha256, "inspectors_sha256": record.inspectors_sha256,
+                "reason": args.reason,
+            }),
+            format!(
+                "draw {id}: {} staffed, {} unstaffed",
+                record.result.assignments.len(),
+                record.result.unstaffed.len()
+            ),
+        ))
+        .await?;
+
+    let dir = app
+        .config
+        .reports
+        .out_dir
+        .join(period(as_of))
+        .join(format!("draw-{campaign}-{id}"));
+    write_outputs(&dir, &record, &text, &args.seed_source)?;
+
+    let rows = rows(&record);
+    for u in &record.result.unstaffed {
+        eprintln!(
+            "unstaffed {} {} ({}): {}",
+            u.credit_code, u.category, u.enterprise, u.reason
+        );
+    }
+    write_table(&mut std::io::stdout().lock(), args.format, &rows, &[])?;
+    eprintln!(
+        "draw {id} of campaign {campaign}: record and reports in {}",
+        dir.display()
+    );
+    Ok(ExitCode::from(if record.result.unstaffed.is_empty() {
+        0
+    } else {
+        3
+    }))
+}
+
+fn rows(record: &Record) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row> = record
+        .result
+        .assignments
+        .iter()
+        .map(|a| Row {
+            category: &a.category,
+            credit_code: &a.credit_code,
+            enterprise: &a.enterprise,
+            prefecture: &a.prefecture,
+            county: &a.county,
+            tier: format!("{:?}", a.tier),
+            lead: &a.lead,
+            team: a.team.join(";"),
+            status: "staffed",
+            reason: "",
+        })
+        .collect();
+    rows.extend(record.result.unstaffed.iter().map(|u| Row {
+        category: &u.category,
+        credit_code: &u.credit_code,
+        enterprise: &u.enterprise,
+        prefecture: "",
+        county: "",
+        tier: String::new(),
+        lead: "",
+        team: String::new(),
+        status: "unstaffed",
+        reason: &u.reason,
+    }));
+    rows
+}
+
+/// The record, the assignment table, each inspector's own list and the public plan notice.
+fn write_outputs(dir: &Path, record: &Record, text: &str, seed_source: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
+    let rows = rows(record);
+    write_csv_report(&dir.join("assignments.csv"), &rows)?;
+    std::fs::write(
+        dir.join("assignments.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
+    for inspector in &record.snapshot.inspectors {
+        let own: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.team.split(';').any(|m| m == inspector.inspector_id))
+            .collect();
+        if !own.is_empty() {
+            write_csv_report(
+                &dir.join("inspectors")
+                    .join(format!("{}.csv", inspector.inspector_id)),
+                &own,
+            )?;
+        }
+    }
+    // 一公开: the plan before the checks — never the drawn list, nor the seed itself.
+    let notice = json!({
+        "campaign": record.campaign,
+        "name": record.plan.name,
+        "as_of": record.as_of,
+        "scope": record.plan.scope,
+        "categories": record.plan.categories,
+        "sampling": record.plan.sampling,
+        "team_size": record.plan.teams.size,
+        "seed_source": seed_source,
+        "seed_sha256": seed_digest(&record.seed),
+        "algorithm": record.algorithm,
+        "record_sha256": format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
+    });
+    std::fs::write(
+        dir.join("plan-notice.json"),
+        serde_json::to_string_pretty(&notice)?,
+    )?;
+    Ok(())
+}

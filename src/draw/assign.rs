@@ -1,0 +1,245 @@
+//! Staffing the drawn checks with inspector teams under every rule at once: team size, at least one
+//! member qualified for the category (the lead), 回避 (own county or prefecture, declared conflicts,
+//! recent inspection of the same enterprise) and the workload cap.
+//!
+//! Each team is a row of slots; slot 0 is the lead and must be qualified. Slots are filled in order,
+//! each from a random starting point in its candidate list. When no candidate has capacity left, an
+//! augmenting path moves assignments along (Kuhn's algorithm with capacities): a busy inspector hands
+//! one of their slots to someone else, recursively, so a staffing is found whenever one is reachable
+//! by such exchanges. Candidates are generated from indexes on the fly; the enterprise × inspector
+//! graph is never built.
+
+use std::collections::HashMap;
+
+use chrono::{Months, NaiveDate};
+
+use super::plan::{AvoidArea, Plan};
+use super::rng::DrawRng;
+use super::{InspectorEntry, Unit};
+
+/// Why a drawn check could not be staffed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    NoQualified,
+    Avoidance,
+    Workload,
+    TooFewEligible,
+}
+
+impl Blocked {
+    pub fn reason(self, plan: &Plan) -> String {
+        match self {
+            Blocked::NoQualified => "no active inspector is qualified for the category".into(),
+            Blocked::Avoidance => format!(
+                "every qualified inspector is excluded by 回避 (same {}, declared conflict, or inspected it within {} months)",
+                match plan.teams.avoid_same {
+                    AvoidArea::County => "county",
+                    AvoidArea::Prefecture => "prefecture",
+                },
+                plan.teams.avoid_recent_months
+            ),
+            Blocked::Workload => format!(
+                "every eligible inspector has reached the workload cap ({})",
+                plan.teams.max_per_inspector
+            ),
+            Blocked::TooFewEligible => format!(
+                "fewer than {} eligible inspectors for the team",
+                plan.teams.size
+            ),
+        }
+    }
+}
+
+pub struct Staffing {
+    /// Per unit: the team, lead first; `None` if it could not be staffed.
+    pub teams: Vec<Result<Vec<usize>, Blocked>>,
+}
+
+struct Solver<'a> {
+    plan: &'a Plan,
+    units: &'a [Unit],
+    inspectors: &'a [InspectorEntry],
+    recent_since: NaiveDate,
+    /// Inspectors qualified for each category, in canonical order.
+    qualified: HashMap<&'a str, Vec<usize>>,
+    /// Every inspector, in canonical order: the candidates for a member's seat.
+    all: Vec<usize>,
+    /// `slots[u][s]`: the inspector in slot `s` of unit `u`'s team.
+    slots: Vec<Vec<Option<usize>>>,
+    /// Per inspector: the (unit, slot) pairs held.
+    held: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'a> Solver<'a> {
+    fn eligible(&self, p: usize, u: usize) -> bool {
+        let (i, unit) = (&self.inspectors[p], &self.units[u]);
+        let same_area = match self.plan.teams.avoid_same {
+            AvoidArea::County => i.county == unit.county,
+            AvoidArea::Prefecture => i.prefecture == unit.prefecture,
+        };
+        !same_area
+            && !i.conflicts.contains(&unit.credit_code)
+            && !i
+                .recent
+                .iter()
+                .any(|(code, day)| *code == unit.credit_code && *day > self.recent_since)
+    }
+
+    fn qualified_for(&self, p: usize, u: usize) -> bool {
+        self.inspectors[p]
+            .qualifications
+            .contains(&self.units[u].category)
+    }
+
+    fn on_team(&self, p: usize, u: usize) -> bool {
+        self.slots[u].contains(&Some(p))
+    }
+
+    fn can_take(&self, p: usize, u: usize, slot: usize) -> bool {
+        !self.on_team(p, u) && self.eligible(p, u) && (slot > 0 || self.qualified_for(p, u))
+    }
+
+    fn candidates(&self, u: usize, slot: usize) -> &[usize] {
+        if slot == 0 {
+            self.qualified
+                .get(self.units[u].category.as_str())
+                .map_or(&[], Vec::as_slice)
+        } else {
+            &self.all
+        }
+    }
+
+    fn place(&mut self, p: usize, u: usize, slot: usize) {
+        self.slots[u][slot] = Some(p);
+        self.held[p].push((u, slot));
+    }
+
+    fn unplace(&mut self, p: usize, u: usize, slot: usize) {
+        self.slots[u][slot] = None;
+        self.held[p].retain(|&h| h != (u, slot));
+    }
+
+    /// Fills slot `slot` of unit `u`, scanning candidates from `start`; moves others along an
+    /// augmenting path when everyone suitable is at the cap.
+    fn fill(&mut self, u: usize, slot: usize, start: usize, visited: &mut [bool]) -> bool {
+        let cap = self.plan.teams.max_per_inspector as usize;
+        let pool: Vec<usize> = {
+            let c = self.candidates(u, slot);
+            if c.is_empty() {
+                return false;
+            }
+            let start = start % c.len();
+            c[start..].iter().chain(&c[..start]).copied().collect()
+        };
+        // Someone suitable with capacity left.
+        for &p in &pool {
+            if !visited[p] && self.held[p].len() < cap && self.can_take(p, u, slot) {
+                self.place(p, u, slot);
+                return true;
+            }
+        }
+        // A lead slot: a qualified member already on the team may step up, their seat refilled.
+        if slot == 0 {
+            for other in 1..self.slots[u].len() {
+                let Some(m) = self.slots[u][other] else {
+                    continue;
+                };
+                if !visited[m] && self.qualified_for(m, u) {
+                    visited[m] = true;
+                    self.unplace(m, u, other);
+                    self.place(m, u, 0);
+                    if self.fill(u, other, 0, visited) {
+                        return true;
+                    }
+                    self.unplace(m, u, 0);
+                    self.place(m, u, other);
+                }
+            }
+        }
+        // A suitable inspector at the cap hands one of their seats on.
+        for &p in &pool {
+            if visited[p] || !self.can_take(p, u, slot) {
+                continue;
+            }
+            visited[p] = true;
+            for (u2, s2) in self.held[p].clone() {
+                self.unplace(p, u2, s2);
+                if self.fill(u2, s2, 0, visited) {
+                    self.place(p, u, slot);
+                    return true;
+                }
+                self.place(p, u2, s2);
+            }
+        }
+        false
+    }
+
+    fn diagnose(&self, u: usize) -> Blocked {
+        let qualified = self.candidates(u, 0);
+        if qualified.is_empty() {
+            return Blocked::NoQualified;
+        }
+        if !qualified.iter().any(|&p| self.eligible(p, u)) {
+            return Blocked::Avoidance;
+        }
+        let eligible = self.all.iter().filter(|&&p| self.eligible(p, u)).count();
+        if eligible < self.plan.teams.size as usize {
+            return Blocked::TooFewEligible;
+        }
+        Blocked::Workload
+    }
+}
+
+/// Staffs every unit, in order, from `inspectors`.
+pub fn staff(
+    plan: &Plan,
+    as_of: NaiveDate,
+    units: &[Unit],
+    inspectors: &[InspectorEntry],
+    rng: &mut DrawRng,
+) -> Staffing {
+    let mut qualified: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (p, i) in inspectors.iter().enumerate() {
+        for q in &i.qualifications {
+            qualified.entry(q.as_str()).or_default().push(p);
+        }
+    }
+    let size = plan.teams.size as usize;
+    let mut solver = Solver {
+        plan,
+        units,
+        inspectors,
+        recent_since: as_of
+            .checked_sub_months(Months::new(plan.teams.avoid_recent_months))
+            .unwrap_or(NaiveDate::MIN),
+        qualified,
+        all: (0..inspectors.len()).collect(),
+        slots: vec![vec![None; size]; units.len()],
+        held: vec![Vec::new(); inspectors.len()],
+    };
+    let mut blocked = vec![None; units.len()];
+    for (u, blocked) in blocked.iter_mut().enumerate() {
+        for slot in 0..size {
+            let n = solver.candidates(u, slot).len().max(1) as u32;
+            let start = rng.below(n) as usize;
+            let mut visited = vec![false; inspectors.len()];
+            if !solver.fill(u, slot, start, &mut visited) {
+                // Release the partial team: its members may staff others.
+                for s in 0..size {
+                    if let Some(p) = solver.slots[u][s] {
+                        solver.unplace(p, u, s);
+                    }
+                }
+                *blocked = Some(solver.diagnose(u));
+                break;
+            }
+        }
+    }
+    let teams = (0..units.len())
+        .map(|u| match blocked[u] {
+            Some(b) => Err(b),
+            None => Ok(solver.slots[u].iter().map(|p| p.expect("filled")).collect()),
+        })
+        .collect();
+    Staffing { teams }
+}

@@ -1,0 +1,184 @@
+//! The draw record: plan, seed, algorithm version, the snapshots and their SHA-256 digests, and the
+//! result — written as canonical JSON (RFC 8785 style: object keys sorted by UTF-16 code units, no
+//! insignificant whitespace; the record holds no floating-point numbers). Anyone can recompute the
+//! draw from the record alone with `licwatch draw verify`.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::plan::Plan;
+use super::rng::{ALGORITHM, seed_digest};
+use super::{DrawResult, Snapshot, draw};
+
+pub const FORMAT: &str = "licwatch-draw-record/1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub format: String,
+    pub algorithm: String,
+    pub campaign: String,
+    pub as_of: NaiveDate,
+    pub plan: Plan,
+    pub seed: String,
+    pub seed_sha256: String,
+    pub enterprises_sha256: String,
+    pub inspectors_sha256: String,
+    pub snapshot: Snapshot,
+    pub result: DrawResult,
+}
+
+/// Serialises a JSON value canonically.
+pub fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn digest_of<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_value(value).expect("snapshots serialise");
+    format!("{:x}", Sha256::digest(canonical(&json).as_bytes()))
+}
+
+impl Record {
+    /// Draws and records. `snapshot` is put in canonical order first.
+    pub fn make(plan: Plan, as_of: NaiveDate, seed: &str, snapshot: Snapshot) -> Record {
+        let snapshot = snapshot.canonical();
+        let result = draw(&plan, as_of, seed, &snapshot);
+        Record {
+            format: FORMAT.into(),
+            algorithm: ALGORITHM.into(),
+            campaign: plan.campaign_for(as_of),
+            as_of,
+            seed_sha256: seed_digest(seed),
+            enterprises_sha256: digest_of(&snapshot.units),
+            inspectors_sha256: digest_of(&snapshot.inspectors),
+            seed: seed.to_string(),
+            plan,
+            snapshot,
+            result,
+        }
+    }
+
+    /// The record as canonical JSON.
+    pub fn to_canonical(&self) -> String {
+        canonical(&serde_json::to_value(self).expect("records serialise"))
+    }
+}
+
+/// Recomputes a draw from its record; `Err` says what does not match.
+pub fn verify(text: &str) -> Result<Record, String> {
+    let record: Record =
+        serde_json::from_str(text).map_err(|e| format!("not a draw record: {e}"))?;
+    if record.format != FORMAT {
+        return Err(format!("unknown record format '{}'", record.format));
+    }
+    if record.algorithm != ALGORITHM {
+        return Err(format!(
+            "record made with algorithm '{}', this build has '{ALGORITHM}'",
+            record.algorithm
+        ));
+    }
+    record
+        .plan
+        .validate()
+        .map_err(|e| format!("the plan is not valid: {e}"))?;
+    let checks = [
+        (
+            "seed digest",
+            seed_digest(&record.seed),
+            &record.seed_sha256,
+        ),
+        (
+            "enterprise snapshot digest",
+            digest_of(&record.snapshot.units),
+            &record.enterprises_sha256,
+        ),
+        (
+            "inspector snapshot digest",
+            digest_of(&record.snapshot.inspectors),
+            &record.inspectors_sha256,
+        ),
+        (
+            "campaign",
+            record.plan.campaign_for(record.as_of),
+            &record.campaign,
+        ),
+    ];
+    for (what, computed, stored) in checks {
+        if computed != *stored {
+            return Err(format!("{what}: recorded {stored}, recomputed {computed}"));
+        }
+    }
+    if record.snapshot != record.snapshot.clone().canonical() {
+        return Err("the snapshot is not in canonical order".into());
+    }
+    let again = draw(&record.plan, record.as_of, &record.seed, &record.snapshot);
+    if again != record.result {
+        let differs = if again.strata != record.result.strata {
+            "strata counts"
+        } else if again.assignments != record.result.assignments {
+            "assignments"
+        } else {
+            "unstaffed checks"
+        };
+        return Err(format!(
+            "the recorded result differs from the recomputed one ({differs})"
+        ));
+    }
+    if record.to_canonical() != text.trim_end() {
+        return Err("the file is not in canonical form (edited by hand?)".into());
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_whitespace() {
+        let v: Value =
+            serde_json::from_str(r#"{ "b": [1, {"z": "中", "a": null}], "a": "x\n" }"#).unwrap();
+        assert_eq!(canonical(&v), r#"{"a":"x\n","b":[1,{"a":null,"z":"中"}]}"#);
+    }
+
+    #[test]
+    fn keys_sort_by_utf16_code_units() {
+        // U+1F600 is a surrogate pair (0xD83D …) in UTF-16 and sorts before U+FF21, the reverse of
+        // their UTF-8 order.
+        let v: Value = serde_json::from_str("{\"\u{FF21}\": 2, \"\u{1F600}\": 1}").unwrap();
+        assert_eq!(canonical(&v), "{\"\u{1F600}\":1,\"\u{FF21}\":2}");
+    }
+}

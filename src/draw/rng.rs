@@ -1,0 +1,129 @@
+//! The draw's randomness, fixed so that a record verifies years later on any machine:
+//!
+//! - the seed is public text fixed after the plan; it is trimmed, put in Unicode NFC and hashed with
+//!   SHA-256; the 32 bytes are the ChaCha20 key (nonce and counter start at zero);
+//! - the draw reads the generator's 32-bit output words directly (the ChaCha20 keystream, little-endian
+//!   words, as RFC 8439 defines it), never a library's `gen_range` or `shuffle`;
+//! - a number in `0..n` is drawn by rejection: words at or above the largest multiple of `n` below
+//!   2³² are discarded and the next word is read, so every value is equally likely; the value is the
+//!   word modulo `n`.
+//!
+//! This is algorithm version [`ALGORITHM`]; a change to any of it is a new version, and the old one
+//! must keep verifying old records.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+/// The name records carry for this generator and range reduction.
+pub const ALGORITHM: &str =
+    "licwatch-draw-v1: ChaCha20(SHA-256(NFC(trim(seed)))), u32 words, rejection to 0..n";
+
+/// The seed as it is hashed: trimmed and in NFC.
+pub fn normalise_seed(seed: &str) -> String {
+    seed.trim().nfc().collect()
+}
+
+/// SHA-256 of the normalised seed, in hex: what a public notice may cite.
+pub fn seed_digest(seed: &str) -> String {
+    format!("{:x}", Sha256::digest(normalise_seed(seed).as_bytes()))
+}
+
+pub struct DrawRng {
+    chacha: ChaCha20Rng,
+}
+
+impl DrawRng {
+    pub fn new(seed: &str) -> Self {
+        let key: [u8; 32] = Sha256::digest(normalise_seed(seed).as_bytes()).into();
+        DrawRng {
+            chacha: ChaCha20Rng::from_seed(key),
+        }
+    }
+
+    /// The next keystream word.
+    pub fn word(&mut self) -> u32 {
+        self.chacha.next_u32()
+    }
+
+    /// A uniform number in `0..n` (`n` ≥ 1), by rejection.
+    pub fn below(&mut self, n: u32) -> u32 {
+        assert!(n > 0, "below(0)");
+        // The largest multiple of n that fits in 2^32: words at or above it are discarded.
+        let limit = u64::from(u32::MAX) + 1 - (u64::from(u32::MAX) + 1) % u64::from(n);
+        loop {
+            let w = u64::from(self.word());
+            if w < limit {
+                return (w % u64::from(n)) as u32;
+            }
+        }
+    }
+
+    /// The first `k` items of a uniformly random permutation of `items` (a partial Fisher–Yates
+    /// shuffle driven by [`below`](Self::below)); `items` is left permuted.
+    pub fn choose<T>(&mut self, items: &mut [T], k: usize) -> usize {
+        let k = k.min(items.len());
+        for i in 0..k {
+            let j = i + self.below((items.len() - i) as u32) as usize;
+            items.swap(i, j);
+        }
+        k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keystream_is_chacha20_of_rfc_8439() {
+        // RFC 8439 §2.3.2 block function with an all-zero key and nonce, counter 0: the first
+        // keystream bytes are 76 b8 e0 ad a0 f1 3d 90 …
+        let mut rng = ChaCha20Rng::from_seed([0u8; 32]);
+        assert_eq!(rng.next_u32(), 0xade0_b876);
+        assert_eq!(rng.next_u32(), 0x903d_f1a0);
+    }
+
+    #[test]
+    fn seeds_are_trimmed_and_normalised() {
+        // "é" precomposed and decomposed are the same seed.
+        assert_eq!(seed_digest(" caf\u{e9} "), seed_digest("cafe\u{301}"));
+        assert_ne!(
+            seed_digest("2026-12-01 03 14 15"),
+            seed_digest("2026-12-01 03 14 16")
+        );
+        let mut a = DrawRng::new("x");
+        let mut b = DrawRng::new(" x\n");
+        assert_eq!(a.word(), b.word());
+    }
+
+    #[test]
+    fn a_pinned_seed_gives_pinned_words() {
+        // Guards the whole chain (normalisation, SHA-256, ChaCha20, word order) against upgrades.
+        let mut rng = DrawRng::new("licwatch");
+        let words: Vec<u32> = (0..3).map(|_| rng.word()).collect();
+        let mut again = DrawRng::new("licwatch");
+        assert_eq!(words, (0..3).map(|_| again.word()).collect::<Vec<_>>());
+        assert_eq!(words, PINNED);
+    }
+
+    /// Computed outside this code base: SHA-256 of "licwatch" as the key of a plain ChaCha20 block
+    /// function (RFC 8439 quarter rounds, counter 0, zero nonce) written in Python.
+    const PINNED: [u32; 3] = [492_341_202, 105_565_430, 1_415_480_529];
+
+    #[test]
+    fn below_is_uniform_enough_and_in_range() {
+        let mut rng = DrawRng::new("uniform");
+        let mut counts = [0u32; 7];
+        for _ in 0..70_000 {
+            counts[rng.below(7) as usize] += 1;
+        }
+        // χ² with 6 degrees of freedom; 22.46 is the 0.001 critical value.
+        let chi2: f64 = counts
+            .iter()
+            .map(|&c| (f64::from(c) - 10_000.0).powi(2) / 10_000.0)
+            .sum();
+        assert!(chi2 < 22.46, "χ² = {chi2}, counts {counts:?}");
+    }
+}

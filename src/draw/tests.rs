@@ -1,0 +1,303 @@
+//! Fairness and rules of the draw, shown over many seeded draws.
+
+use chrono::NaiveDate;
+
+use super::plan::{Plan, Tier};
+use super::record::{Record, verify};
+use super::*;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn plan() -> Plan {
+    Plan::parse("campaign = \"{year}-{month}\"\nname = \"测试\"\n", "test").unwrap()
+}
+
+const COUNTIES: [(&str, &str); 4] = [
+    ("650100", "650102"),
+    ("650100", "650103"),
+    ("650200", "650203"),
+    ("654000", "654002"),
+];
+
+fn unit(i: usize, category: &str, tier: Tier) -> Unit {
+    let (prefecture, county) = COUNTIES[i % COUNTIES.len()];
+    Unit {
+        category: category.into(),
+        credit_code: format!("E{i:05}"),
+        enterprise: format!("企业{i}"),
+        prefecture: prefecture.into(),
+        county: county.into(),
+        tier,
+        simplified: false,
+        last_checked: None,
+    }
+}
+
+fn inspector(i: usize, qualifications: &[&str]) -> InspectorEntry {
+    let (prefecture, county) = COUNTIES[(i * 7 + 1) % COUNTIES.len()];
+    InspectorEntry {
+        inspector_id: format!("I{i:04}"),
+        name: format!("检查员{i}"),
+        prefecture: prefecture.into(),
+        county: county.into(),
+        qualifications: qualifications.iter().map(|q| q.to_string()).collect(),
+        conflicts: Vec::new(),
+        recent: Vec::new(),
+    }
+}
+
+/// 200 units over two categories and all tiers, 60 inspectors.
+fn directory() -> Snapshot {
+    let tiers = [Tier::A, Tier::B, Tier::C, Tier::D];
+    let units = (0..200)
+        .map(|i| {
+            let category = if i % 2 == 0 {
+                "wire-rope"
+            } else {
+                "fertilizer"
+            };
+            unit(i, category, tiers[i % 4])
+        })
+        .collect();
+    let inspectors = (0..60)
+        .map(|i| {
+            inspector(
+                i,
+                if i % 3 == 0 {
+                    &["wire-rope", "fertilizer"]
+                } else if i % 3 == 1 {
+                    &["wire-rope"]
+                } else {
+                    &["lifesaving"]
+                },
+            )
+        })
+        .collect();
+    Snapshot { units, inspectors }.canonical()
+}
+
+#[test]
+fn strata_hit_their_ratios() {
+    let snapshot = directory();
+    let result = draw(&plan(), d("2026-12-01"), "ratios", &snapshot);
+    for s in &result.strata {
+        assert_eq!(
+            s.drawn as usize,
+            (s.eligible as usize * s.percent as usize).div_ceil(100),
+            "{s:?}"
+        );
+    }
+    let d_tier = result.strata.iter().filter(|s| s.tier == Tier::D);
+    assert!(
+        d_tier
+            .clone()
+            .all(|s| s.drawn == s.eligible && s.eligible > 0)
+    );
+    assert_eq!(
+        result.assignments.len() as u32,
+        result.strata.iter().map(|s| s.drawn).sum::<u32>()
+    );
+}
+
+#[test]
+fn selection_within_a_stratum_is_uniform() {
+    // 20 tier-B units, 10 % drawn → 2 per draw; over 2,000 seeds each unit expects 200 selections.
+    let snapshot = Snapshot {
+        units: (0..20).map(|i| unit(i, "wire-rope", Tier::B)).collect(),
+        inspectors: (0..10).map(|i| inspector(i, &["wire-rope"])).collect(),
+    }
+    .canonical();
+    let mut hits = std::collections::HashMap::<String, u32>::new();
+    for seed in 0..2_000 {
+        for a in draw(&plan(), d("2026-12-01"), &seed.to_string(), &snapshot).assignments {
+            *hits.entry(a.credit_code).or_default() += 1;
+        }
+    }
+    assert_eq!(hits.len(), 20);
+    let chi2: f64 = hits
+        .values()
+        .map(|&h| (f64::from(h) - 200.0).powi(2) / 200.0)
+        .sum();
+    // χ² with 19 degrees of freedom; 43.82 is the 0.001 critical value.
+    assert!(chi2 < 43.82, "χ² = {chi2}: {hits:?}");
+}
+
+#[test]
+fn every_assignment_keeps_every_rule() {
+    let mut snapshot = directory();
+    // Conflicts and recent inspections to avoid.
+    snapshot.inspectors[0].conflicts = vec!["E00000".into(), "E00004".into()];
+    snapshot.inspectors[3].recent = vec![("E00008".into(), d("2026-06-01"))];
+    let plan = plan();
+    for seed in 0..50 {
+        let result = draw(&plan, d("2026-12-01"), &format!("rules {seed}"), &snapshot);
+        assert!(result.unstaffed.is_empty(), "{:?}", result.unstaffed);
+        let mut load = std::collections::HashMap::<&str, u32>::new();
+        for a in &result.assignments {
+            let unit = snapshot
+                .units
+                .iter()
+                .find(|u| u.credit_code == a.credit_code && u.category == a.category)
+                .unwrap();
+            assert_eq!(a.team.len(), 2);
+            assert_ne!(a.team[0], a.team[1]);
+            assert_eq!(a.lead, a.team[0]);
+            for id in &a.team {
+                let i = snapshot
+                    .inspectors
+                    .iter()
+                    .find(|i| &i.inspector_id == id)
+                    .unwrap();
+                assert_ne!(i.county, unit.county, "回避: same county");
+                assert!(
+                    !i.conflicts.contains(&unit.credit_code),
+                    "回避: declared conflict"
+                );
+                assert!(
+                    !i.recent.iter().any(|(c, _)| *c == unit.credit_code),
+                    "回避: recent"
+                );
+                *load.entry(id).or_default() += 1;
+            }
+            let lead = snapshot
+                .inspectors
+                .iter()
+                .find(|i| i.inspector_id == a.lead)
+                .unwrap();
+            assert!(
+                lead.qualifications.contains(&unit.category),
+                "lead qualified"
+            );
+        }
+        assert!(load.values().all(|&n| n <= plan.teams.max_per_inspector));
+    }
+}
+
+#[test]
+fn a_tight_workload_is_solved_by_moving_assignments_not_given_up() {
+    // Four checks need a qualified lead each; only two inspectors are qualified, each may join two
+    // teams. A greedy pass that puts qualified inspectors in member seats runs out of leads.
+    let mut plan = plan();
+    plan.teams.max_per_inspector = 2;
+    let snapshot = Snapshot {
+        units: (0..4).map(|i| unit(i * 4, "wire-rope", Tier::D)).collect(),
+        inspectors: vec![
+            inspector(0, &["wire-rope"]),
+            inspector(1, &["wire-rope"]),
+            inspector(2, &[]),
+            inspector(3, &[]),
+            inspector(5, &[]),
+            inspector(6, &[]),
+        ]
+        .into_iter()
+        .map(|mut i| {
+            i.county = "653101".into();
+            i
+        })
+        .collect(),
+    }
+    .canonical();
+    for seed in 0..100 {
+        let result = draw(&plan, d("2026-12-01"), &format!("tight {seed}"), &snapshot);
+        assert!(
+            result.unstaffed.is_empty(),
+            "seed {seed}: {:?}",
+            result.unstaffed
+        );
+    }
+}
+
+#[test]
+fn infeasible_checks_are_named_with_the_blocking_rule() {
+    let snapshot = Snapshot {
+        units: vec![
+            unit(0, "lifesaving", Tier::D),
+            unit(1, "wire-rope", Tier::D),
+        ],
+        inspectors: vec![
+            inspector(0, &["wire-rope"]),
+            inspector(1, &["wire-rope"]),
+            inspector(2, &[]),
+        ],
+    }
+    .canonical();
+    let result = draw(&plan(), d("2026-12-01"), "x", &snapshot);
+    assert_eq!(result.unstaffed.len(), 1);
+    assert_eq!(result.unstaffed[0].category, "lifesaving");
+    assert!(
+        result.unstaffed[0].reason.contains("qualified"),
+        "{:?}",
+        result.unstaffed
+    );
+    assert_eq!(result.assignments.len(), 1);
+}
+
+#[test]
+fn recently_checked_enterprises_sit_out_unless_tier_d() {
+    let mut a = unit(0, "wire-rope", Tier::C);
+    a.last_checked = Some(d("2026-10-01"));
+    let mut b = unit(1, "wire-rope", Tier::D);
+    b.last_checked = Some(d("2026-10-01"));
+    let snapshot = Snapshot {
+        units: vec![a, b],
+        inspectors: (0..4).map(|i| inspector(i, &["wire-rope"])).collect(),
+    }
+    .canonical();
+    let mut plan = plan();
+    plan.sampling.tier_c_percent = 100;
+    plan.sampling.min_per_category = 0;
+    let result = draw(&plan, d("2026-12-01"), "x", &snapshot);
+    let drawn: Vec<&str> = result
+        .assignments
+        .iter()
+        .map(|a| a.credit_code.as_str())
+        .collect();
+    assert_eq!(drawn, vec!["E00001"]);
+}
+
+#[test]
+fn differently_ordered_inputs_give_byte_identical_records() {
+    let snapshot = directory();
+    let mut shuffled = snapshot.clone();
+    shuffled.units.reverse();
+    shuffled.inspectors.rotate_left(17);
+    for i in &mut shuffled.inspectors {
+        i.qualifications.reverse();
+    }
+    let a = Record::make(plan(), d("2026-12-01"), "2026-12-01 07 21 33", snapshot);
+    let b = Record::make(plan(), d("2026-12-01"), "2026-12-01 07 21 33", shuffled);
+    assert_eq!(a.to_canonical(), b.to_canonical());
+}
+
+#[test]
+fn a_record_verifies_after_a_round_trip_and_tampering_is_caught() {
+    let record = Record::make(plan(), d("2026-12-01"), "seed text", directory());
+    let text = record.to_canonical();
+    assert_eq!(verify(&text).unwrap(), record);
+
+    let tamper = |from: &str, to: &str| verify(&text.replacen(from, to, 1)).unwrap_err();
+    // The snapshot comes last in the record: change its last mention of an enterprise.
+    let in_snapshot = |from: &str, to: &str| {
+        let at = text.rfind(from).unwrap();
+        verify(&format!("{}{to}{}", &text[..at], &text[at + from.len()..])).unwrap_err()
+    };
+    assert!(tamper("\"seed\":\"seed text\"", "\"seed\":\"seed texT\"").contains("seed digest"));
+    let lead = &record.result.assignments[0].lead;
+    let other = if lead == "I0000" { "I0003" } else { "I0000" };
+    let err = tamper(
+        &format!("\"lead\":\"{lead}\""),
+        &format!("\"lead\":\"{other}\""),
+    );
+    assert!(err.contains("assignments"), "{err}");
+    assert!(tamper("\"tier_b_percent\":10", "\"tier_b_percent\":11").contains("differs"));
+    assert!(in_snapshot("企业1", "企业X").contains("enterprise snapshot digest"));
+    assert!(
+        verify(&format!("{text} ")).is_ok(),
+        "trailing newline or space is not content"
+    );
+    let spaced = text.replacen("{\"algorithm\"", "{ \"algorithm\"", 1);
+    assert_ne!(spaced, text);
+    assert!(verify(&spaced).unwrap_err().contains("canonical"));
+}

@@ -1,0 +1,192 @@
+//! The draw's side of the store: the directory snapshots a draw reads, and its immutable record.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, decode, with_pool};
+use crate::draw::plan::Tier;
+use crate::draw::record::Record;
+use crate::draw::{InspectorEntry, Snapshot, Unit};
+
+/// What part of the enterprise directory a plan draws from (division and category codes; empty:
+/// all).
+#[derive(Debug, Clone, Default)]
+pub struct DrawScope {
+    pub prefectures: Vec<String>,
+    pub counties: Vec<String>,
+    pub categories: Vec<String>,
+    pub default_tier: Option<Tier>,
+}
+
+/// A stored draw.
+#[derive(Debug, Clone)]
+pub struct StoredDraw {
+    pub id: i64,
+    pub campaign: String,
+    pub record_sha256: String,
+}
+
+const UNITS: &str = "\
+SELECT l.credit_code, l.category, e.name, e.prefecture, e.county,
+       MAX(CASE WHEN l.procedure = 'simplified' THEN 1 ELSE 0 END) AS simplified
+FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
+WHERE l.status = 'active' AND l.grant_date <= $1
+GROUP BY l.credit_code, l.category, e.name, e.prefecture, e.county";
+
+const LAST_CHECKS: &str = "\
+SELECT credit_code, category, MAX(check_date) AS last FROM spot_checks WHERE check_date <= $1
+GROUP BY credit_code, category";
+
+/// The latest tier of each enterprise for a period up to the draw's.
+const TIERS: &str =
+    "SELECT credit_code, tier FROM enterprise_tiers WHERE period <= $1 ORDER BY period";
+
+const INSPECTORS: &str = "\
+SELECT inspector_id, name, prefecture, county, qualifications FROM inspectors WHERE active = TRUE";
+
+/// Assignments of the current draw of each campaign made before this one.
+const RECENT: &str = "\
+SELECT a.inspector_id, a.credit_code, d.as_of
+FROM draw_assignments a JOIN draws d ON d.id = a.draw_id
+WHERE d.as_of < $1 AND d.id = (SELECT MAX(d2.id) FROM draws d2 WHERE d2.campaign = d.campaign)";
+
+impl Store {
+    /// The enterprise and inspector directories as a draw on `as_of` sees them.
+    pub async fn draw_snapshot(
+        &self,
+        scope: &DrawScope,
+        as_of: NaiveDate,
+        period: &str,
+    ) -> Result<Snapshot, StoreError> {
+        let keep =
+            |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
+        with_pool!(self, pool => {
+            let mut tiers: HashMap<String, Tier> = HashMap::new();
+            for r in sqlx::query(TIERS).bind(period).fetch_all(pool).await? {
+                tiers.insert(r.try_get(0)?, decode("enterprise_tiers.tier", r.try_get(1)?, Tier::parse)?);
+            }
+            let mut last: HashMap<(String, String), NaiveDate> = HashMap::new();
+            for r in sqlx::query(LAST_CHECKS).bind(as_of).fetch_all(pool).await? {
+                last.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
+            }
+            let mut units = Vec::new();
+            for r in sqlx::query(UNITS).bind(as_of).fetch_all(pool).await? {
+                let (credit_code, category): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+                let (prefecture, county): (String, String) = (r.try_get(3)?, r.try_get(4)?);
+                if !keep(&scope.prefectures, &prefecture) || !keep(&scope.counties, &county) || !keep(&scope.categories, &category) {
+                    continue;
+                }
+                let simplified: i64 = r.try_get::<Option<i64>, _>(5)?.unwrap_or(0);
+                units.push(Unit {
+                    tier: tiers.get(&credit_code).copied().or(scope.default_tier).unwrap_or(Tier::B),
+                    last_checked: last.get(&(credit_code.clone(), category.clone())).copied(),
+                    enterprise: r.try_get(2)?,
+                    simplified: simplified > 0,
+                    credit_code,
+                    category,
+                    prefecture,
+                    county,
+                });
+            }
+            let mut conflicts: HashMap<String, Vec<String>> = HashMap::new();
+            for r in sqlx::query("SELECT inspector_id, credit_code FROM conflicts").fetch_all(pool).await? {
+                conflicts.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+            }
+            let mut recent: HashMap<String, Vec<(String, NaiveDate)>> = HashMap::new();
+            for r in sqlx::query(RECENT).bind(as_of).fetch_all(pool).await? {
+                recent.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+            }
+            let mut inspectors = Vec::new();
+            for r in sqlx::query(INSPECTORS).fetch_all(pool).await? {
+                let id: String = r.try_get(0)?;
+                let qualifications: String = r.try_get(4)?;
+                inspectors.push(InspectorEntry {
+                    name: r.try_get(1)?,
+                    prefecture: r.try_get(2)?,
+                    county: r.try_get(3)?,
+                    qualifications: qualifications.split(';').filter(|q| !q.is_empty()).map(str::to_string).collect(),
+                    conflicts: conflicts.remove(&id).unwrap_or_default(),
+                    recent: recent.remove(&id).unwrap_or_default(),
+                    inspector_id: id,
+                });
+            }
+            Ok(Snapshot { units, inspectors }.canonical())
+        })
+    }
+
+    /// The draws already made for a campaign, oldest first.
+    pub async fn draws_of(&self, campaign: &str) -> Result<Vec<StoredDraw>, StoreError> {
+        const SQL: &str =
+            "SELECT id, campaign, record_sha256 FROM draws WHERE campaign = $1 ORDER BY id";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(campaign).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| Ok(StoredDraw { id: r.try_get(0)?, campaign: r.try_get(1)?, record_sha256: r.try_get(2)? }))
+                .collect()
+        })
+    }
+
+    /// Stores a draw's record and its assignments in one transaction; returns the draw's id.
+    pub async fn save_draw(
+        &self,
+        record: &Record,
+        text: &str,
+        redraw_reason: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        const ASSIGNMENT: &str = "INSERT INTO draw_assignments (draw_id, credit_code, category, inspector_id, lead) \
+                                  VALUES ($1, $2, $3, $4, $5)";
+        let digest = format!("{:x}", Sha256::digest(text.as_bytes()));
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query(DRAW)
+                .bind(&record.campaign)
+                .bind(record.as_of)
+                .bind(Utc::now())
+                .bind(&record.seed_sha256)
+                .bind(&digest)
+                .bind(text)
+                .bind(redraw_reason)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            for a in &record.result.assignments {
+                for member in &a.team {
+                    sqlx::query(ASSIGNMENT)
+                        .bind(id)
+                        .bind(&a.credit_code)
+                        .bind(&a.category)
+                        .bind(member)
+                        .bind(*member == a.lead)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Records enterprise risk tiers for a period (the risk analytics write these; the draw reads
+    /// the latest).
+    pub async fn set_tiers(
+        &self,
+        period: &str,
+        tiers: &[(String, Tier)],
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO enterprise_tiers (credit_code, period, tier) VALUES ($1, $2, $3) \
+                           ON CONFLICT (credit_code, period) DO UPDATE SET tier = excluded.tier";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (code, tier) in tiers {
+                sqlx::query(SQL).bind(code).bind(period).bind(format!("{tier:?}")).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
