@@ -11,6 +11,8 @@ use serde_json::json;
 
 use super::App;
 use super::demo::period;
+use crate::catalogue::Catalogue;
+use crate::divisions::Divisions;
 use crate::draw::plan::Plan;
 use crate::draw::record::{Record, verify};
 use crate::draw::rng::seed_digest;
@@ -141,18 +143,51 @@ async fn scope(store: &Store, plan: &Plan) -> anyhow::Result<DrawScope> {
     })
 }
 
+/// One line of the assignment table, with the names people read beside the codes.
 #[derive(Serialize)]
 struct Row<'a> {
-    category: &'a str,
+    category: String,
     credit_code: &'a str,
     enterprise: &'a str,
-    prefecture: &'a str,
-    county: &'a str,
+    prefecture: String,
+    county: String,
     tier: String,
-    lead: &'a str,
+    lead: String,
     team: String,
     status: &'a str,
     reason: &'a str,
+}
+
+/// Chinese names for the codes a record holds.
+struct Names {
+    catalogue: Catalogue,
+    divisions: Divisions,
+}
+
+impl Names {
+    fn category(&self, code: &str) -> String {
+        self.catalogue
+            .by_code(code)
+            .map_or(code.to_string(), |c| c.name_zh.clone())
+    }
+    fn division(&self, code: &str) -> String {
+        self.divisions
+            .by_code(code)
+            .map_or(code.to_string(), |d| d.name.clone())
+    }
+}
+
+/// An inspector as `name (id)`.
+fn inspector_label(record: &Record, id: &str) -> String {
+    match record
+        .snapshot
+        .inspectors
+        .iter()
+        .find(|i| i.inspector_id == id)
+    {
+        Some(i) => format!("{} ({id})", i.name),
+        None => id.to_string(),
+    }
 }
 
 async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
@@ -204,9 +239,13 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         .out_dir
         .join(period(as_of))
         .join(format!("draw-{campaign}-{id}"));
-    write_outputs(&dir, &record, &text, &args.seed_source)?;
+    let names = Names {
+        catalogue: store.catalogue().await?,
+        divisions: store.divisions().await?,
+    };
+    write_outputs(&dir, &record, &text, &args.seed_source, &names)?;
 
-    let rows = rows(&record);
+    let rows = rows(&record, &names);
     for u in &record.result.unstaffed {
         eprintln!(
             "unstaffed {} {} ({}): {}",
@@ -225,32 +264,37 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
-fn rows(record: &Record) -> Vec<Row<'_>> {
+fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
     let mut rows: Vec<Row> = record
         .result
         .assignments
         .iter()
         .map(|a| Row {
-            category: &a.category,
+            category: names.category(&a.category),
             credit_code: &a.credit_code,
             enterprise: &a.enterprise,
-            prefecture: &a.prefecture,
-            county: &a.county,
+            prefecture: names.division(&a.prefecture),
+            county: names.division(&a.county),
             tier: format!("{:?}", a.tier),
-            lead: &a.lead,
-            team: a.team.join(";"),
+            lead: inspector_label(record, &a.lead),
+            team: a
+                .team
+                .iter()
+                .map(|m| inspector_label(record, m))
+                .collect::<Vec<_>>()
+                .join("; "),
             status: "staffed",
             reason: "",
         })
         .collect();
     rows.extend(record.result.unstaffed.iter().map(|u| Row {
-        category: &u.category,
+        category: names.category(&u.category),
         credit_code: &u.credit_code,
         enterprise: &u.enterprise,
-        prefecture: "",
-        county: "",
+        prefecture: String::new(),
+        county: String::new(),
         tier: String::new(),
-        lead: "",
+        lead: String::new(),
         team: String::new(),
         status: "unstaffed",
         reason: &u.reason,
@@ -259,19 +303,29 @@ fn rows(record: &Record) -> Vec<Row<'_>> {
 }
 
 /// The record, the assignment table, each inspector's own list and the public plan notice.
-fn write_outputs(dir: &Path, record: &Record, text: &str, seed_source: &str) -> anyhow::Result<()> {
+fn write_outputs(
+    dir: &Path,
+    record: &Record,
+    text: &str,
+    seed_source: &str,
+    names: &Names,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
-    let rows = rows(record);
+    let rows = rows(record, names);
     write_csv_report(&dir.join("assignments.csv"), &rows)?;
     std::fs::write(
         dir.join("assignments.json"),
         serde_json::to_string_pretty(&rows)?,
     )?;
     for inspector in &record.snapshot.inspectors {
-        let own: Vec<&Row> = rows
+        let own: Vec<&Row> = record
+            .result
+            .assignments
             .iter()
-            .filter(|r| r.team.split(';').any(|m| m == inspector.inspector_id))
+            .zip(&rows)
+            .filter(|(a, _)| a.team.contains(&inspector.inspector_id))
+            .map(|(_, row)| row)
             .collect();
         if !own.is_empty() {
             write_csv_report(

@@ -31,7 +31,7 @@ pub struct StoredDraw {
 
 const UNITS: &str = "\
 SELECT l.credit_code, l.category, e.name, e.prefecture, e.county,
-       MAX(CASE WHEN l.procedure = 'simplified' THEN 1 ELSE 0 END) AS simplified
+       CAST(MAX(CASE WHEN l.procedure = 'simplified' THEN 1 ELSE 0 END) AS BIGINT) AS simplified
 FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
 WHERE l.status = 'active' AND l.grant_date <= $1
 GROUP BY l.credit_code, l.category, e.name, e.prefecture, e.county";

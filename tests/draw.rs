@@ -1,0 +1,216 @@
+//! `licwatch draw` on a real store: recorded, verifiable, refused twice without a reason, honest
+//! when a check cannot be staffed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use licwatch::model::{Inspector, Procedure};
+
+fn plan_file(db: &TestDb, extra: &str) -> String {
+    let path = db.dir.path().join("plan.toml");
+    std::fs::write(
+        &path,
+        format!("campaign = \"{{year}}-{{month}}\"\nname = \"测试抽查\"\n{extra}"),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+fn record_of(db: &TestDb, stderr_text: &str) -> PathBuf {
+    let dir = stderr_text
+        .lines()
+        .find_map(|l| l.split("record and reports in ").nth(1))
+        .unwrap_or_else(|| panic!("no report dir in: {stderr_text}"));
+    db.dir.path().join(dir.trim()).join("record.json")
+}
+
+#[tokio::test]
+async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let plan = plan_file(&db, "");
+    let out = db.run(&[
+        "draw",
+        "--plan",
+        &plan,
+        "--seed",
+        "2026-12-01 07 21 33",
+        "--as-of",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        rows.len() >= 17,
+        "every category has its minimum: {}",
+        rows.len()
+    );
+    assert!(rows.iter().all(|r| r["status"] == "staffed"));
+
+    let record = record_of(&db, &stderr(&out));
+    let verify = |path: &Path| db.run(&["draw", "verify", path.to_str().unwrap()]);
+    let ok = verify(&record);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(stdout(&ok).starts_with("MATCH"), "{}", stdout(&ok));
+
+    let text = std::fs::read_to_string(&record).unwrap();
+    let tampered = db.dir.path().join("tampered.json");
+    std::fs::write(&tampered, text.replacen("07 21 33", "07 21 34", 1)).unwrap();
+    let bad = verify(&tampered);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stdout(&bad).starts_with("MISMATCH") && stdout(&bad).contains("seed digest"),
+        "{}",
+        stdout(&bad)
+    );
+
+    // The plan notice publishes the seed's digest, never the seed or the drawn list.
+    let notice = std::fs::read_to_string(record.with_file_name("plan-notice.json")).unwrap();
+    assert!(notice.contains("seed_sha256") && !notice.contains("07 21 33"));
+    assert!(!notice.contains(rows[0]["credit_code"].as_str().unwrap()));
+}
+
+#[tokio::test]
+async fn a_second_draw_needs_a_reason_and_both_are_kept() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let plan = plan_file(&db, "");
+    let draw = |extra: &[&str]| {
+        let mut args = vec![
+            "draw",
+            "--plan",
+            &plan,
+            "--seed",
+            "s",
+            "--as-of",
+            "2026-12-01",
+        ];
+        args.extend_from_slice(extra);
+        db.run(&args)
+    };
+    assert_eq!(draw(&[]).status.code(), Some(0));
+    let again = draw(&[]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("--redraw --reason"),
+        "{}",
+        stderr(&again)
+    );
+    let redraw = draw(&["--redraw", "--reason", "公证员未到场"]);
+    assert_eq!(redraw.status.code(), Some(0), "{}", stderr(&redraw));
+
+    let store = db.store().await;
+    assert_eq!(store.draws_of("2026-12").await.unwrap().len(), 2);
+    let log = store.audit_log(10).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "draw:redraw" && e.inputs["reason"] == "公证员未到场")
+    );
+    // Records are immutable in the store.
+    let update = match &store {
+        licwatch::store::Store::Sqlite(pool) => sqlx::query("UPDATE draws SET seed_sha256 = 'x'")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        licwatch::store::Store::Postgres(pool) => sqlx::query("UPDATE draws SET seed_sha256 = 'x'")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    };
+    assert!(update.unwrap_err().to_string().contains("immutable"));
+}
+
+#[tokio::test]
+async fn an_unstaffable_check_is_named_with_its_reason_and_exit_3() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store
+        .upsert(&[
+            enterprise(URUMQI_CO, "650100", "650102"),
+            enterprise(KARAMAY_CO, "650200", "650203"),
+        ])
+        .await
+        .unwrap();
+    let mut rope = licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19");
+    rope.procedure = Procedure::Standard;
+    store
+        .upsert(&[
+            rope,
+            licence("XK-2", KARAMAY_CO, "lifesaving", "2024-01-19"),
+        ])
+        .await
+        .unwrap();
+    let inspector = |id: &str, county: &str, q: &[&str]| Inspector {
+        inspector_id: id.into(),
+        name: format!("检查员{id}"),
+        prefecture: "654000".into(),
+        county: county.into(),
+        qualifications: q.iter().map(|s| s.to_string()).collect(),
+        email: None,
+        active: true,
+    };
+    store
+        .upsert(&[
+            inspector("I1", "654002", &["wire-rope"]),
+            inspector("I2", "654003", &[]),
+            inspector("I3", "654004", &[]),
+        ])
+        .await
+        .unwrap();
+    store.close().await;
+    let plan = plan_file(&db, "[sampling]\ntier_b_percent = 100\n");
+    let out = db.run(&[
+        "draw",
+        "--plan",
+        &plan,
+        "--seed",
+        "s",
+        "--as-of",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("unstaffed {KARAMAY_CO} lifesaving")),
+        "{err}"
+    );
+    assert!(err.contains("no active inspector is qualified"), "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let staffed: Vec<_> = rows.iter().filter(|r| r["status"] == "staffed").collect();
+    assert_eq!(staffed.len(), 1);
+    assert!(staffed[0]["lead"].as_str().unwrap().contains("I1"));
+}
+
+#[tokio::test]
+async fn bad_plans_and_missing_seeds_are_refused_before_anything_is_drawn() {
+    let db = TestDb::new().await;
+    let plan = plan_file(&db, "[teams]\nsize = 1\n");
+    let out = db.run(&["draw", "--plan", &plan, "--seed", "s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("at least two inspectors"),
+        "{}",
+        stderr(&out)
+    );
+    let plan = plan_file(&db, "");
+    let missing = db.dir.path().join("seeds/2026-12.txt");
+    let out = db.run(&[
+        "draw",
+        "--plan",
+        &plan,
+        "--seed-file",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not there yet"),
+        "{}",
+        stderr(&out)
+    );
+}
