@@ -267,7 +267,7 @@ impl<R: Record> Load<R> {
             .collect();
         let rest = &columns[key..];
         let changed = if rest.is_empty() {
-            "CAST(0 AS BIGINT)".to_string()
+            "0".to_string()
         } else {
             let s: Vec<String> = rest.iter().map(|c| format!("s.{c}")).collect();
             let t: Vec<String> = rest.iter().map(|c| format!("t.{c}")).collect();

@@ -64,8 +64,15 @@ macro_rules! common_conn {
             let row = sqlx::query(AssertSqlSafe(sql))
                 .fetch_one(&mut *self)
                 .await?;
+            // PostgreSQL types a literal or CASE as INTEGER and a COUNT as BIGINT; take either.
             (0..row.len())
-                .map(|i| Ok(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0)))
+                .map(|i| {
+                    let n = match row.try_get::<Option<i64>, _>(i) {
+                        Ok(n) => n,
+                        Err(_) => row.try_get::<Option<i32>, _>(i)?.map(i64::from),
+                    };
+                    Ok(n.unwrap_or(0))
+                })
                 .collect()
         }
     };
