@@ -135,11 +135,13 @@ async fn scope(store: &Store, plan: &Plan) -> anyhow::Result<DrawScope> {
         .iter()
         .map(|c| Ok(catalogue.resolve(c)?.code.clone()))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let window = u64::from(plan.sampling.exclude_checked_within_days);
     Ok(DrawScope {
         prefectures,
         counties,
         categories,
         default_tier: Some(plan.sampling.default_tier),
+        checked_since: plan.as_of.map(|d| d - chrono::Days::new(window)),
     })
 }
 
@@ -209,14 +211,18 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
             earlier[0].record_sha256
         );
     }
+    let started = std::time::Instant::now();
     let snapshot = store
         .draw_snapshot(&scope(&store, &plan).await?, as_of, &period(as_of))
         .await?;
+    tracing::info!(elapsed = ?started.elapsed(), units = snapshot.units.len(), "snapshot read");
     let record = Record::make(plan, as_of, &seed, snapshot);
     let text = record.to_canonical();
+    tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     let id = store
         .save_draw(&record, &text, args.reason.as_deref())
         .await?;
+    tracing::info!(elapsed = ?started.elapsed(), "stored");
     store
         .audit(&AuditEntry::now(
             if args.redraw { "draw:redraw" } else { "draw" },
@@ -244,6 +250,7 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         divisions: store.divisions().await?,
     };
     write_outputs(&dir, &record, &text, &args.seed_source, &names)?;
+    tracing::info!(elapsed = ?started.elapsed(), "reports written");
 
     let rows = rows(&record, &names);
     for u in &record.result.unstaffed {

@@ -6,9 +6,10 @@ use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Store, StoreError, decode, with_pool};
+use super::records::{OnConflict, write_records};
+use super::{Param, Record, Store, StoreError, decode, with_pool};
 use crate::draw::plan::Tier;
-use crate::draw::record::Record;
+use crate::draw::record::Record as DrawRecord;
 use crate::draw::{InspectorEntry, Snapshot, Unit};
 
 /// What part of the enterprise directory a plan draws from (division and category codes; empty:
@@ -19,6 +20,33 @@ pub struct DrawScope {
     pub counties: Vec<String>,
     pub categories: Vec<String>,
     pub default_tier: Option<Tier>,
+    /// Spot checks after this day count as recent (the plan's exclusion window).
+    pub checked_since: Option<NaiveDate>,
+}
+
+/// One member of one drawn team.
+struct DrawAssignment {
+    draw_id: i64,
+    credit_code: String,
+    category: String,
+    inspector_id: String,
+    lead: bool,
+}
+
+impl Record for DrawAssignment {
+    const TABLE: &'static str = "draw_assignments";
+    const COLUMNS: &'static [&'static str] =
+        &["draw_id", "credit_code", "category", "inspector_id", "lead"];
+    const KEY: usize = 4;
+    fn params(&self) -> Vec<Param> {
+        vec![
+            Param::Int(self.draw_id),
+            (&self.credit_code).into(),
+            (&self.category).into(),
+            (&self.inspector_id).into(),
+            self.lead.into(),
+        ]
+    }
 }
 
 /// A stored draw.
@@ -36,8 +64,11 @@ FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
 WHERE l.status = 'active' AND l.grant_date <= $1
 GROUP BY l.credit_code, l.category, e.name, e.prefecture, e.county";
 
+/// The last check of each enterprise and category within the exclusion window: older checks do
+/// not matter to the draw, and skipping them spares aggregating millions of rows.
 const LAST_CHECKS: &str = "\
-SELECT credit_code, category, MAX(check_date) AS last FROM spot_checks WHERE check_date <= $1
+SELECT credit_code, category, MAX(check_date) AS last FROM spot_checks
+WHERE check_date <= $1 AND check_date > $2
 GROUP BY credit_code, category";
 
 /// The latest tier of each enterprise for a period up to the draw's.
@@ -69,7 +100,8 @@ impl Store {
                 tiers.insert(r.try_get(0)?, decode("enterprise_tiers.tier", r.try_get(1)?, Tier::parse)?);
             }
             let mut last: HashMap<(String, String), NaiveDate> = HashMap::new();
-            for r in sqlx::query(LAST_CHECKS).bind(as_of).fetch_all(pool).await? {
+            let since = scope.checked_since.unwrap_or(as_of);
+            for r in sqlx::query(LAST_CHECKS).bind(as_of).bind(since).fetch_all(pool).await? {
                 last.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
             }
             let mut units = Vec::new();
@@ -132,15 +164,14 @@ impl Store {
     /// Stores a draw's record and its assignments in one transaction; returns the draw's id.
     pub async fn save_draw(
         &self,
-        record: &Record,
+        record: &DrawRecord,
         text: &str,
         redraw_reason: Option<&str>,
     ) -> Result<i64, StoreError> {
         const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        const ASSIGNMENT: &str = "INSERT INTO draw_assignments (draw_id, credit_code, category, inspector_id, lead) \
-                                  VALUES ($1, $2, $3, $4, $5)";
         let digest = format!("{:x}", Sha256::digest(text.as_bytes()));
+        let distinct = self.distinct_from();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(DRAW)
@@ -154,18 +185,21 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-            for a in &record.result.assignments {
-                for member in &a.team {
-                    sqlx::query(ASSIGNMENT)
-                        .bind(id)
-                        .bind(&a.credit_code)
-                        .bind(&a.category)
-                        .bind(member)
-                        .bind(*member == a.lead)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            let rows: Vec<DrawAssignment> = record
+                .result
+                .assignments
+                .iter()
+                .flat_map(|a| {
+                    a.team.iter().map(move |member| DrawAssignment {
+                        draw_id: id,
+                        credit_code: a.credit_code.clone(),
+                        category: a.category.clone(),
+                        inspector_id: member.clone(),
+                        lead: *member == a.lead,
+                    })
+                })
+                .collect();
+            write_records(&mut *tx, &rows, distinct, OnConflict::Keep).await?;
             tx.commit().await?;
             Ok(id)
         })
