@@ -1,6 +1,7 @@
 //! The `licwatch` binary: parse the command line, run, and turn the outcome into an exit code
 //! (0 success, 1 failure, 2 usage error, 3 finished with rejected input — DESIGN.md section 3).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,8 +10,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Statements of a second or more are normal in a batch system: sqlx's slow-statement warnings
+    // are left out unless asked for. Colours only on a terminal, so logs in files stay plain.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_env("LICWATCH_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("warn,sqlx::query=error")),

@@ -68,6 +68,39 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
         stdout(&bad)
     );
 
+    // Results are published once checks are recorded under the campaign's 任务编号.
+    let first = &rows[0];
+    let code = first["credit_code"].as_str().unwrap();
+    let store = db.store().await;
+    let category = store
+        .catalogue()
+        .await
+        .unwrap()
+        .resolve(first["category"].as_str().unwrap())
+        .unwrap()
+        .code
+        .clone();
+    store
+        .upsert(&[licwatch::model::SpotCheck {
+            check_id: Some("CC-2026-12-1".into()),
+            credit_code: code.into(),
+            category,
+            check_date: d("2026-12-10"),
+            result: licwatch::model::CheckResult::Fail,
+            items: Some("标志和说明".into()),
+            campaign: Some("2026-12".into()),
+        }])
+        .await
+        .unwrap();
+    let out = db.run(&["draw", "results", "2026-12", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let published: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["检验结论 result"], "不合格");
+    assert!(
+        !stdout(&out).contains("检查员") && !stdout(&out).contains(first["lead"].as_str().unwrap())
+    );
+
     // The plan notice publishes the seed's digest, never the seed or the drawn list.
     let notice = std::fs::read_to_string(record.with_file_name("plan-notice.json")).unwrap();
     assert!(notice.contains("seed_sha256") && !notice.contains("07 21 33"));

@@ -58,11 +58,19 @@ pub struct DrawArgs {
 pub enum DrawCommand {
     /// Recompute a draw from its record: MATCH (exit 0) or MISMATCH (exit 1).
     Verify { record: PathBuf },
+    /// The 一公开 results notice of a campaign: the checks of its current draw that have been
+    /// recorded (spot checks whose 任务编号 is the campaign), with no personal data.
+    Results {
+        campaign: String,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
 }
 
 pub async fn run(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
     match args.verify {
         Some(DrawCommand::Verify { record }) => verify_file(&record),
+        Some(DrawCommand::Results { campaign, format }) => results(app, &campaign, format).await,
         None => make(app, args).await,
     }
 }
@@ -86,6 +94,77 @@ fn verify_file(path: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// One line of the public results notice: enterprise, product, result, date — no inspector names.
+#[derive(Serialize)]
+struct ResultLine {
+    #[serde(rename = "企业名称 enterprise")]
+    enterprise: String,
+    #[serde(rename = "统一社会信用代码 credit_code")]
+    credit_code: String,
+    #[serde(rename = "产品类别 category")]
+    category: String,
+    #[serde(rename = "抽查日期 check_date")]
+    check_date: NaiveDate,
+    #[serde(rename = "检验结论 result")]
+    result: &'static str,
+    #[serde(rename = "不合格项目 items")]
+    items: String,
+}
+
+async fn results(app: &App, campaign: &str, format: TableFormat) -> anyhow::Result<ExitCode> {
+    let store = app.store().await?;
+    let Some((id, text)) = store.current_draw(campaign).await? else {
+        bail!("campaign {campaign} has no draw");
+    };
+    let record: Record =
+        serde_json::from_str(&text).context("the stored draw record does not parse")?;
+    let catalogue = store.catalogue().await?;
+    let drawn: std::collections::HashMap<(&str, &str), &str> = record
+        .result
+        .assignments
+        .iter()
+        .map(|a| {
+            (
+                (a.credit_code.as_str(), a.category.as_str()),
+                a.enterprise.as_str(),
+            )
+        })
+        .collect();
+    let lines: Vec<ResultLine> = store
+        .spot_checks_of_campaign(campaign)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let enterprise = drawn.get(&(c.credit_code.as_str(), c.category.as_str()))?;
+            Some(ResultLine {
+                enterprise: enterprise.to_string(),
+                category: catalogue
+                    .by_code(&c.category)
+                    .map_or(c.category.clone(), |k| k.name_zh.clone()),
+                credit_code: c.credit_code,
+                check_date: c.check_date,
+                result: c.result.label(),
+                items: c.items.unwrap_or_default(),
+            })
+        })
+        .collect();
+    let dir = app
+        .config
+        .reports
+        .out_dir
+        .join(period(record.as_of))
+        .join(format!("draw-{campaign}-{id}"));
+    write_csv_report(&dir.join("results-notice.csv"), &lines)?;
+    eprintln!(
+        "{} of {} drawn checks have results; notice in {}",
+        lines.len(),
+        drawn.len(),
+        dir.join("results-notice.csv").display()
+    );
+    write_table(&mut std::io::stdout().lock(), format, &lines, &[])?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_seed(args: &DrawArgs) -> anyhow::Result<String> {

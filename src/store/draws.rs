@@ -205,6 +205,16 @@ impl Store {
         })
     }
 
+    /// The current (latest) draw of a campaign: its id and canonical record.
+    pub async fn current_draw(&self, campaign: &str) -> Result<Option<(i64, String)>, StoreError> {
+        const SQL: &str =
+            "SELECT id, record FROM draws WHERE campaign = $1 ORDER BY id DESC LIMIT 1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        })
+    }
+
     /// Records enterprise risk tiers for a period (the risk analytics write these; the draw reads
     /// the latest).
     pub async fn set_tiers(

@@ -13,6 +13,13 @@ use crate::model::{
     SpotCheck, ViolationKind,
 };
 
+/// Which column spot checks are looked up by.
+#[derive(Debug, Clone, Copy)]
+enum SpotCheckFilter {
+    Enterprise,
+    Campaign,
+}
+
 /// Which licences to read: all, one prefecture's, one enterprise's; active only or all statuses.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -179,10 +186,36 @@ impl Store {
 
     /// The spot checks of one enterprise, newest first.
     pub async fn spot_checks_of(&self, credit_code: &str) -> Result<Vec<SpotCheck>, StoreError> {
-        const SQL: &str = "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
-                           FROM spot_checks WHERE credit_code = $1 ORDER BY check_date DESC";
+        self.spot_checks_where(SpotCheckFilter::Enterprise, credit_code)
+            .await
+    }
+
+    /// The spot checks recorded under a campaign id (任务编号), newest first.
+    pub async fn spot_checks_of_campaign(
+        &self,
+        campaign: &str,
+    ) -> Result<Vec<SpotCheck>, StoreError> {
+        self.spot_checks_where(SpotCheckFilter::Campaign, campaign)
+            .await
+    }
+
+    async fn spot_checks_where(
+        &self,
+        filter: SpotCheckFilter,
+        value: &str,
+    ) -> Result<Vec<SpotCheck>, StoreError> {
+        let sql = match filter {
+            SpotCheckFilter::Enterprise => {
+                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
+                                            FROM spot_checks WHERE credit_code = $1 ORDER BY check_date DESC"
+            }
+            SpotCheckFilter::Campaign => {
+                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
+                                          FROM spot_checks WHERE campaign = $1 ORDER BY check_date DESC"
+            }
+        };
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).bind(credit_code).fetch_all(pool).await?;
+            let rows = sqlx::query(sql).bind(value).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(SpotCheck {
