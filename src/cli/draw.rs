@@ -1,5 +1,6 @@
 //! `licwatch draw --plan PLAN.toml --seed SEED` and `licwatch draw verify RECORD`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -121,7 +122,7 @@ async fn results(app: &App, campaign: &str, format: TableFormat) -> anyhow::Resu
     let record: Record =
         serde_json::from_str(&text).context("the stored draw record does not parse")?;
     let catalogue = store.catalogue().await?;
-    let drawn: std::collections::HashMap<(&str, &str), &str> = record
+    let drawn: HashMap<(&str, &str), &str> = record
         .result
         .assignments
         .iter()
@@ -258,19 +259,6 @@ impl Names {
     }
 }
 
-/// An inspector as `name (id)`.
-fn inspector_label(record: &Record, id: &str) -> String {
-    match record
-        .snapshot
-        .inspectors
-        .iter()
-        .find(|i| i.inspector_id == id)
-    {
-        Some(i) => format!("{} ({id})", i.name),
-        None => id.to_string(),
-    }
-}
-
 async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
     let plan_path = args.plan.as_ref().expect("clap requires --plan");
     let text = std::fs::read_to_string(plan_path)
@@ -328,10 +316,10 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         catalogue: store.catalogue().await?,
         divisions: store.divisions().await?,
     };
-    write_outputs(&dir, &record, &text, &args.seed_source, &names)?;
+    let rows = rows(&record, &names);
+    write_outputs(&dir, &record, &text, &args.seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
 
-    let rows = rows(&record, &names);
     for u in &record.result.unstaffed {
         eprintln!(
             "unstaffed {} {} ({}): {}",
@@ -351,6 +339,17 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
+    let people: HashMap<&str, &str> = record
+        .snapshot
+        .inspectors
+        .iter()
+        .map(|i| (i.inspector_id.as_str(), i.name.as_str()))
+        .collect();
+    // An inspector as `name (id)`.
+    let label = |id: &str| match people.get(id) {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    };
     let mut rows: Vec<Row> = record
         .result
         .assignments
@@ -362,11 +361,11 @@ fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
             prefecture: names.division(&a.prefecture),
             county: names.division(&a.county),
             tier: format!("{:?}", a.tier),
-            lead: inspector_label(record, &a.lead),
+            lead: label(&a.lead),
             team: a
                 .team
                 .iter()
-                .map(|m| inspector_label(record, m))
+                .map(|m| label(m))
                 .collect::<Vec<_>>()
                 .join("; "),
             status: "staffed",
@@ -394,32 +393,26 @@ fn write_outputs(
     record: &Record,
     text: &str,
     seed_source: &str,
-    names: &Names,
+    rows: &[Row],
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
-    let rows = rows(record, names);
-    write_csv_report(&dir.join("assignments.csv"), &rows)?;
+    write_csv_report(&dir.join("assignments.csv"), rows)?;
     std::fs::write(
         dir.join("assignments.json"),
         serde_json::to_string_pretty(&rows)?,
     )?;
-    for inspector in &record.snapshot.inspectors {
-        let own: Vec<&Row> = record
-            .result
-            .assignments
-            .iter()
-            .zip(&rows)
-            .filter(|(a, _)| a.team.contains(&inspector.inspector_id))
-            .map(|(_, row)| row)
-            .collect();
-        if !own.is_empty() {
-            write_csv_report(
-                &dir.join("inspectors")
-                    .join(format!("{}.csv", inspector.inspector_id)),
-                &own,
-            )?;
+    let mut own: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for (assignment, row) in record.result.assignments.iter().zip(rows) {
+        for member in &assignment.team {
+            own.entry(member).or_default().push(row);
         }
+    }
+    for (inspector, rows) in own {
+        write_csv_report(
+            &dir.join("inspectors").join(format!("{inspector}.csv")),
+            &rows,
+        )?;
     }
     // 一公开: the plan before the checks — never the drawn list, nor the seed itself.
     let notice = json!({
