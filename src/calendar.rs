@@ -152,11 +152,6 @@ impl Calendar {
         self.published.contains(&year)
     }
 
-    /// The years a notice is loaded for.
-    pub fn published_years(&self) -> impl Iterator<Item = i32> + '_ {
-        self.published.iter().copied()
-    }
-
     /// Whether any year from `a` to `b` (inclusive, either order) has no notice.
     pub fn is_provisional(&self, a: NaiveDate, b: NaiveDate) -> bool {
         let (lo, hi) = if a <= b {

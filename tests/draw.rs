@@ -247,3 +247,69 @@ async fn bad_plans_and_missing_seeds_are_refused_before_anything_is_drawn() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn recorded_risk_tiers_drive_the_strata() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store
+        .upsert(&[
+            enterprise(URUMQI_CO, "650100", "650102"),
+            enterprise(KARAMAY_CO, "650200", "650203"),
+        ])
+        .await
+        .unwrap();
+    store
+        .upsert(&[
+            licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"),
+            licence("XK-2", KARAMAY_CO, "wire-rope", "2024-01-19"),
+        ])
+        .await
+        .unwrap();
+    let inspectors: Vec<Inspector> = (0..4)
+        .map(|i| Inspector {
+            inspector_id: format!("I{i}"),
+            name: format!("检查员{i}"),
+            prefecture: "654000".into(),
+            county: "654002".into(),
+            qualifications: vec!["wire-rope".into()],
+            email: None,
+            active: true,
+        })
+        .collect();
+    store.upsert(&inspectors).await.unwrap();
+    // Tier D is drawn whole; tier A at 0 % is not drawn at all.
+    store
+        .set_tiers(
+            "2026-W48",
+            &[
+                (URUMQI_CO.into(), licwatch::draw::plan::Tier::D),
+                (KARAMAY_CO.into(), licwatch::draw::plan::Tier::A),
+            ],
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let plan = plan_file(
+        &db,
+        "[sampling]\ntier_a_percent = 0\nmin_per_category = 0\n",
+    );
+    let out = db.run(&[
+        "draw",
+        "--plan",
+        &plan,
+        "--seed",
+        "s",
+        "--as-of",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["credit_code"].as_str(), rows[0]["tier"].as_str()),
+        (Some(URUMQI_CO), Some("D"))
+    );
+}
