@@ -32,6 +32,9 @@ pub struct DemoArgs {
     /// benchmarks) instead of loading it.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// How the summary of flags is printed.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 /// Writes each kind as a UTF-8 CSV with the contract's English headers.
@@ -65,6 +68,8 @@ pub fn period(day: NaiveDate) -> String {
 
 #[derive(Serialize)]
 struct Count {
+    rule: &'static str,
+    status: &'static str,
     rule_label: &'static str,
     status_label: &'static str,
     count: usize,
@@ -147,27 +152,30 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = app.config.reports.out_dir.join(period(as_of));
     let files = write_deadlines(&dir, &rows)?;
 
-    let mut by_status: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut by_status: BTreeMap<(&str, &str), Count> = BTreeMap::new();
     for r in &rows {
-        *by_status.entry((r.rule_label, r.status_label)).or_default() += 1;
+        by_status
+            .entry((r.rule, r.status))
+            .or_insert(Count {
+                rule: r.rule,
+                status: r.status,
+                rule_label: r.rule_label,
+                status_label: r.status_label,
+                count: 0,
+            })
+            .count += 1;
     }
-    let summary: Vec<Count> = by_status
-        .into_iter()
-        .map(|((rule_label, status_label), count)| Count {
-            rule_label,
-            status_label,
-            count,
-        })
-        .collect();
-    println!("截至 {as_of} 需关注的期限 deadlines needing attention:");
+    let summary: Vec<Count> = by_status.into_values().collect();
+    eprintln!("截至 {as_of} 需关注的期限 deadlines needing attention:");
+    let columns = ["rule_label", "status_label", "count"];
     write_table(
         &mut std::io::stdout().lock(),
-        TableFormat::Table,
+        args.format,
         &summary,
-        &[],
+        &columns,
     )?;
     for f in &files {
-        println!("报告 report: {}", f.display());
+        eprintln!("报告 report: {}", f.display());
     }
     store
         .audit(&AuditEntry::now(
