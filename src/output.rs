@@ -53,14 +53,16 @@ fn header_label(key: &str) -> Option<&'static str> {
     })
 }
 
-/// Serializes rows to JSON objects, keeping field order.
+/// Serializes one row to a JSON object, keeping field order.
+fn to_object<T: Serialize>(row: &T) -> serde_json::Result<Map<String, Value>> {
+    Ok(match serde_json::to_value(row)? {
+        Value::Object(map) => map,
+        other => Map::from_iter([("value".to_string(), other)]),
+    })
+}
+
 fn to_objects<T: Serialize>(rows: &[T]) -> serde_json::Result<Vec<Map<String, Value>>> {
-    rows.iter()
-        .map(|row| match serde_json::to_value(row)? {
-            Value::Object(map) => Ok(map),
-            other => Ok(Map::from_iter([("value".to_string(), other)])),
-        })
-        .collect()
+    rows.iter().map(to_object).collect()
 }
 
 fn cell(value: &Value) -> String {
@@ -89,23 +91,30 @@ pub fn write_table<T: Serialize>(
     rows: &[T],
     columns: &[&str],
 ) -> anyhow::Result<()> {
-    let objects = to_objects(rows)?;
+    // JSON and CSV stream row by row: `deadlines --all` at national scale is ~450,000 rows.
     match format {
         TableFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &objects)?;
-            writeln!(out)?;
+            writeln!(out, "[")?;
+            for (i, row) in rows.iter().enumerate() {
+                let separator = if i + 1 < rows.len() { "," } else { "" };
+                let text = serde_json::to_string_pretty(&to_object(row)?)?;
+                writeln!(out, "  {}{separator}", text.replace('\n', "\n  "))?;
+            }
+            writeln!(out, "]")?;
         }
         TableFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            if let Some(first) = objects.first() {
-                writer.write_record(first.keys())?;
-            }
-            for object in &objects {
+            for (i, row) in rows.iter().enumerate() {
+                let object = to_object(row)?;
+                if i == 0 {
+                    writer.write_record(object.keys())?;
+                }
                 writer.write_record(object.values().map(csv_cell))?;
             }
             writer.flush()?;
         }
         TableFormat::Table => {
+            let objects = to_objects(rows)?;
             let keys: Vec<String> = match objects.first() {
                 None => {
                     writeln!(out, "(无记录 no rows)")?;
@@ -152,11 +161,11 @@ pub fn write_csv_report<T: Serialize>(path: &std::path::Path, rows: &[T]) -> any
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        let objects = to_objects(rows)?;
-        if let Some(first) = objects.first() {
-            writer.write_record(first.keys())?;
-        }
-        for object in &objects {
+        for (i, row) in rows.iter().enumerate() {
+            let object = to_object(row)?;
+            if i == 0 {
+                writer.write_record(object.keys())?;
+            }
             writer.write_record(object.values().map(|v| match v {
                 Value::String(s) => spreadsheet_safe(s),
                 other => csv_cell(other),
