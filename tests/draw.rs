@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use licwatch::model::{Inspector, Procedure};
+use licwatch::model::Procedure;
 
 fn plan_file(db: &TestDb, extra: &str) -> String {
     let path = db.dir.path().join("plan.toml");
@@ -161,13 +161,7 @@ async fn a_second_draw_needs_a_reason_and_both_are_kept() {
 async fn an_unstaffable_check_is_named_with_its_reason_and_exit_3() {
     let db = TestDb::new().await;
     let store = db.store().await;
-    store
-        .upsert(&[
-            enterprise(URUMQI_CO, "650100", "650102"),
-            enterprise(KARAMAY_CO, "650200", "650203"),
-        ])
-        .await
-        .unwrap();
+    store_two_enterprises(&store).await;
     let mut rope = licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19");
     rope.procedure = Procedure::Standard;
     store
@@ -177,15 +171,6 @@ async fn an_unstaffable_check_is_named_with_its_reason_and_exit_3() {
         ])
         .await
         .unwrap();
-    let inspector = |id: &str, county: &str, q: &[&str]| Inspector {
-        inspector_id: id.into(),
-        name: format!("检查员{id}"),
-        prefecture: "654000".into(),
-        county: county.into(),
-        qualifications: q.iter().map(|s| s.to_string()).collect(),
-        email: None,
-        active: true,
-    };
     store
         .upsert(&[
             inspector("I1", "654002", &["wire-rope"]),
@@ -252,13 +237,7 @@ async fn bad_plans_and_missing_seeds_are_refused_before_anything_is_drawn() {
 async fn recorded_risk_tiers_drive_the_strata() {
     let db = TestDb::new().await;
     let store = db.store().await;
-    store
-        .upsert(&[
-            enterprise(URUMQI_CO, "650100", "650102"),
-            enterprise(KARAMAY_CO, "650200", "650203"),
-        ])
-        .await
-        .unwrap();
+    store_two_enterprises(&store).await;
     store
         .upsert(&[
             licence("XK-1", URUMQI_CO, "wire-rope", "2024-01-19"),
@@ -266,16 +245,8 @@ async fn recorded_risk_tiers_drive_the_strata() {
         ])
         .await
         .unwrap();
-    let inspectors: Vec<Inspector> = (0..4)
-        .map(|i| Inspector {
-            inspector_id: format!("I{i}"),
-            name: format!("检查员{i}"),
-            prefecture: "654000".into(),
-            county: "654002".into(),
-            qualifications: vec!["wire-rope".into()],
-            email: None,
-            active: true,
-        })
+    let inspectors: Vec<_> = (0..4)
+        .map(|i| inspector(&format!("I{i}"), "654002", &["wire-rope"]))
         .collect();
     store.upsert(&inspectors).await.unwrap();
     // Tier D is drawn whole; tier A at 0 % is not drawn at all.

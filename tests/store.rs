@@ -86,13 +86,7 @@ async fn an_expiry_before_the_grant_is_refused_by_the_schema() {
 async fn subjects_carry_their_reviews_failed_checks_and_violations() {
     let db = TestDb::new().await;
     let store = db.store().await;
-    store
-        .upsert(&[
-            enterprise(URUMQI_CO, "650100", "650102"),
-            enterprise(KARAMAY_CO, "650200", "650203"),
-        ])
-        .await
-        .unwrap();
+    store_two_enterprises(&store).await;
     let mut revoked = licence("XK-3", KARAMAY_CO, "fertilizer", "2022-01-04");
     revoked.status = LicenceStatus::Revoked;
     store

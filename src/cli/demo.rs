@@ -138,17 +138,11 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let counts = load(&store, app, &args, as_of).await?;
     eprintln!("演示数据已载入 demo data loaded: {counts}");
 
-    let rows = deadline_rows(
-        app,
-        &store,
-        &Scope {
-            active_only: true,
-            ..Scope::default()
-        },
-        as_of,
-        false,
-    )
-    .await?;
+    let active = Scope {
+        active_only: true,
+        ..Scope::default()
+    };
+    let rows = deadline_rows(app, &store.subjects(&active).await?, as_of, false)?;
     let dir = app.config.reports.out_dir.join(period(as_of));
     let files = write_deadlines(&dir, &rows)?;
 

@@ -18,7 +18,7 @@ use crate::draw::plan::Plan;
 use crate::draw::record::{Record, verify};
 use crate::draw::rng::seed_digest;
 use crate::output::{TableFormat, write_csv_report, write_table};
-use crate::store::{AuditEntry, DrawScope, Store};
+use crate::store::{AuditEntry, DrawScope};
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -186,9 +186,8 @@ fn read_seed(args: &DrawArgs) -> anyhow::Result<String> {
 }
 
 /// The plan's scope in division and category codes.
-async fn scope(store: &Store, plan: &Plan) -> anyhow::Result<DrawScope> {
-    let divisions = store.divisions().await?;
-    let catalogue = store.catalogue().await?;
+fn scope(plan: &Plan, names: &Names) -> anyhow::Result<DrawScope> {
+    let (divisions, catalogue) = (&names.divisions, &names.catalogue);
     let prefectures = plan
         .scope
         .prefectures
@@ -278,9 +277,13 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
             earlier[0].record_sha256
         );
     }
+    let names = Names {
+        catalogue: store.catalogue().await?,
+        divisions: store.divisions().await?,
+    };
     let started = std::time::Instant::now();
     let snapshot = store
-        .draw_snapshot(&scope(&store, &plan).await?, as_of, &period(as_of))
+        .draw_snapshot(&scope(&plan, &names)?, as_of, &period(as_of))
         .await?;
     tracing::info!(elapsed = ?started.elapsed(), units = snapshot.units.len(), "snapshot read");
     let record = Record::make(plan, as_of, &seed, snapshot);
@@ -312,10 +315,6 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         .out_dir
         .join(period(as_of))
         .join(format!("draw-{campaign}-{id}"));
-    let names = Names {
-        catalogue: store.catalogue().await?,
-        divisions: store.divisions().await?,
-    };
     let rows = rows(&record, &names);
     write_outputs(&dir, &record, &text, &args.seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");

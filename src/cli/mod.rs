@@ -198,22 +198,20 @@ async fn prefecture_code(store: &Store, given: Option<&str>) -> anyhow::Result<O
     Ok(Some(divisions.prefecture(given)?.code.clone()))
 }
 
-/// The deadline rows for `scope` on `as_of`.
-pub async fn deadline_rows(
+/// The deadline rows of `subjects` on `as_of`, on the configured calendar and figures.
+pub fn deadline_rows(
     app: &App,
-    store: &Store,
-    scope: &Scope,
+    subjects: &[deadlines::Subject],
     as_of: NaiveDate,
     all: bool,
 ) -> anyhow::Result<Vec<deadlines::DeadlineRow>> {
     let calendar = app.config.calendar()?;
-    let subjects = store.subjects(scope).await?;
     let ctx = Context {
         calendar: &calendar,
         params: &app.config.rules,
         as_of,
     };
-    deadlines::rows(&ctx, &subjects, all).with_context(|| format!("deadlines as of {as_of}"))
+    deadlines::rows(&ctx, subjects, all).with_context(|| format!("deadlines as of {as_of}"))
 }
 
 /// Columns a person reads in the terminal; JSON and CSV carry every column.
@@ -236,7 +234,8 @@ async fn deadlines_command(app: &App, args: DeadlinesArgs) -> anyhow::Result<Exi
         credit_code: None,
         active_only: true,
     };
-    let rows = deadline_rows(app, &store, &scope, app.as_of(args.as_of), args.all).await?;
+    let subjects = store.subjects(&scope).await?;
+    let rows = deadline_rows(app, &subjects, app.as_of(args.as_of), args.all)?;
     write_table(
         &mut std::io::stdout().lock(),
         args.format,

@@ -112,8 +112,7 @@ async fn show(
     let mut subjects = store.subjects(&scope).await?;
     subjects.retain(|s| licence_no.is_none_or(|no| s.licence.licence_no == no));
     let as_of = app.as_of(options.as_of);
-    let mut flags: Vec<DeadlineRow> = deadline_rows(app, store, &scope, as_of, true).await?;
-    flags.retain(|f| licence_no.is_none_or(|no| f.licence_no == no));
+    let flags: Vec<DeadlineRow> = deadline_rows(app, &subjects, as_of, true)?;
     let checks = store.spot_checks_of(credit_code).await?;
 
     let mut fields = vec![

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
-use licwatch::model::{Enterprise, Licence, LicenceStatus, Procedure};
+use licwatch::model::{Enterprise, Inspector, Licence, LicenceStatus, Procedure};
 use licwatch::store::Store;
 use sqlx::Connection;
 
@@ -129,3 +129,27 @@ pub fn licence(no: &str, code: &str, category: &str, grant: &str) -> Licence {
 pub const URUMQI_CO: &str = "91350100M000100Y43";
 pub const KARAMAY_CO: &str = "91110108551385082Q";
 pub const YILI_CO: &str = "91440300708461136T";
+
+/// An active inspector of 伊犁哈萨克自治州 (654000) in `county`, qualified for `qualifications`.
+pub fn inspector(id: &str, county: &str, qualifications: &[&str]) -> Inspector {
+    Inspector {
+        inspector_id: id.into(),
+        name: format!("检查员{id}"),
+        prefecture: "654000".into(),
+        county: county.into(),
+        qualifications: qualifications.iter().map(|q| q.to_string()).collect(),
+        email: None,
+        active: true,
+    }
+}
+
+/// Stores an enterprise in 乌鲁木齐市 (URUMQI_CO) and one in 克拉玛依市 (KARAMAY_CO).
+pub async fn store_two_enterprises(store: &Store) {
+    store
+        .upsert(&[
+            enterprise(URUMQI_CO, "650100", "650102"),
+            enterprise(KARAMAY_CO, "650200", "650203"),
+        ])
+        .await
+        .unwrap();
+}
