@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::deadlines::RuleParams;
+use crate::mail::MailConfig;
+use crate::risk::RiskParams;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://licwatch.db";
 pub const DEFAULT_CONFIG_FILE: &str = "licwatch.toml";
@@ -34,8 +36,11 @@ pub struct Config {
     /// The zone dates and times are read in. Xinjiang's offices keep Beijing time.
     pub time_zone: String,
     pub rules: RuleParams,
+    /// The risk model's weights, thresholds, matrix, severities and measures.
+    pub risk: RiskParams,
     pub calendar: CalendarConfig,
     pub reports: ReportsConfig,
+    pub mail: MailConfig,
     pub recipients: Recipients,
 }
 
@@ -45,8 +50,10 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.into(),
             time_zone: "Asia/Shanghai".into(),
             rules: RuleParams::default(),
+            risk: RiskParams::default(),
             calendar: CalendarConfig::default(),
             reports: ReportsConfig::default(),
+            mail: MailConfig::default(),
             recipients: Recipients::default(),
         }
     }
@@ -86,6 +93,8 @@ pub struct Recipients {
     pub region: Vec<String>,
     /// Each bureau's weekly report, by division code or name.
     pub prefecture: BTreeMap<String, Vec<String>>,
+    /// The 一公开 notices (the mailbox of whoever publishes them on the bureau's site).
+    pub public: Vec<String>,
 }
 
 impl Config {
@@ -110,6 +119,10 @@ impl Config {
             }
         };
         let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        config.risk.validate().map_err(|e| ConfigError::Parse {
             path: shown.clone(),
             message: e.to_string(),
         })?;
@@ -139,6 +152,7 @@ mod tests {
         let text = include_str!("../licwatch.example.toml");
         let config: Config = toml::from_str(text).unwrap();
         assert_eq!(config.rules, RuleParams::default());
+        assert_eq!(config.risk, RiskParams::default());
         assert_eq!(config.time_zone, "Asia/Shanghai");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(

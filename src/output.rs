@@ -21,7 +21,7 @@ pub enum ValueFormat {
 }
 
 /// Chinese labels for the column keys people see in tables.
-fn header_label(key: &str) -> Option<&'static str> {
+pub fn header_label(key: &str) -> Option<&'static str> {
     Some(match key {
         "licence_no" => "许可证编号",
         "credit_code" => "统一社会信用代码",
@@ -49,6 +49,43 @@ fn header_label(key: &str) -> Option<&'static str> {
         "unchanged" => "未变",
         "rejected" => "拒收",
         "message" => "说明",
+        "rank" => "排名",
+        "category_code" => "类别代码",
+        "category_name" => "产品类别",
+        "level" => "风险等级",
+        "level_label" => "风险等级",
+        "score" => "风险分值",
+        "insufficient_data" => "数据不足",
+        "likelihood" => "可能性",
+        "likelihood_class" => "可能性等级",
+        "severity" => "严重度",
+        "scale_factor" => "产业规模",
+        "scale_contribution" => "产业规模贡献",
+        "active_enterprises" => "在证企业数",
+        "new_licence_share" => "新发证占比",
+        "simplified_share" => "简化程序占比",
+        "technical_factor" => "技术现状",
+        "technical_contribution" => "技术现状贡献",
+        "nonconforming_review_share" => "审查不符合率",
+        "awaiting_review_share" => "待审查占比",
+        "overdue_reviews" => "逾期审查数",
+        "checks_factor" => "抽查状况",
+        "checks_contribution" => "抽查状况贡献",
+        "checks" => "抽查批次",
+        "failures" => "不合格批次",
+        "failure_rate" => "不合格率",
+        "smoothed_failure_rate" => "修正不合格率",
+        "previous_smoothed_failure_rate" => "上期修正不合格率",
+        "trend" => "趋势",
+        "measures" => "防范措施",
+        "previous_period" => "上期",
+        "previous_rank" => "上期排名",
+        "previous_level" => "上期等级",
+        "rank_change" => "排名变化",
+        "level_change" => "等级变化",
+        "tier" => "风险分级",
+        "points" => "分值",
+        "reasons" => "原因",
         _ => return None,
     })
 }

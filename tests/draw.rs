@@ -96,7 +96,7 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let published: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(published.len(), 1);
-    assert_eq!(published[0]["检验结论 result"], "不合格");
+    assert_eq!(published[0]["result"], "不合格");
     assert!(
         !stdout(&out).contains("检查员") && !stdout(&out).contains(first["lead"].as_str().unwrap())
     );
@@ -254,8 +254,8 @@ async fn recorded_risk_tiers_drive_the_strata() {
         .set_tiers(
             "2026-W48",
             &[
-                (URUMQI_CO.into(), licwatch::draw::plan::Tier::D),
-                (KARAMAY_CO.into(), licwatch::draw::plan::Tier::A),
+                tier(URUMQI_CO, licwatch::draw::plan::Tier::D),
+                tier(KARAMAY_CO, licwatch::draw::plan::Tier::A),
             ],
         )
         .await
@@ -283,4 +283,13 @@ async fn recorded_risk_tiers_drive_the_strata() {
         (rows[0]["credit_code"].as_str(), rows[0]["tier"].as_str()),
         (Some(URUMQI_CO), Some("D"))
     );
+}
+
+fn tier(code: &str, tier: licwatch::draw::plan::Tier) -> licwatch::risk::EnterpriseTier {
+    licwatch::risk::EnterpriseTier {
+        credit_code: code.into(),
+        tier,
+        points: 0,
+        reasons: String::new(),
+    }
 }

@@ -1,5 +1,7 @@
-//! `licwatch demo`: synthetic data into the store, then the weekly pipeline as far as it exists
-//! (today: the deadline flags), with the results under `reports/out/<ISO week>/`.
+//! `licwatch demo`: synthetic data into the store, then the weekly pipeline once — risk ranking and
+//! tiers, deadline flags, a 双随机 draw, every report — with the results under
+//! `reports/out/<ISO week>/` and the mails as `.eml` files under `reports/out/mail/` (or over SMTP
+//! when `LICWATCH_SMTP_URL` is set). Assignment mails wait for `licwatch outbox release`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,11 +12,14 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 
+use super::draw::{Drawing, perform};
+use super::report::{ReportChoice, Request, produce};
 use super::{App, deadline_rows};
 use crate::catalogue::Catalogue;
 use crate::deadlines::DeadlineRow;
 use crate::demo::{Dataset, Scale, generate};
 use crate::divisions::Divisions;
+use crate::draw::plan::Plan;
 use crate::output::{TableFormat, write_csv_report, write_table};
 use crate::store::{AuditEntry, Scope, Store};
 
@@ -107,6 +112,65 @@ async fn load(
     }))
 }
 
+/// With no recipients configured, the demo mails example addresses, so that every report shows up
+/// as a message.
+async fn with_example_recipients(app: &App, store: &Store) -> anyhow::Result<App> {
+    let mut config = app.config.clone();
+    let r = &mut config.recipients;
+    if r.leadership.is_empty()
+        && r.region.is_empty()
+        && r.prefecture.is_empty()
+        && r.public.is_empty()
+    {
+        r.leadership = vec!["lingdao@example.gov.cn".into()];
+        r.region = vec!["quyu@example.gov.cn".into()];
+        r.public = vec!["gongkai@example.gov.cn".into()];
+        for p in store.divisions().await?.prefectures() {
+            r.prefecture.insert(
+                p.code.clone(),
+                vec![format!("jianguan-{}@example.gov.cn", p.code)],
+            );
+        }
+    }
+    Ok(app.with_config(config))
+}
+
+/// The monthly plan shipped in `jobs/plans/`, drawn once per campaign with a seed derived from the
+/// demo's (a real draw takes a public seed fixed after the plan).
+async fn draw_once(app: &App, store: &Store, as_of: NaiveDate, seed: u64) -> anyhow::Result<()> {
+    let plan = Plan::parse(
+        include_str!("../../jobs/plans/monthly.toml"),
+        "jobs/plans/monthly.toml",
+    )?;
+    if !store.draws_of(&plan.campaign_for(as_of)).await?.is_empty() {
+        return Ok(());
+    }
+    let seed = format!("demo {seed} {as_of}");
+    let drawn = perform(
+        app,
+        store,
+        Drawing {
+            plan,
+            plan_label: "jobs/plans/monthly.toml".into(),
+            as_of: Some(as_of),
+            seed: &seed,
+            seed_source: "演示种子 demo seed",
+            redraw: false,
+            reason: None,
+        },
+    )
+    .await?;
+    eprintln!(
+        "双随机抽取 draw {} ({}): {} checks staffed, {} unstaffed — {}",
+        drawn.id,
+        drawn.record.campaign,
+        drawn.record.result.assignments.len(),
+        drawn.record.result.unstaffed.len(),
+        drawn.dir.display()
+    );
+    Ok(())
+}
+
 /// Writes the flags as a CSV report (opens in Excel and WPS) and as JSON.
 fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathBuf>> {
     let csv_path = dir.join("deadlines.csv");
@@ -171,6 +235,39 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     for f in &files {
         eprintln!("报告 report: {}", f.display());
     }
+    let risk = super::risk::compute(app, &store, as_of, None).await?;
+    eprintln!(
+        "风险排名 risk ranking {}: 企业风险分级 tiers {}",
+        risk.period,
+        super::risk::tier_counts(&risk.tiers)
+    );
+    draw_once(app, &store, as_of, args.seed).await?;
+    let app = &with_example_recipients(app, &store).await?;
+    let mut request = Request {
+        kinds: vec![
+            ReportChoice::Weekly,
+            ReportChoice::Risk,
+            ReportChoice::Public,
+            ReportChoice::Reminders,
+        ],
+        as_of,
+        send: true,
+        hold: false,
+        campaign: None,
+        prefecture: None,
+        actor: "demo".into(),
+    };
+    let mut produced = produce(app, &store, &request).await?;
+    // Leadership signs off assignment mails before they go.
+    request.kinds = vec![ReportChoice::Assignments];
+    request.hold = true;
+    produced.extend(produce(app, &store, &request).await?);
+    eprintln!(
+        "{} 份报告 reports in {}; 邮件 mails in {} (assignment mails held: `licwatch outbox release --kind assignment`)",
+        produced.len(),
+        dir.display(),
+        app.config.mail.eml_dir.display()
+    );
     store
         .audit(&AuditEntry::now(
             "demo",

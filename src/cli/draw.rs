@@ -18,6 +18,7 @@ use crate::draw::plan::Plan;
 use crate::draw::record::{Record, verify};
 use crate::draw::rng::seed_digest;
 use crate::output::{TableFormat, write_csv_report, write_table};
+use crate::report::public::result_lines;
 use crate::store::{AuditEntry, DrawScope};
 
 #[derive(Debug, clap::Args)]
@@ -97,23 +98,6 @@ fn verify_file(path: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// One line of the public results notice: enterprise, product, result, date — no inspector names.
-#[derive(Serialize)]
-struct ResultLine {
-    #[serde(rename = "企业名称 enterprise")]
-    enterprise: String,
-    #[serde(rename = "统一社会信用代码 credit_code")]
-    credit_code: String,
-    #[serde(rename = "产品类别 category")]
-    category: String,
-    #[serde(rename = "抽查日期 check_date")]
-    check_date: NaiveDate,
-    #[serde(rename = "检验结论 result")]
-    result: &'static str,
-    #[serde(rename = "不合格项目 items")]
-    items: String,
-}
-
 async fn results(app: &App, campaign: &str, format: TableFormat) -> anyhow::Result<ExitCode> {
     let store = app.store().await?;
     let Some((id, text)) = store.current_draw(campaign).await? else {
@@ -122,35 +106,14 @@ async fn results(app: &App, campaign: &str, format: TableFormat) -> anyhow::Resu
     let record: Record =
         serde_json::from_str(&text).context("the stored draw record does not parse")?;
     let catalogue = store.catalogue().await?;
-    let drawn: HashMap<(&str, &str), &str> = record
-        .result
-        .assignments
-        .iter()
-        .map(|a| {
-            (
-                (a.credit_code.as_str(), a.category.as_str()),
-                a.enterprise.as_str(),
-            )
-        })
-        .collect();
-    let lines: Vec<ResultLine> = store
-        .spot_checks_of_campaign(campaign)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let enterprise = drawn.get(&(c.credit_code.as_str(), c.category.as_str()))?;
-            Some(ResultLine {
-                enterprise: enterprise.to_string(),
-                category: catalogue
-                    .by_code(&c.category)
-                    .map_or(c.category.clone(), |k| k.name_zh.clone()),
-                credit_code: c.credit_code,
-                check_date: c.check_date,
-                result: c.result.label(),
-                items: c.items.unwrap_or_default(),
-            })
-        })
-        .collect();
+    let category = |code: &str| {
+        catalogue
+            .by_code(code)
+            .map_or(code.to_string(), |k| k.name_zh.clone())
+    };
+    let checks = store.spot_checks_of_campaign(campaign).await?;
+    let lines = result_lines(&record, checks, &category);
+    let drawn = record.result.assignments.len();
     let dir = app
         .config
         .reports
@@ -161,10 +124,15 @@ async fn results(app: &App, campaign: &str, format: TableFormat) -> anyhow::Resu
     eprintln!(
         "{} of {} drawn checks have results; notice in {}",
         lines.len(),
-        drawn.len(),
+        drawn,
         dir.join("results-notice.csv").display()
     );
-    write_table(&mut std::io::stdout().lock(), format, &lines, &[])?;
+    write_table(
+        &mut std::io::stdout().lock(),
+        format,
+        &lines,
+        crate::report::public::RESULT_COLUMNS,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -262,16 +230,84 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
     let plan_path = args.plan.as_ref().expect("clap requires --plan");
     let text = std::fs::read_to_string(plan_path)
         .with_context(|| format!("cannot read {}", plan_path.display()))?;
-    let mut plan = Plan::parse(&text, &plan_path.display().to_string())?;
+    let plan = Plan::parse(&text, &plan_path.display().to_string())?;
     let seed = read_seed(&args)?;
-    let as_of = args.as_of.or(plan.as_of).unwrap_or_else(|| app.today());
+    let store = app.store().await?;
+    let drawn = perform(
+        app,
+        &store,
+        Drawing {
+            plan,
+            plan_label: plan_path.display().to_string(),
+            as_of: args.as_of,
+            seed: &seed,
+            seed_source: &args.seed_source,
+            redraw: args.redraw,
+            reason: args.reason.as_deref(),
+        },
+    )
+    .await?;
+    let names = Names {
+        catalogue: store.catalogue().await?,
+        divisions: store.divisions().await?,
+    };
+    let rows = rows(&drawn.record, &names);
+    for u in &drawn.record.result.unstaffed {
+        eprintln!(
+            "unstaffed {} {} ({}): {}",
+            u.credit_code, u.category, u.enterprise, u.reason
+        );
+    }
+    write_table(&mut std::io::stdout().lock(), args.format, &rows, &[])?;
+    eprintln!(
+        "draw {} of campaign {}: record and reports in {}",
+        drawn.id,
+        drawn.record.campaign,
+        drawn.dir.display()
+    );
+    Ok(ExitCode::from(
+        if drawn.record.result.unstaffed.is_empty() {
+            0
+        } else {
+            3
+        },
+    ))
+}
+
+/// What a draw is made from.
+pub struct Drawing<'a> {
+    pub plan: Plan,
+    /// Where the plan came from, for the audit log.
+    pub plan_label: String,
+    /// Overrides the plan's as-of date.
+    pub as_of: Option<NaiveDate>,
+    pub seed: &'a str,
+    pub seed_source: &'a str,
+    pub redraw: bool,
+    pub reason: Option<&'a str>,
+}
+
+/// A draw made and stored, with its outputs written.
+pub struct Drawn {
+    pub id: i64,
+    pub record: Record,
+    pub dir: PathBuf,
+}
+
+/// Makes, stores and writes one draw (the `draw` command, the demo and scheduled jobs).
+pub async fn perform(
+    app: &App,
+    store: &crate::store::Store,
+    d: Drawing<'_>,
+) -> anyhow::Result<Drawn> {
+    let mut plan = d.plan;
+    let as_of = d.as_of.or(plan.as_of).unwrap_or_else(|| app.today());
     plan.as_of = Some(as_of);
     let campaign = plan.campaign_for(as_of);
 
-    let store = app.store().await?;
     store.seed_reference().await?;
     let earlier = store.draws_of(&campaign).await?;
-    if !earlier.is_empty() && !args.redraw {
+    if !earlier.is_empty() && !d.redraw {
         bail!(
             "campaign {campaign} was drawn already (record {}); a new draw needs --redraw --reason TEXT",
             earlier[0].record_sha256
@@ -286,20 +322,18 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         .draw_snapshot(&scope(&plan, &names)?, as_of, &period(as_of))
         .await?;
     tracing::info!(elapsed = ?started.elapsed(), units = snapshot.units.len(), "snapshot read");
-    let record = Record::make(plan, as_of, &seed, snapshot);
+    let record = Record::make(plan, as_of, d.seed, snapshot);
     let text = record.to_canonical();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
-    let id = store
-        .save_draw(&record, &text, args.reason.as_deref())
-        .await?;
+    let id = store.save_draw(&record, &text, d.reason).await?;
     tracing::info!(elapsed = ?started.elapsed(), "stored");
     store
         .audit(&AuditEntry::now(
-            if args.redraw { "draw:redraw" } else { "draw" },
+            if d.redraw { "draw:redraw" } else { "draw" },
             json!({
-                "plan": plan_path, "campaign": campaign, "seed_sha256": record.seed_sha256,
+                "plan": d.plan_label, "campaign": campaign, "seed_sha256": record.seed_sha256,
                 "enterprises_sha256": record.enterprises_sha256, "inspectors_sha256": record.inspectors_sha256,
-                "reason": args.reason,
+                "reason": d.reason,
             }),
             format!(
                 "draw {id}: {} staffed, {} unstaffed",
@@ -316,25 +350,9 @@ async fn make(app: &App, args: DrawArgs) -> anyhow::Result<ExitCode> {
         .join(period(as_of))
         .join(format!("draw-{campaign}-{id}"));
     let rows = rows(&record, &names);
-    write_outputs(&dir, &record, &text, &args.seed_source, &rows)?;
+    write_outputs(&dir, &record, &text, d.seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
-
-    for u in &record.result.unstaffed {
-        eprintln!(
-            "unstaffed {} {} ({}): {}",
-            u.credit_code, u.category, u.enterprise, u.reason
-        );
-    }
-    write_table(&mut std::io::stdout().lock(), args.format, &rows, &[])?;
-    eprintln!(
-        "draw {id} of campaign {campaign}: record and reports in {}",
-        dir.display()
-    );
-    Ok(ExitCode::from(if record.result.unstaffed.is_empty() {
-        0
-    } else {
-        3
-    }))
+    Ok(Drawn { id, record, dir })
 }
 
 fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {

@@ -4,6 +4,9 @@
 mod demo;
 mod draw;
 mod ingest;
+mod outbox;
+pub mod report;
+pub mod risk;
 mod show;
 mod workdays;
 
@@ -60,6 +63,13 @@ pub enum Command {
     /// Everything known about one licence or enterprise, with its flags.
     #[command(subcommand)]
     Show(show::ShowCommand),
+    /// The 17-category risk ranking with each factor's contribution; stores it and the enterprise
+    /// tiers for the period.
+    Risk(risk::RiskArgs),
+    /// Render the reports (and with --send, queue and deliver them by email).
+    Report(report::ReportArgs),
+    /// Pending, held, failed and sent messages; send, retry, release, resend.
+    Outbox(outbox::OutboxArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +120,14 @@ impl App {
         })
     }
 
+    /// The same app with another configuration (the demo fills in example recipients).
+    pub fn with_config(&self, config: Config) -> App {
+        App {
+            config,
+            database_url: self.database_url.clone(),
+        }
+    }
+
     pub async fn store(&self) -> anyhow::Result<Store> {
         let store = Store::open(&self.database_url).await?;
         Ok(store)
@@ -139,6 +157,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Workdays(cmd) => workdays::run(&app, cmd),
         Command::Deadlines(args) => deadlines_command(&app, args).await,
         Command::Show(cmd) => show::run(&app, cmd).await,
+        Command::Risk(args) => risk::run(&app, args).await,
+        Command::Report(args) => report::run(&app, args).await,
+        Command::Outbox(args) => outbox::run(&app, args).await,
     }
 }
 

@@ -19,12 +19,17 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// This machine's name, as the audit log and the run ledger record it.
+    pub fn host() -> String {
+        gethostname::gethostname().to_string_lossy().into_owned()
+    }
+
     /// An entry stamped now, on this host.
     pub fn now(actor: &str, inputs: serde_json::Value, outcome: impl Into<String>) -> Self {
         AuditEntry {
             at: Utc::now(),
             actor: actor.to_string(),
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            host: Self::host(),
             inputs,
             outcome: outcome.into(),
         }

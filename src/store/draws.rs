@@ -214,23 +214,4 @@ impl Store {
             row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
         })
     }
-
-    /// Records enterprise risk tiers for a period (the risk analytics write these; the draw reads
-    /// the latest).
-    pub async fn set_tiers(
-        &self,
-        period: &str,
-        tiers: &[(String, Tier)],
-    ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO enterprise_tiers (credit_code, period, tier) VALUES ($1, $2, $3) \
-                           ON CONFLICT (credit_code, period) DO UPDATE SET tier = excluded.tier";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for (code, tier) in tiers {
-                sqlx::query(SQL).bind(code).bind(period).bind(format!("{tier:?}")).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
 }

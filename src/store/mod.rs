@@ -8,16 +8,22 @@
 mod audit;
 mod bulk;
 mod conn;
+mod directory;
 mod draws;
 mod facts;
+mod outbox;
 mod records;
 mod reference;
+mod risk;
 
 pub use audit::AuditEntry;
 pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
+pub use directory::{Contact, NamedCheck};
 pub use draws::{DrawScope, StoredDraw};
 pub use facts::Scope;
+pub use outbox::{Claimed, OutboxKey, OutboxRow, Outgoing, Queued};
 pub use records::Record;
+pub use risk::{RiskInputs, scope_key};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -81,13 +81,118 @@ impl TestDb {
 }
 
 pub fn licwatch(args: &[&str], url: &str, cwd: PathBuf) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_licwatch"))
-        .args(args)
+    command(args, url, cwd).output().unwrap()
+}
+
+/// The binary, ready to run against `url` in `cwd`, with no SMTP server unless a test adds one.
+pub fn command(args: &[&str], url: &str, cwd: PathBuf) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_licwatch"));
+    c.args(args)
         .env("DATABASE_URL", url)
         .env_remove("LICWATCH_CONFIG")
-        .current_dir(cwd)
-        .output()
-        .unwrap()
+        .env_remove("LICWATCH_SMTP_URL")
+        .env_remove("LICWATCH_MAIL_FROM")
+        .current_dir(cwd);
+    c
+}
+
+impl TestDb {
+    /// The binary against this database with extra environment (e.g. `LICWATCH_SMTP_URL`).
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut c = command(args, &self.url, self.dir.path().to_path_buf());
+        c.envs(env.iter().copied());
+        c
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args, env).output().unwrap()
+    }
+
+    /// Writes `licwatch.toml` in the scratch directory.
+    pub fn config(&self, text: &str) {
+        std::fs::write(self.dir.path().join("licwatch.toml"), text).unwrap();
+    }
+}
+
+/// A real SMTP server (aiosmtpd, `tests/support/smtp_sink.py`) on a free loopback port, storing
+/// what it accepts in a Maildir that outlives a stop and a restart.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    delay: f64,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpServer {
+    pub fn start(delay_seconds: f64) -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = SmtpServer {
+            port,
+            maildir: tempfile::tempdir().unwrap(),
+            delay: delay_seconds,
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) on the same port and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        let support = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "smtp_sink.Sink"])
+            .arg(self.maildir.path().join("box"))
+            .arg(self.delay.to_string())
+            .env("PYTHONPATH", support)
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the SMTP server did not start on port {}", self.port);
+    }
+
+    /// Kills the server: connections are refused until `restart`.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Every message accepted so far, raw.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.path().join("box").join(sub)) else {
+                continue;
+            };
+            for e in entries {
+                out.push(std::fs::read(e.unwrap().path()).unwrap());
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 pub fn stdout(o: &Output) -> String {

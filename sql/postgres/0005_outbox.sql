@@ -1,0 +1,23 @@
+-- Every message goes through the outbox: one row per (report kind, period, scope, recipient), whoever
+-- asked for it, so a rerun re-uses it and a key is never sent twice. Keep in step with ../sqlite.
+
+CREATE TABLE outbox (
+    id              BIGSERIAL PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    scope           TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    message         TEXT NOT NULL,           -- the RFC 5322 message as sent (7-bit)
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'held', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    requested_by    TEXT NOT NULL,           -- the command or job that queued it
+    created_at      TIMESTAMPTZ NOT NULL,
+    next_attempt_at TIMESTAMPTZ,
+    lease_until     TIMESTAMPTZ,             -- a sender's claim while status = 'sending'
+    sent_at         TIMESTAMPTZ,
+    UNIQUE (kind, period, scope, recipient)
+);
+CREATE INDEX outbox_status ON outbox (status);

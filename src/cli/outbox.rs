@@ -1,0 +1,137 @@
+//! `licwatch outbox`: what is pending, held, failed and sent; and the operator's levers — send now,
+//! retry the failed, release the held (leadership's sign-off), resend a sent key with a reason.
+//! Release and resend are audit-logged.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Subcommand;
+use serde_json::json;
+
+use super::App;
+use crate::mail::deliver::deliver;
+use crate::output::{TableFormat, write_table};
+use crate::store::{AuditEntry, OutboxRow, Store};
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+    /// Only messages in this status: pending, held, sending, sent, failed.
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Deliver what is pending now, waiting out retries while the server is down.
+    Send,
+    /// Put failed messages back to pending and deliver them (all failed ones unless ids are given).
+    Retry { ids: Vec<i64> },
+    /// Release held messages (all held ones, or narrowed by id, kind, period) and deliver them.
+    Release {
+        ids: Vec<i64>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        period: Option<String>,
+        /// Who signs off, for the audit log.
+        #[arg(long, default_value = "")]
+        by: String,
+    },
+    /// Send a message that was sent already, again; only with a reason.
+    Resend {
+        id: i64,
+        #[arg(long, required = true)]
+        reason: String,
+    },
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "period",
+    "scope",
+    "recipient",
+    "status",
+    "attempts",
+    "subject",
+    "last_error",
+];
+
+async fn send_now(app: &App, store: &Store, actor: &str) -> anyhow::Result<()> {
+    let transport = app.config.mail.transport()?;
+    let done = deliver(store, &app.config.mail, &transport, actor, true).await?;
+    eprintln!(
+        "邮件 mail ({transport:?}): {} sent, {} failed",
+        done.sent, done.failed
+    );
+    Ok(())
+}
+
+fn moved(rows: &[OutboxRow]) -> serde_json::Value {
+    json!(rows.iter().map(|r| json!({"id": r.id, "kind": r.kind, "period": r.period, "scope": r.scope, "recipient": r.recipient})).collect::<Vec<_>>())
+}
+
+pub async fn run(app: &App, args: OutboxArgs) -> anyhow::Result<ExitCode> {
+    let store = app.store().await?;
+    match args.command {
+        None => {
+            let rows = store.outbox(args.status.as_deref()).await?;
+            write_table(&mut std::io::stdout().lock(), args.format, &rows, COLUMNS)?;
+        }
+        Some(OutboxCommand::Send) => send_now(app, &store, "outbox").await?,
+        Some(OutboxCommand::Retry { ids }) => {
+            let rows = store
+                .move_messages("failed", "pending", &ids, None, None)
+                .await?;
+            eprintln!("{} failed message(s) back to pending", rows.len());
+            send_now(app, &store, "outbox:retry").await?;
+        }
+        Some(OutboxCommand::Release {
+            ids,
+            kind,
+            period,
+            by,
+        }) => {
+            let rows = store
+                .move_messages("held", "pending", &ids, kind.as_deref(), period.as_deref())
+                .await?;
+            if rows.is_empty() {
+                bail!("no held message matches");
+            }
+            store
+                .audit(&AuditEntry::now(
+                    "outbox:release",
+                    json!({"by": by, "messages": moved(&rows)}),
+                    format!("released {}", rows.len()),
+                ))
+                .await?;
+            eprintln!("released {} held message(s)", rows.len());
+            send_now(app, &store, "outbox:release").await?;
+        }
+        Some(OutboxCommand::Resend { id, reason }) => {
+            if reason.trim().is_empty() {
+                bail!("a resend needs a reason");
+            }
+            let rows = store
+                .move_messages("sent", "pending", &[id], None, None)
+                .await?;
+            if rows.is_empty() {
+                bail!("message {id} is not a sent message");
+            }
+            store
+                .audit(&AuditEntry::now(
+                    "outbox:resend",
+                    json!({"reason": reason, "messages": moved(&rows)}),
+                    "requeued",
+                ))
+                .await?;
+            send_now(app, &store, "outbox:resend").await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,381 @@
+//! `licwatch report weekly|risk|assignments|public|reminders|all`: render each audience's report to
+//! `reports/out/<period>/…` and, with `--send`, queue one message per recipient in the outbox and
+//! deliver it. The demo and the scheduler call [`produce`] the same way.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use chrono::{Days, NaiveDate, Utc};
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::json;
+
+use super::demo::period;
+use super::{App, deadline_rows, prefecture_code};
+use crate::draw::record::Record;
+use crate::mail::{self, deliver::deliver};
+use crate::output::{TableFormat, write_table};
+use crate::report::{self, Document, weekly::CheckLine};
+use crate::store::{AuditEntry, Queued, Scope, Store};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportChoice {
+    /// Each jurisdiction's weekly report, and the region-wide one.
+    Weekly,
+    /// The leadership risk ranking.
+    Risk,
+    /// Each inspector's own assignments from a draw.
+    Assignments,
+    /// The 一公开 plan and results notices of a draw.
+    Public,
+    /// Renewal reminders to enterprises whose window is open.
+    Reminders,
+    /// All of the above.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportChoice,
+    /// The day the reports are made as of (default: today in the configured time zone).
+    #[arg(long, value_parser = crate::dates::arg)]
+    pub as_of: Option<NaiveDate>,
+    /// Queue the messages in the outbox and deliver them.
+    #[arg(long)]
+    pub send: bool,
+    /// Queue the messages as `held` until `licwatch outbox release` (leadership signs off).
+    #[arg(long, requires = "send")]
+    pub hold: bool,
+    /// The draw campaign for assignments and notices (default: the latest draw).
+    #[arg(long)]
+    pub campaign: Option<String>,
+    /// Only this jurisdiction's weekly report (Chinese name or division code).
+    #[arg(long)]
+    pub prefecture: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// What to produce and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub kinds: Vec<ReportChoice>,
+    pub as_of: NaiveDate,
+    pub send: bool,
+    pub hold: bool,
+    pub campaign: Option<String>,
+    pub prefecture: Option<String>,
+    /// The command or job asking, for the outbox and the audit log.
+    pub actor: String,
+}
+
+/// One produced document, as the summary lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Produced {
+    pub kind: &'static str,
+    pub scope: String,
+    pub title: String,
+    pub recipients: usize,
+    pub queued: String,
+    pub file: PathBuf,
+}
+
+impl ReportChoice {
+    fn expand(kinds: &[ReportChoice]) -> Vec<ReportChoice> {
+        if kinds.contains(&ReportChoice::All) {
+            vec![
+                ReportChoice::Weekly,
+                ReportChoice::Risk,
+                ReportChoice::Assignments,
+                ReportChoice::Public,
+                ReportChoice::Reminders,
+            ]
+        } else {
+            kinds.to_vec()
+        }
+    }
+}
+
+/// Renders the requested reports, queues their messages when sending, and delivers the outbox.
+pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<Vec<Produced>> {
+    let period = period(req.as_of);
+    let dir = app.config.reports.out_dir.join(&period);
+    let zone = app.config.zone().expect("validated at load");
+    let footer = format!(
+        "由 licwatch 于 {}（{}）自动生成 · 周期 {period} · 数据截至 {}",
+        Utc::now().with_timezone(&zone).format("%Y-%m-%d %H:%M"),
+        app.config.time_zone,
+        req.as_of
+    );
+    let mut docs: Vec<(Document, PathBuf)> = Vec::new();
+    for kind in ReportChoice::expand(&req.kinds) {
+        match kind {
+            ReportChoice::Weekly => {
+                for d in weekly(app, store, req, &period).await? {
+                    docs.push((d, dir.join("weekly")));
+                }
+            }
+            ReportChoice::Risk => {
+                let run = super::risk::compute(app, store, req.as_of, None).await?;
+                let d = report::risk::document(
+                    &period,
+                    req.as_of,
+                    &run.ranked,
+                    app.config.recipients.leadership.clone(),
+                )?;
+                docs.push((d, dir.join("risk")));
+            }
+            ReportChoice::Assignments | ReportChoice::Public => {
+                let Some((id, record)) = draw(store, req.campaign.as_deref()).await? else {
+                    tracing::warn!("no draw recorded yet: no assignments or notices");
+                    continue;
+                };
+                let sub = dir.join(format!("draw-{}-{id}", report::file_safe(&record.campaign)));
+                for d in draw_documents(store, kind, &record, &period, app).await? {
+                    docs.push((d, sub.clone()));
+                }
+            }
+            ReportChoice::Reminders => {
+                for d in reminders(app, store, req.as_of).await? {
+                    docs.push((d, dir.join("reminders")));
+                }
+            }
+            ReportChoice::All => unreachable!("expanded above"),
+        }
+    }
+
+    let from = app.config.mail.from_mailbox()?;
+    let mut produced = Vec::new();
+    let mut queued_any = false;
+    for (doc, dir) in &docs {
+        let rendered = report::render(doc, &footer)?;
+        let files = report::write(dir, doc, &rendered)?;
+        let mut queued = String::new();
+        if req.send {
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for m in mail::compose(doc, &rendered, &from, req.hold, &req.actor)? {
+                let outcome = store.enqueue(&m).await?;
+                queued_any |= !req.hold;
+                *counts
+                    .entry(match outcome {
+                        Queued::New if req.hold => "held",
+                        Queued::New => "queued",
+                        Queued::Refreshed => "refreshed",
+                        Queued::Kept => "already sent",
+                    })
+                    .or_default() += 1;
+            }
+            let mut parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            parts.sort();
+            queued = parts.join(", ");
+        }
+        produced.push(Produced {
+            kind: doc.kind.code(),
+            scope: doc.scope.clone(),
+            title: doc.title.clone(),
+            recipients: doc.recipients.len(),
+            queued,
+            file: files[0].clone(),
+        });
+    }
+    if req.send && queued_any {
+        let transport = app.config.mail.transport()?;
+        let done = deliver(store, &app.config.mail, &transport, &req.actor, true).await?;
+        eprintln!(
+            "邮件 mail ({transport:?}): {} sent, {} failed{}",
+            done.sent,
+            done.failed,
+            if done.failed > 0 {
+                " — see `licwatch outbox --status failed`"
+            } else {
+                ""
+            }
+        );
+    }
+    store
+        .audit(&AuditEntry::now(
+            &format!("report:{}", req.actor),
+            json!({"kinds": req.kinds, "as_of": req.as_of, "period": period, "send": req.send, "hold": req.hold}),
+            format!("ok: {} documents", produced.len()),
+        ))
+        .await?;
+    Ok(produced)
+}
+
+/// Recipients configured for a prefecture, by its code or its name.
+fn prefecture_recipients(app: &App, code: &str, name: &str) -> Vec<String> {
+    let by = &app.config.recipients.prefecture;
+    by.get(code)
+        .or_else(|| by.get(name))
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn weekly(
+    app: &App,
+    store: &Store,
+    req: &Request,
+    period: &str,
+) -> anyhow::Result<Vec<Document>> {
+    let divisions = store.divisions().await?;
+    let only = prefecture_code(store, req.prefecture.as_deref()).await?;
+    // Each prefecture, then the whole region (unless one prefecture was asked for).
+    let mut scopes: Vec<(Option<String>, String, Vec<String>)> = divisions
+        .prefectures()
+        .filter(|p| only.as_ref().is_none_or(|o| *o == p.code))
+        .map(|p| {
+            let recipients = prefecture_recipients(app, &p.code, &p.name);
+            (Some(p.code.clone()), p.name.clone(), recipients)
+        })
+        .collect();
+    if only.is_none() {
+        scopes.push((None, "全区".into(), app.config.recipients.region.clone()));
+    }
+    let from = req.as_of - Days::new(7);
+    let mut docs = Vec::new();
+    for (code, name, recipients) in scopes {
+        let subjects = store
+            .subjects(&Scope {
+                prefecture: code.clone(),
+                credit_code: None,
+                active_only: false,
+            })
+            .await?;
+        let flags = deadline_rows(app, &subjects, req.as_of, false)?;
+        let checks: Vec<CheckLine> = store
+            .spot_checks_between(code.as_deref(), from, req.as_of)
+            .await?
+            .iter()
+            .map(|c| {
+                CheckLine::new(
+                    &c.check,
+                    &c.enterprise,
+                    &c.prefecture_name,
+                    &c.category_name,
+                )
+            })
+            .collect();
+        let risk = super::risk::compute(app, store, req.as_of, code.as_deref()).await?;
+        docs.push(report::weekly::document(&report::weekly::WeeklyData {
+            period,
+            scope: code.as_deref().unwrap_or("all"),
+            scope_name: &name,
+            from,
+            to: req.as_of,
+            subjects: &subjects,
+            flags: &flags,
+            checks: &checks,
+            risk: &risk.ranked,
+            recipients,
+        }));
+    }
+    Ok(docs)
+}
+
+async fn draw(store: &Store, campaign: Option<&str>) -> anyhow::Result<Option<(i64, Record)>> {
+    let found = match campaign {
+        Some(c) => match store.current_draw(c).await? {
+            Some(found) => Some(found),
+            None => bail!("campaign {c} has no draw"),
+        },
+        None => store.latest_draw().await?,
+    };
+    found
+        .map(|(id, text)| {
+            let record: Record =
+                serde_json::from_str(&text).context("the stored draw record does not parse")?;
+            Ok((id, record))
+        })
+        .transpose()
+}
+
+async fn draw_documents(
+    store: &Store,
+    kind: ReportChoice,
+    record: &Record,
+    period: &str,
+    app: &App,
+) -> anyhow::Result<Vec<Document>> {
+    let catalogue = store.catalogue().await?;
+    let divisions = store.divisions().await?;
+    let category = |code: &str| {
+        catalogue
+            .by_code(code)
+            .map_or(code.to_string(), |c| c.name_zh.clone())
+    };
+    let division = |code: &str| {
+        divisions
+            .by_code(code)
+            .map_or(code.to_string(), |d| d.name.clone())
+    };
+    if kind == ReportChoice::Assignments {
+        let inspectors = store.inspector_contacts().await?;
+        let addresses: HashMap<String, String> = store
+            .enterprise_contacts()
+            .await?
+            .into_iter()
+            .filter_map(|(code, (address, _))| address.map(|a| (code, a)))
+            .collect();
+        let dir = report::assignments::Directory {
+            category: &category,
+            division: &division,
+            inspectors: &inspectors,
+            addresses: &addresses,
+        };
+        return Ok(report::assignments::documents(record, &dir, period));
+    }
+    let text = record.to_canonical();
+    let digest = format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())
+    );
+    let public = app.config.recipients.public.clone();
+    let checks = store.spot_checks_of_campaign(&record.campaign).await?;
+    let lines = report::public::result_lines(record, checks, &category);
+    Ok(vec![
+        report::public::plan_notice(record, &digest, "", period, &category, public.clone()),
+        report::public::results_notice(record, &lines, period, public),
+    ])
+}
+
+async fn reminders(app: &App, store: &Store, as_of: NaiveDate) -> anyhow::Result<Vec<Document>> {
+    let subjects = store
+        .subjects(&Scope {
+            active_only: true,
+            ..Scope::default()
+        })
+        .await?;
+    let flags = deadline_rows(app, &subjects, as_of, false)?;
+    let contacts = store.enterprise_contacts().await?;
+    let email = |code: &str| contacts.get(code).and_then(|(_, e)| e.clone());
+    Ok(report::reminder::documents(&flags, &email))
+}
+
+const COLUMNS: &[&str] = &["kind", "scope", "title", "recipients", "queued", "file"];
+
+pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let store = app.store().await?;
+    let req = Request {
+        kinds: vec![args.kind],
+        as_of: app.as_of(args.as_of),
+        send: args.send,
+        hold: args.hold,
+        campaign: args.campaign,
+        prefecture: args.prefecture,
+        actor: "report".into(),
+    };
+    let produced = produce(app, &store, &req).await?;
+    write_table(
+        &mut std::io::stdout().lock(),
+        args.format,
+        &produced,
+        COLUMNS,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

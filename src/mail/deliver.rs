@@ -1,0 +1,128 @@
+//! Sending what the outbox holds: claim one message, hand it to the transport, mark it sent on the
+//! server's acceptance; on refusal or a dead server, retry with doubling backoff until
+//! `max_attempts`, then `failed`. A key is claimed by one sender at a time and, once sent, never
+//! claimed again.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use lettre::AsyncTransport;
+use lettre::address::{Address, Envelope};
+use lettre::message::Mailbox;
+use serde_json::json;
+
+use super::{MailConfig, Transport};
+use crate::report::file_safe;
+use crate::store::{AuditEntry, Claimed, Store};
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Seconds before attempt `attempts + 1`: base, 2 × base, 4 × base … capped.
+pub fn backoff(config: &MailConfig, attempts: i64) -> u64 {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    config
+        .backoff_seconds
+        .saturating_mul(1u64 << doublings)
+        .min(config.max_backoff_seconds)
+}
+
+async fn send(transport: &Transport, from: &Mailbox, m: &Claimed) -> anyhow::Result<()> {
+    match transport {
+        Transport::Smtp(smtp) => {
+            let to: Address = m.key.recipient.parse().context("recipient address")?;
+            let envelope = Envelope::new(Some(from.email.clone()), vec![to])?;
+            smtp.send_raw(&envelope, m.message.as_bytes()).await?;
+            Ok(())
+        }
+        Transport::Files(dir) => write_eml(dir, m),
+    }
+}
+
+/// `reports/out/mail/<period>/<kind>-<scope>-<recipient>.eml`: the same key, the same file.
+fn write_eml(dir: &Path, m: &Claimed) -> anyhow::Result<()> {
+    let dir = dir.join(file_safe(&m.key.period));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = file_safe(&format!(
+        "{}-{}-{}.eml",
+        m.key.kind,
+        m.key.scope.replace('/', "-"),
+        m.key.recipient
+    ));
+    let path = dir.join(name);
+    std::fs::write(&path, &m.message).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Sends until nothing is due. With `wait`, also waits out the backoff of messages still pending
+/// (the server is down or refusing) until each is sent or has used its attempts.
+pub async fn deliver(
+    store: &Store,
+    config: &MailConfig,
+    transport: &Transport,
+    actor: &str,
+    wait: bool,
+) -> anyhow::Result<Delivered> {
+    let from = config.from_mailbox()?;
+    let lease = chrono::Duration::seconds(config.lease_seconds as i64);
+    let mut done = Delivered::default();
+    loop {
+        let Some(claimed) = store.claim_message(lease).await? else {
+            if !wait || store.outbox_waiting().await? == 0 {
+                return Ok(done);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
+        match send(transport, &from, &claimed).await {
+            Ok(()) => {
+                store.mark_sent(claimed.id).await?;
+                done.sent += 1;
+                store
+                    .audit(&AuditEntry::now(
+                        &format!("send:{actor}"),
+                        json!({"outbox": claimed.id, "key": claimed.key, "transport": format!("{transport:?}")}),
+                        "sent",
+                    ))
+                    .await?;
+            }
+            Err(e) => {
+                let error = format!("{e:#}");
+                let retry_at = (claimed.attempts < i64::from(config.max_attempts)).then(|| {
+                    Utc::now() + chrono::Duration::seconds(backoff(config, claimed.attempts) as i64)
+                });
+                tracing::warn!(id = claimed.id, attempts = claimed.attempts, %error, "sending failed");
+                store
+                    .mark_attempt_failed(claimed.id, &error, retry_at)
+                    .await?;
+                if retry_at.is_some() {
+                    done.retried += 1;
+                } else {
+                    done.failed += 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let config = MailConfig {
+            backoff_seconds: 2,
+            max_backoff_seconds: 60,
+            ..MailConfig::default()
+        };
+        let waits: Vec<u64> = (1..=7).map(|a| backoff(&config, a)).collect();
+        assert_eq!(waits, vec![2, 4, 8, 16, 32, 60, 60]);
+    }
+}

@@ -1,0 +1,183 @@
+//! Mail: a rendered report becomes one RFC 5322 message per recipient (HTML with a plain-text
+//! alternative, the chart inline, the workbook and CSVs attached, Chinese subject and file names
+//! encoded), queued in the outbox under its key with a Message-ID derived from that key.
+
+pub mod deliver;
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::report::{CHART_CID, Document, Rendered};
+use crate::store::{OutboxKey, Outgoing};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail: '{0}' is not an email address")]
+    Address(String),
+    #[error("mail: {0}")]
+    Build(String),
+    #[error("mail: LICWATCH_SMTP_URL is not a valid SMTP URL ({0})")]
+    Url(String),
+    #[error(
+        "config [mail] smtp_url carries credentials: put them in LICWATCH_SMTP_URL (environment), never in a file"
+    )]
+    CredentialsInFile,
+}
+
+/// `[mail]` of licwatch.toml. The SMTP URL with credentials comes from `LICWATCH_SMTP_URL`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// Sender; `LICWATCH_MAIL_FROM` overrides.
+    pub from: String,
+    /// SMTP server without credentials (`smtp://host:25`); `LICWATCH_SMTP_URL` overrides. None:
+    /// messages are written as `.eml` files to `eml_dir`.
+    pub smtp_url: Option<String>,
+    pub eml_dir: PathBuf,
+    /// Attempts per message before it is marked `failed` (then `licwatch outbox retry`).
+    pub max_attempts: u32,
+    /// First retry after this many seconds, doubling each time, capped at `max_backoff_seconds`.
+    pub backoff_seconds: u64,
+    pub max_backoff_seconds: u64,
+    /// A sender's claim on a message lasts this long; a message left `sending` by a dead sender is
+    /// taken over after it.
+    pub lease_seconds: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "licwatch <licwatch@localhost>".into(),
+            smtp_url: None,
+            eml_dir: PathBuf::from("reports/out/mail"),
+            max_attempts: 10,
+            backoff_seconds: 2,
+            max_backoff_seconds: 300,
+            lease_seconds: 120,
+        }
+    }
+}
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Smtp(_) => write!(f, "SMTP"),
+            Transport::Files(dir) => write!(f, "files in {}", dir.display()),
+        }
+    }
+}
+
+impl MailConfig {
+    /// The sender, the environment's over the file's.
+    pub fn from_mailbox(&self) -> Result<Mailbox, MailError> {
+        let from = std::env::var("LICWATCH_MAIL_FROM").unwrap_or_else(|_| self.from.clone());
+        from.parse().map_err(|_| MailError::Address(from))
+    }
+
+    /// The transport: SMTP from `LICWATCH_SMTP_URL` or `smtp_url`, else `.eml` files.
+    pub fn transport(&self) -> Result<Transport, MailError> {
+        let url = match std::env::var("LICWATCH_SMTP_URL") {
+            Ok(url) if !url.trim().is_empty() => Some(url),
+            _ => {
+                if let Some(url) = &self.smtp_url
+                    && url::Url::parse(url).is_ok_and(|u| u.password().is_some())
+                {
+                    return Err(MailError::CredentialsInFile);
+                }
+                self.smtp_url.clone()
+            }
+        };
+        match url {
+            None => Ok(Transport::Files(self.eml_dir.clone())),
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| MailError::Url(e.to_string()))?
+                    .timeout(Some(std::time::Duration::from_secs(30)))
+                    .build();
+                Ok(Transport::Smtp(transport))
+            }
+        }
+    }
+}
+
+/// A stable Message-ID for a key: the same key always yields the same ID, so a receiver can tell a
+/// (never intended) second delivery for what it is.
+pub fn message_id(key: &OutboxKey, from: &Mailbox) -> String {
+    let digest = Sha256::digest(
+        [key.kind.as_str(), &key.period, &key.scope, &key.recipient]
+            .join("\u{0}")
+            .as_bytes(),
+    );
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("<{hex}.{}@{}>", key.kind, from.email.domain())
+}
+
+/// One message per recipient of `doc`, ready for the outbox.
+pub fn compose(
+    doc: &Document,
+    rendered: &Rendered,
+    from: &Mailbox,
+    held: bool,
+    requested_by: &str,
+) -> Result<Vec<Outgoing>, MailError> {
+    let subject = format!("【{}】{}", doc.kind.label(), doc.title);
+    let mut out = Vec::new();
+    for recipient in &doc.recipients {
+        let to: Mailbox = recipient
+            .parse()
+            .map_err(|_| MailError::Address(recipient.clone()))?;
+        let key = OutboxKey {
+            kind: doc.kind.code().into(),
+            period: doc.period.clone(),
+            scope: doc.scope.clone(),
+            recipient: to.email.to_string(),
+        };
+        let id = message_id(&key, from);
+        let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+        let mut related = MultiPart::related().multipart(body);
+        if let Some(png) = &doc.chart {
+            related = related.singlepart(
+                Attachment::new_inline(CHART_CID.into())
+                    .body(png.clone(), ContentType::parse("image/png").expect("valid")),
+            );
+        }
+        let mut mixed = MultiPart::mixed().multipart(related);
+        for (name, content_type, bytes) in &rendered.attachments {
+            let part: SinglePart = Attachment::new(name.clone()).body(
+                bytes.clone(),
+                ContentType::parse(content_type).map_err(|e| MailError::Build(e.to_string()))?,
+            );
+            mixed = mixed.singlepart(part);
+        }
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(subject.clone())
+            .message_id(Some(id.clone()))
+            .multipart(mixed)
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        let raw = String::from_utf8(message.formatted())
+            .map_err(|e| MailError::Build(format!("message is not 7-bit: {e}")))?;
+        out.push(Outgoing {
+            key,
+            message_id: id,
+            subject: subject.clone(),
+            message: raw,
+            held,
+            requested_by: requested_by.into(),
+        });
+    }
+    Ok(out)
+}

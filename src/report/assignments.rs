@@ -1,0 +1,116 @@
+//! An inspector's own assignments from a draw: their enterprises, addresses, categories, team mates
+//! and lead — and nobody else's.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::{Document, Figure, ReportKind, Table};
+use crate::draw::record::Record;
+
+/// What the mail needs beyond the record: names for codes and the directories' contact details.
+pub struct Directory<'a> {
+    pub category: &'a dyn Fn(&str) -> String,
+    pub division: &'a dyn Fn(&str) -> String,
+    /// inspector id → (name, email)
+    pub inspectors: &'a HashMap<String, (String, Option<String>)>,
+    /// credit code → address
+    pub addresses: &'a HashMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Line {
+    enterprise: String,
+    credit_code: String,
+    address: String,
+    prefecture: String,
+    county: String,
+    category: String,
+    role: &'static str,
+    lead: String,
+    team: String,
+}
+
+const COLUMNS: &[&str] = &[
+    "enterprise",
+    "credit_code",
+    "address",
+    "prefecture",
+    "county",
+    "category",
+    "role",
+    "lead",
+    "team",
+];
+
+/// One document per inspector with at least one assignment, in inspector-id order.
+pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document> {
+    let person = |id: &str| match dir.inspectors.get(id) {
+        Some((name, _)) => format!("{name}（{id}）"),
+        None => id.to_string(),
+    };
+    let mut own: BTreeMap<&str, Vec<Line>> = BTreeMap::new();
+    for a in &record.result.assignments {
+        for member in &a.team {
+            let mates: Vec<String> = a
+                .team
+                .iter()
+                .filter(|m| *m != member)
+                .map(|m| person(m))
+                .collect();
+            own.entry(member.as_str()).or_default().push(Line {
+                enterprise: a.enterprise.clone(),
+                credit_code: a.credit_code.clone(),
+                address: dir
+                    .addresses
+                    .get(&a.credit_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                prefecture: (dir.division)(&a.prefecture),
+                county: (dir.division)(&a.county),
+                category: (dir.category)(&a.category),
+                role: if *member == a.lead {
+                    "组长"
+                } else {
+                    "组员"
+                },
+                lead: person(&a.lead),
+                team: mates.join("、"),
+            });
+        }
+    }
+    own.into_iter()
+        .map(|(id, lines)| {
+            let (name, email) = dir
+                .inspectors
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| (id.to_string(), None));
+            let leads = lines.iter().filter(|l| l.role == "组长").count();
+            Document {
+                kind: ReportKind::Assignment,
+                period: period.into(),
+                scope: format!("{}/{id}", record.campaign),
+                title: format!("{} 双随机抽查任务通知（{}）", record.plan.name, record.campaign),
+                subtitle: format!("{name} 同志 · 执法证号 {id} · 抽取日 {}", record.as_of),
+                paragraphs: vec![
+                    format!(
+                        "{name} 同志：根据“双随机、一公开”抽查计划《{}》，您被随机选派参加以下 {} 项检查，其中担任组长 {} 项。",
+                        record.plan.name,
+                        lines.len(),
+                        leads
+                    ),
+                    "名单在检查前不得公开或告知被检查企业。如与被检查企业存在利害关系，请立即申请回避。".into(),
+                ],
+                headline: vec![
+                    Figure::new("检查任务", lines.len(), false),
+                    Figure::new("担任组长", leads, false),
+                ],
+                tables: vec![Table::from_rows("我的检查任务", "assignments", &lines, COLUMNS)],
+                chart: None,
+                stem: format!("抽查任务-{}-{}", super::file_safe(&record.campaign), super::file_safe(&name)),
+                recipients: email.into_iter().collect(),
+            }
+        })
+        .collect()
+}

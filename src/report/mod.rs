@@ -1,0 +1,276 @@
+//! Reports (README "Reports and mail"): each audience gets one document — a jurisdiction's weekly
+//! report, leadership's risk ranking, an inspector's own assignments, an enterprise's renewal
+//! reminder, the 一公开 notices. A [`Document`] is plain data built by the module named after it;
+//! [`render`] turns it into HTML (inline CSS, table layout), plain text, an XLSX workbook and CSVs.
+
+pub mod assignments;
+pub mod chart;
+pub mod public;
+pub mod reminder;
+pub mod risk;
+pub mod table;
+pub mod weekly;
+pub mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use minijinja::value::Serde;
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+pub use table::{Cell, Table};
+
+/// The kinds of report; the code is the first part of an outbox key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Weekly,
+    Risk,
+    Assignment,
+    RenewalReminder,
+    PlanNotice,
+    ResultsNotice,
+}
+
+impl ReportKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportKind::Weekly => "weekly",
+            ReportKind::Risk => "risk",
+            ReportKind::Assignment => "assignment",
+            ReportKind::RenewalReminder => "renewal_reminder",
+            ReportKind::PlanNotice => "plan_notice",
+            ReportKind::ResultsNotice => "results_notice",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::Weekly => "每周监管报告",
+            ReportKind::Risk => "产品风险排名",
+            ReportKind::Assignment => "抽查任务通知",
+            ReportKind::RenewalReminder => "延续申请提醒",
+            ReportKind::PlanNotice => "抽查计划公告",
+            ReportKind::ResultsNotice => "抽查结果公告",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ReportKind> {
+        [
+            ReportKind::Weekly,
+            ReportKind::Risk,
+            ReportKind::Assignment,
+            ReportKind::RenewalReminder,
+            ReportKind::PlanNotice,
+            ReportKind::ResultsNotice,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+}
+
+/// A key figure at the top of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+    /// Shown in red: something needs doing.
+    pub alert: bool,
+}
+
+impl Figure {
+    pub fn new(label: &str, value: impl ToString, alert: bool) -> Figure {
+        Figure {
+            label: label.into(),
+            value: value.to_string(),
+            alert,
+        }
+    }
+}
+
+/// One report for one audience, before rendering.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub kind: ReportKind,
+    /// ISO week, or for a reminder the window it is about.
+    pub period: String,
+    /// Whose it is: a prefecture code, `all`, an inspector id, a licence number, a campaign.
+    pub scope: String,
+    pub title: String,
+    pub subtitle: String,
+    pub paragraphs: Vec<String>,
+    pub headline: Vec<Figure>,
+    pub tables: Vec<Table>,
+    pub chart: Option<Vec<u8>>,
+    /// File name stem, Chinese: `乌鲁木齐市-每周监管报告-2026-W48`.
+    pub stem: String,
+    pub recipients: Vec<String>,
+}
+
+/// A rendered document: the mail bodies and the attachments.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub html: String,
+    pub text: String,
+    /// (file name, content type, bytes)
+    pub attachments: Vec<(String, &'static str, Vec<u8>)>,
+}
+
+pub const CHART_CID: &str = "risk-chart";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV: &str = "text/csv; charset=utf-8";
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // `.html` templates are auto-escaped; `.txt` ones are not.
+    env.add_template(
+        "report.html",
+        include_str!("../../reports/templates/report.html"),
+    )
+    .expect("the HTML template parses");
+    env.add_template(
+        "report.txt",
+        include_str!("../../reports/templates/report.txt"),
+    )
+    .expect("the text template parses");
+    env
+}
+
+#[derive(Serialize)]
+struct TableView<'a> {
+    title: &'a str,
+    headers: &'a [String],
+    rows: Vec<Vec<String>>,
+    total: usize,
+}
+
+pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
+    let env = environment();
+    let workbook = format!("{}.xlsx", doc.stem);
+    let tables: Vec<TableView> = doc
+        .tables
+        .iter()
+        .map(|t| TableView {
+            title: &t.title,
+            headers: &t.headers,
+            rows: t.text_rows(t.shown),
+            total: t.rows.len(),
+        })
+        .collect();
+    let ctx = context! {
+        title => &doc.title,
+        subtitle => &doc.subtitle,
+        paragraphs => &doc.paragraphs,
+        headline => Serde(&doc.headline),
+        tables => Serde(&tables),
+        chart_cid => doc.chart.as_ref().map(|_| CHART_CID),
+        chart_alt => format!("{}图", doc.title),
+        attachment => &workbook,
+        footer => footer,
+    };
+    let html = env.get_template("report.html")?.render(&ctx)?;
+    let text = env.get_template("report.txt")?.render(&ctx)?;
+    let mut attachments = Vec::new();
+    if !doc.tables.is_empty() {
+        let sheets: Vec<&Table> = doc.tables.iter().collect();
+        attachments.push((workbook, XLSX, xlsx::workbook(&sheets)?));
+        for t in doc.tables.iter().filter(|t| !t.rows.is_empty()) {
+            attachments.push((format!("{}-{}.csv", doc.stem, t.title), CSV, t.to_csv()));
+        }
+    }
+    Ok(Rendered {
+        html,
+        text,
+        attachments,
+    })
+}
+
+/// Writes a rendered document under `dir`: the HTML, the text, the chart and the attachments.
+pub fn write(dir: &Path, doc: &Document, rendered: &Rendered) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = vec![
+        (
+            dir.join(format!("{}.html", doc.stem)),
+            rendered.html.as_bytes(),
+        ),
+        (
+            dir.join(format!("{}.txt", doc.stem)),
+            rendered.text.as_bytes(),
+        ),
+    ];
+    if let Some(png) = &doc.chart {
+        files.push((dir.join(format!("{}.png", doc.stem)), png.as_slice()));
+    }
+    for (name, _, bytes) in &rendered.attachments {
+        files.push((dir.join(name), bytes.as_slice()));
+    }
+    for (path, bytes) in &files {
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// A name made safe as a file name on Windows and Linux (Chinese kept).
+pub fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if "/\\:*?\"<>|".contains(c) { '_' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        enterprise: &'static str,
+    }
+
+    #[test]
+    fn html_is_escaped_and_text_carries_the_same_rows() {
+        let doc = Document {
+            kind: ReportKind::Weekly,
+            period: "2026-W48".into(),
+            scope: "650100".into(),
+            title: "乌鲁木齐市 每周监管报告".into(),
+            subtitle: "2026-11-21 至 2026-11-27".into(),
+            paragraphs: vec!["本周概况".into()],
+            headline: vec![Figure::new("逾期现场审查", 3, true)],
+            tables: vec![Table::from_rows(
+                "逾期现场审查",
+                "overdue",
+                &[Row {
+                    enterprise: "<script>alert(1)</script>钢丝绳厂",
+                }],
+                &["enterprise"],
+            )],
+            chart: None,
+            stem: "乌鲁木齐市-每周监管报告-2026-W48".into(),
+            recipients: vec![],
+        };
+        let r = render(&doc, "licwatch").unwrap();
+        assert!(
+            r.html
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;钢丝绳厂"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("<script>"));
+        assert!(
+            r.text
+                .contains("企业名称：<script>alert(1)</script>钢丝绳厂"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("逾期现场审查：3"));
+        let names: Vec<&str> = r.attachments.iter().map(|a| a.0.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "乌鲁木齐市-每周监管报告-2026-W48.xlsx",
+                "乌鲁木齐市-每周监管报告-2026-W48-逾期现场审查.csv"
+            ]
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The leadership risk ranking: the 17 categories with level, score, each factor's contribution and
+//! the change since the last period, with the bar chart inline.
+
+use super::{Document, Figure, ReportKind, Table, chart::risk_chart};
+use crate::risk::Ranked;
+
+/// Columns of the ranking table, in the order a reader scans them.
+pub const RANKING_COLUMNS: &[&str] = &[
+    "rank",
+    "category_name",
+    "level_label",
+    "score",
+    "scale_contribution",
+    "technical_contribution",
+    "checks_contribution",
+    "severity",
+    "checks",
+    "failures",
+    "smoothed_failure_rate",
+    "insufficient_data",
+    "previous_rank",
+    "rank_change",
+    "level_change",
+    "trend",
+    "measures",
+];
+
+/// The ranking as a table (also the weekly report's risk snapshot).
+pub fn ranking_table(rows: &[Ranked]) -> Table {
+    Table::from_rows("风险排名", "ranking", rows, RANKING_COLUMNS)
+}
+
+pub fn document(
+    period: &str,
+    as_of: chrono::NaiveDate,
+    rows: &[Ranked],
+    recipients: Vec<String>,
+) -> anyhow::Result<Document> {
+    let title = format!("{} 工业产品生产许可简化程序 产品类别风险排名", period);
+    let count = |level: u8| rows.iter().filter(|r| r.risk.level == level).count();
+    let up: Vec<String> = rows
+        .iter()
+        .filter(|r| r.level_change.is_some_and(|c| c > 0))
+        .map(|r| format!("{}（{}）", r.risk.category_name, r.risk.level_label))
+        .collect();
+    let thin: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.risk.insufficient_data)
+        .map(|r| r.risk.category_name.as_str())
+        .collect();
+    let mut paragraphs = vec![format!(
+        "截至 {as_of}，17 类简化审批产品按产业规模、技术现状、质量抽查状况和产品自身属性四项因素评定风险等级。\
+         分值 = 可能性 × 严重度 × 100，三项数据因素的贡献之和即为分值；等级由可能性与严重度的 4×4 矩阵确定。"
+    )];
+    paragraphs.push(if up.is_empty() {
+        "与上期相比，没有类别的风险等级上升。".into()
+    } else {
+        format!("与上期相比，风险等级上升的类别：{}。", up.join("、"))
+    });
+    if !thin.is_empty() {
+        paragraphs.push(format!(
+            "以下类别近期抽查批次不足，结论仅供参考（数据不足，不视为低风险）：{}。",
+            thin.join("、")
+        ));
+    }
+    let mut measures = Vec::new();
+    for level in 1..=4u8 {
+        if let Some(r) = rows.iter().find(|r| r.risk.level == level) {
+            measures.push(format!("{}：{}", r.risk.level_label, r.risk.measures));
+        }
+    }
+    paragraphs.extend(measures);
+    Ok(Document {
+        kind: ReportKind::Risk,
+        period: period.into(),
+        scope: "all".into(),
+        subtitle: format!("评估日 {as_of} · 周期 {period}"),
+        chart: Some(risk_chart(rows, &title)?),
+        title,
+        paragraphs,
+        headline: vec![
+            Figure::new("一级（高风险）", count(1), count(1) > 0),
+            Figure::new("二级", count(2), false),
+            Figure::new("三级", count(3), false),
+            Figure::new("四级", count(4), false),
+            Figure::new("数据不足", thin.len(), false),
+        ],
+        tables: vec![ranking_table(rows)],
+        stem: format!("产品风险排名-{period}"),
+        recipients,
+    })
+}

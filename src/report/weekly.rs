@@ -1,0 +1,246 @@
+//! The weekly department report of one jurisdiction (or the whole region): headline counts, every
+//! deadline flag of DESIGN.md section 5, the week's spot checks and failures, new and withdrawn
+//! licences, and the category risk snapshot of its area.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Document, Figure, ReportKind, Table, risk::ranking_table};
+use crate::deadlines::{DeadlineRow, Subject};
+use crate::model::{CheckResult, LicenceStatus};
+use crate::risk::Ranked;
+
+/// A spot check as the report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckLine {
+    pub check_date: NaiveDate,
+    pub credit_code: String,
+    pub enterprise: String,
+    pub prefecture: String,
+    pub category: String,
+    pub result: &'static str,
+    pub items: String,
+    pub campaign: String,
+    #[serde(skip)]
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct LicenceLine<'a> {
+    licence_no: &'a str,
+    credit_code: &'a str,
+    enterprise: &'a str,
+    prefecture: &'a str,
+    category: &'a str,
+    procedure: &'static str,
+    grant_date: NaiveDate,
+    status: &'static str,
+}
+
+/// What one jurisdiction's report is made of.
+pub struct WeeklyData<'a> {
+    pub period: &'a str,
+    /// Division code, or `all`.
+    pub scope: &'a str,
+    /// 乌鲁木齐市, or 全区.
+    pub scope_name: &'a str,
+    /// The report covers (from, to], the seven days up to the as-of day.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Every licence of the jurisdiction, any status.
+    pub subjects: &'a [Subject],
+    /// The flags needing attention.
+    pub flags: &'a [DeadlineRow],
+    pub checks: &'a [CheckLine],
+    pub risk: &'a [Ranked],
+    pub recipients: Vec<String>,
+}
+
+const FLAG_COLUMNS: &[&str] = &[
+    "licence_no",
+    "enterprise",
+    "prefecture",
+    "category",
+    "status_label",
+    "due",
+    "workdays_left",
+    "detail",
+];
+
+const LICENCE_COLUMNS: &[&str] = &[
+    "licence_no",
+    "credit_code",
+    "enterprise",
+    "prefecture",
+    "category",
+    "procedure",
+    "grant_date",
+    "status",
+];
+
+const CHECK_COLUMNS: &[&str] = &[
+    "check_date",
+    "enterprise",
+    "credit_code",
+    "prefecture",
+    "category",
+    "result",
+    "items",
+    "campaign",
+];
+
+/// The sections of the flags, one per rule, in the order a bureau acts on them.
+const FLAG_SECTIONS: &[(&str, &str)] = &[
+    ("onsite_review", "证后现场审查"),
+    ("renewal", "延续申请窗口"),
+    ("e_certificate", "电子证书推送"),
+    ("expiry", "有效期届满仍显示有效"),
+    ("exit_review", "快速退出核查"),
+];
+
+fn licence_line(s: &Subject) -> LicenceLine<'_> {
+    LicenceLine {
+        licence_no: &s.licence.licence_no,
+        credit_code: &s.licence.credit_code,
+        enterprise: &s.enterprise,
+        prefecture: &s.prefecture_name,
+        category: &s.category_name,
+        procedure: s.licence.procedure.label(),
+        grant_date: s.licence.grant_date,
+        status: s.licence.status.label(),
+    }
+}
+
+pub fn document(data: &WeeklyData) -> Document {
+    let in_week = |d: NaiveDate| d > data.from && d <= data.to;
+    let count = |rule: &str, status: &str| {
+        data.flags
+            .iter()
+            .filter(|f| f.rule == rule && f.status == status)
+            .count()
+    };
+    let new: Vec<LicenceLine> = data
+        .subjects
+        .iter()
+        .filter(|s| in_week(s.licence.grant_date))
+        .map(licence_line)
+        .collect();
+    let withdrawn: Vec<LicenceLine> = data
+        .subjects
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.licence.status,
+                LicenceStatus::Revoked | LicenceStatus::Annulled | LicenceStatus::Cancelled
+            )
+        })
+        .map(licence_line)
+        .collect();
+    let failed: Vec<&CheckLine> = data.checks.iter().filter(|c| c.failed).collect();
+    let active = data
+        .subjects
+        .iter()
+        .filter(|s| s.licence.status == LicenceStatus::Active)
+        .count();
+
+    let mut tables: Vec<Table> = FLAG_SECTIONS
+        .iter()
+        .map(|(rule, title)| {
+            let rows: Vec<&DeadlineRow> = data.flags.iter().filter(|f| f.rule == *rule).collect();
+            Table::from_rows(title, rule, &rows, FLAG_COLUMNS)
+        })
+        .collect();
+    tables.push(Table::from_rows(
+        "本周抽查不合格",
+        "failed_checks",
+        &failed,
+        CHECK_COLUMNS,
+    ));
+    tables.push(Table::from_rows(
+        "本周抽查",
+        "checks",
+        data.checks,
+        CHECK_COLUMNS,
+    ));
+    tables.push(Table::from_rows(
+        "本周新发证",
+        "new_licences",
+        &new,
+        LICENCE_COLUMNS,
+    ));
+    tables.push(Table::from_rows(
+        "注销、撤销、吊销的许可证",
+        "withdrawn_licences",
+        &withdrawn,
+        LICENCE_COLUMNS,
+    ));
+    let mut ranking = ranking_table(data.risk);
+    ranking.title = "本辖区产品风险".into();
+    tables.push(ranking);
+
+    let overdue = count("onsite_review", "overdue");
+    let missed = count("renewal", "missed");
+    let late = count("e_certificate", "late");
+    Document {
+        kind: ReportKind::Weekly,
+        period: data.period.into(),
+        scope: data.scope.into(),
+        title: format!(
+            "{} 工业产品生产许可证后监管周报（{}）",
+            data.scope_name, data.period
+        ),
+        subtitle: format!(
+            "统计区间 {} 至 {} · 仅含本辖区企业",
+            data.from.succ_opt().unwrap_or(data.from),
+            data.to
+        ),
+        paragraphs: vec![format!(
+            "本辖区在证有效许可证 {active} 张。以下为截至 {} 需要关注的期限事项、本周抽查情况、许可证变动及本辖区产品风险概况；\
+             完整清单见附件（每个部分一张工作表）。",
+            data.to
+        )],
+        headline: vec![
+            Figure::new("有效许可证", active, false),
+            Figure::new("现场审查逾期", overdue, overdue > 0),
+            Figure::new(
+                "延续窗口开启",
+                count("renewal", "window_open") + count("renewal", "closing"),
+                false,
+            ),
+            Figure::new("延续逾期未申请", missed, missed > 0),
+            Figure::new("电子证书超期", late, late > 0),
+            Figure::new("本周抽查", data.checks.len(), false),
+            Figure::new("本周不合格", failed.len(), !failed.is_empty()),
+            Figure::new("本周新发证", new.len(), false),
+        ],
+        tables,
+        chart: None,
+        stem: format!(
+            "{}-每周监管报告-{}",
+            super::file_safe(data.scope_name),
+            data.period
+        ),
+        recipients: data.recipients.clone(),
+    }
+}
+
+impl CheckLine {
+    pub fn new(
+        check: &crate::model::SpotCheck,
+        enterprise: &str,
+        prefecture: &str,
+        category: &str,
+    ) -> CheckLine {
+        CheckLine {
+            check_date: check.check_date,
+            credit_code: check.credit_code.clone(),
+            enterprise: enterprise.into(),
+            prefecture: prefecture.into(),
+            category: category.into(),
+            result: check.result.label(),
+            items: check.items.clone().unwrap_or_default(),
+            campaign: check.campaign.clone().unwrap_or_default(),
+            failed: check.result == CheckResult::Fail,
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The column work of the category model, in polars: licences, on-site reviews and spot-check counts
+//! in, one [`CategoryFacts`] per category out. The windows are whole days; dates travel as days
+//! since 1970-01-01 so every comparison is an integer one.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+use polars::prelude::*;
+
+use super::category::CategoryFacts;
+use crate::catalogue::Category;
+use crate::model::ReviewOutcome;
+
+/// A licence as the model reads it.
+#[derive(Debug, Clone)]
+pub struct LicenceRow {
+    pub licence_no: String,
+    pub credit_code: String,
+    pub category: String,
+    pub simplified: bool,
+    pub active: bool,
+    pub grant_date: NaiveDate,
+    pub renewal_direct: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub licence_no: String,
+    pub review_date: NaiveDate,
+    pub outcome: ReviewOutcome,
+}
+
+/// `n` spot checks of one category on one day with one result (the store counts them in SQL; a
+/// raw file gives `n = 1` per row).
+#[derive(Debug, Clone)]
+pub struct CheckCount {
+    pub category: String,
+    pub check_date: NaiveDate,
+    pub failed: bool,
+    pub n: u32,
+}
+
+/// The windows the model counts over, all ending on `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    pub as_of: NaiveDate,
+    /// The window is (start, as_of]...
+    pub start: NaiveDate,
+    /// ... the one before it (previous_start, start].
+    pub previous_start: NaiveDate,
+    /// A simplified licence granted on or before this day and still unreviewed is overdue on
+    /// `as_of` (the on-site review rule, solved once for the grant date).
+    pub last_overdue_grant: Option<NaiveDate>,
+}
+
+impl Windows {
+    pub fn new(as_of: NaiveDate, months: u32, last_overdue_grant: Option<NaiveDate>) -> Self {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(months)).unwrap_or(d);
+        let start = back(as_of);
+        Windows {
+            as_of,
+            start,
+            previous_start: back(start),
+            last_overdue_grant,
+        }
+    }
+}
+
+fn day(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+fn count(e: Expr) -> Expr {
+    e.cast(DataType::UInt64).sum().cast(DataType::UInt64)
+}
+
+fn between(column: &str, after: NaiveDate, until: NaiveDate) -> Expr {
+    col(column)
+        .gt(lit(day(after)))
+        .and(col(column).lt_eq(lit(day(until))))
+}
+
+/// The per-category facts of `categories` (every one gets a row, with zeros where nothing is known).
+pub fn category_facts(
+    categories: &[&Category],
+    licences: &[LicenceRow],
+    reviews: &[ReviewRow],
+    checks: &[CheckCount],
+    w: &Windows,
+) -> PolarsResult<Vec<CategoryFacts>> {
+    let reviewed: HashSet<&str> = reviews
+        .iter()
+        .filter(|r| r.review_date <= w.as_of)
+        .map(|r| r.licence_no.as_str())
+        .collect();
+    let category_of: BTreeMap<&str, &str> = licences
+        .iter()
+        .map(|l| (l.licence_no.as_str(), l.category.as_str()))
+        .collect();
+
+    let licence_frame = df!(
+        "category" => licences.iter().map(|l| l.category.as_str()).collect::<Vec<_>>(),
+        "credit_code" => licences.iter().map(|l| l.credit_code.as_str()).collect::<Vec<_>>(),
+        "simplified" => licences.iter().map(|l| l.simplified).collect::<Vec<_>>(),
+        "active" => licences.iter().map(|l| l.active).collect::<Vec<_>>(),
+        "direct" => licences.iter().map(|l| l.renewal_direct).collect::<Vec<_>>(),
+        "reviewed" => licences.iter().map(|l| reviewed.contains(l.licence_no.as_str())).collect::<Vec<_>>(),
+        "grant" => licences.iter().map(|l| day(l.grant_date)).collect::<Vec<_>>(),
+    )?;
+    let review_rows: Vec<(&str, &ReviewRow)> = reviews
+        .iter()
+        .filter_map(|r| category_of.get(r.licence_no.as_str()).map(|c| (*c, r)))
+        .collect();
+    let review_frame = df!(
+        "category" => review_rows.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        "day" => review_rows.iter().map(|(_, r)| day(r.review_date)).collect::<Vec<_>>(),
+        "nonconforming" => review_rows.iter().map(|(_, r)| r.outcome != ReviewOutcome::Pass).collect::<Vec<_>>(),
+    )?;
+    let check_frame = df!(
+        "category" => checks.iter().map(|c| c.category.as_str()).collect::<Vec<_>>(),
+        "day" => checks.iter().map(|c| day(c.check_date)).collect::<Vec<_>>(),
+        "failed" => checks.iter().map(|c| c.failed).collect::<Vec<_>>(),
+        "n" => checks.iter().map(|c| c.n).collect::<Vec<_>>(),
+    )?;
+    let frames = [
+        licence_summary(licence_frame.clone().lazy(), w),
+        enterprise_count(licence_frame.lazy()),
+        review_summary(review_frame.lazy(), w),
+        check_summary(check_frame.lazy(), w),
+    ];
+    let mut facts: BTreeMap<String, CategoryFacts> = categories
+        .iter()
+        .map(|c| {
+            (
+                c.code.clone(),
+                CategoryFacts {
+                    category_code: c.code.clone(),
+                    category_name: c.name_zh.clone(),
+                    ordinal: c.ordinal,
+                    ..CategoryFacts::default()
+                },
+            )
+        })
+        .collect();
+    for frame in frames {
+        let frame = frame.collect()?;
+        let names = frame.column("category")?.str()?.clone();
+        for column in frame.columns().iter().skip(1) {
+            let values = column.u64()?;
+            for (name, value) in names.iter().zip(values.iter()) {
+                let (Some(name), Some(value)) = (name, value) else {
+                    continue;
+                };
+                if let Some(f) = facts.get_mut(name) {
+                    set(f, column.name().as_str(), value);
+                }
+            }
+        }
+    }
+    let mut out: Vec<CategoryFacts> = facts.into_values().collect();
+    out.sort_by_key(|f| f.ordinal);
+    Ok(out)
+}
+
+fn set(f: &mut CategoryFacts, column: &str, value: u64) {
+    let slot = match column {
+        "active_licences" => &mut f.active_licences,
+        "new_licences" => &mut f.new_licences,
+        "simplified_licences" => &mut f.simplified_licences,
+        "awaiting_review" => &mut f.awaiting_review,
+        "overdue_review" => &mut f.overdue_review,
+        "active_enterprises" => &mut f.active_enterprises,
+        "reviews" => &mut f.reviews,
+        "nonconforming_reviews" => &mut f.nonconforming_reviews,
+        "checks" => &mut f.checks,
+        "failures" => &mut f.failures,
+        "checks_previous" => &mut f.checks_previous,
+        "failures_previous" => &mut f.failures_previous,
+        other => unreachable!("no fact named {other}"),
+    };
+    *slot = value;
+}
+
+fn licence_summary(licences: LazyFrame, w: &Windows) -> LazyFrame {
+    let simplified_active = col("active").and(col("simplified"));
+    let awaiting = simplified_active
+        .clone()
+        .and(col("direct").not())
+        .and(col("reviewed").not());
+    let overdue = match w.last_overdue_grant {
+        Some(last) => awaiting.clone().and(col("grant").lt_eq(lit(day(last)))),
+        None => lit(false),
+    };
+    licences.group_by([col("category")]).agg([
+        count(col("active")).alias("active_licences"),
+        count(between("grant", w.start, w.as_of)).alias("new_licences"),
+        count(simplified_active).alias("simplified_licences"),
+        count(awaiting).alias("awaiting_review"),
+        count(overdue).alias("overdue_review"),
+    ])
+}
+
+fn enterprise_count(licences: LazyFrame) -> LazyFrame {
+    licences
+        .filter(col("active"))
+        .group_by([col("category"), col("credit_code")])
+        .agg([len()])
+        .group_by([col("category")])
+        .agg([len().cast(DataType::UInt64).alias("active_enterprises")])
+}
+
+fn review_summary(reviews: LazyFrame, w: &Windows) -> LazyFrame {
+    reviews
+        .filter(between("day", w.start, w.as_of))
+        .group_by([col("category")])
+        .agg([
+            len().cast(DataType::UInt64).alias("reviews"),
+            count(col("nonconforming")).alias("nonconforming_reviews"),
+        ])
+}
+
+fn check_summary(checks: LazyFrame, w: &Windows) -> LazyFrame {
+    let current = between("day", w.start, w.as_of);
+    let previous = between("day", w.previous_start, w.start);
+    checks.group_by([col("category")]).agg([
+        count(col("n").filter(current.clone())).alias("checks"),
+        count(col("n").filter(current.and(col("failed")))).alias("failures"),
+        count(col("n").filter(previous.clone())).alias("checks_previous"),
+        count(col("n").filter(previous.and(col("failed")))).alias("failures_previous"),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn licence(no: &str, code: &str, category: &str, grant: &str) -> LicenceRow {
+        LicenceRow {
+            licence_no: no.into(),
+            credit_code: code.into(),
+            category: category.into(),
+            simplified: true,
+            active: true,
+            grant_date: d(grant),
+            renewal_direct: false,
+        }
+    }
+
+    fn check(category: &str, date: &str, failed: bool, n: u32) -> CheckCount {
+        CheckCount {
+            category: category.into(),
+            check_date: d(date),
+            failed,
+            n,
+        }
+    }
+
+    #[test]
+    fn counts_land_in_their_windows_and_categories() {
+        let catalogue = Catalogue::builtin();
+        let categories: Vec<&Category> = catalogue.in_scope().collect();
+        let w = Windows::new(d("2026-11-27"), 12, Some(d("2026-10-14")));
+        assert_eq!(w.start, d("2025-11-27"));
+        assert_eq!(w.previous_start, d("2024-11-27"));
+        let mut standard = licence("L4", "E2", "wire-rope", "2020-01-01");
+        standard.simplified = false;
+        let mut cancelled = licence("L5", "E3", "wire-rope", "2026-01-01");
+        cancelled.active = false;
+        let licences = vec![
+            licence("L1", "E1", "wire-rope", "2026-11-01"), // awaiting, not yet overdue
+            licence("L2", "E1", "wire-rope", "2026-09-01"), // awaiting and overdue
+            licence("L3", "E2", "wire-rope", "2026-03-01"), // reviewed
+            standard,
+            cancelled,
+        ];
+        let reviews = vec![ReviewRow {
+            licence_no: "L3".into(),
+            review_date: d("2026-04-01"),
+            outcome: ReviewOutcome::Rectify,
+        }];
+        let checks = vec![
+            check("wire-rope", "2026-11-27", true, 2), // last day of the window: in
+            check("wire-rope", "2025-11-27", false, 5), // first day excluded: previous window
+            check("wire-rope", "2026-06-01", false, 10),
+            check("lifesaving", "2024-11-28", true, 1), // previous window
+            check("lifesaving", "2024-11-27", true, 7), // before both windows
+        ];
+        let facts = category_facts(&categories, &licences, &reviews, &checks, &w).unwrap();
+        assert_eq!(facts.len(), 17);
+        let rope = facts
+            .iter()
+            .find(|f| f.category_code == "wire-rope")
+            .unwrap();
+        assert_eq!(
+            (
+                rope.active_licences,
+                rope.active_enterprises,
+                rope.simplified_licences
+            ),
+            (4, 2, 3)
+        );
+        assert_eq!(rope.new_licences, 4, "L1, L2, L3 and the cancelled L5");
+        assert_eq!((rope.awaiting_review, rope.overdue_review), (2, 1));
+        assert_eq!((rope.reviews, rope.nonconforming_reviews), (1, 1));
+        assert_eq!((rope.checks, rope.failures), (12, 2));
+        assert_eq!((rope.checks_previous, rope.failures_previous), (5, 0));
+        let life = facts
+            .iter()
+            .find(|f| f.category_code == "lifesaving")
+            .unwrap();
+        assert_eq!(
+            (life.checks, life.checks_previous, life.failures_previous),
+            (0, 1, 1)
+        );
+        let panel = facts
+            .iter()
+            .find(|f| f.category_code == "wood-panel")
+            .unwrap();
+        assert_eq!(panel.active_licences + panel.checks, 0);
+    }
+}

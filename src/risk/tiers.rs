@@ -1,0 +1,255 @@
+//! Enterprise risk tiers A–D (D the highest risk) from the enterprise's own record. The draw checks
+//! higher tiers more often; a tier is points against thresholds, with the reasons kept so an
+//! enterprise (or an inspector) can be told why.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+
+use super::aggregate::{LicenceRow, ReviewRow, Windows};
+use super::params::RiskParams;
+use crate::draw::plan::Tier;
+use crate::model::{ReviewOutcome, ViolationKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnterpriseTier {
+    pub credit_code: String,
+    pub tier: Tier,
+    pub points: u32,
+    /// Why, in Chinese: `抽查不合格×2(近期) + 现场审查逾期`.
+    pub reasons: String,
+}
+
+/// The record the tiers are read from, beyond the licences and reviews of the category model.
+pub struct EnterpriseRecord<'a> {
+    /// (credit code, date) of every failed spot check.
+    pub failed_checks: &'a [(String, NaiveDate)],
+    pub violations: &'a [(String, NaiveDate, ViolationKind)],
+}
+
+#[derive(Default)]
+struct Tally {
+    points: u32,
+    reasons: Vec<String>,
+    dishonest: bool,
+}
+
+impl Tally {
+    fn add(&mut self, points: u32, times: u32, reason: &str) {
+        if times == 0 || points == 0 {
+            return;
+        }
+        self.points += points * times;
+        self.reasons.push(if times == 1 {
+            reason.to_string()
+        } else {
+            format!("{reason}×{times}")
+        });
+    }
+}
+
+/// Tiers for every enterprise holding an active licence in `licences`, as of `w.as_of`.
+pub fn enterprise_tiers(
+    licences: &[LicenceRow],
+    reviews: &[ReviewRow],
+    record: &EnterpriseRecord,
+    w: &Windows,
+    params: &RiskParams,
+) -> Vec<EnterpriseTier> {
+    let p = &params.tiers;
+    let older_from = w
+        .start
+        .checked_sub_months(Months::new(3 * params.window_months))
+        .unwrap_or(w.start);
+    let mut latest: HashMap<&str, (NaiveDate, ReviewOutcome)> = HashMap::new();
+    for r in reviews.iter().filter(|r| r.review_date <= w.as_of) {
+        let entry = latest
+            .entry(r.licence_no.as_str())
+            .or_insert((r.review_date, r.outcome));
+        if r.review_date >= entry.0 {
+            *entry = (r.review_date, r.outcome);
+        }
+    }
+
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, [u32; 5]> = BTreeMap::new();
+    for l in licences.iter().filter(|l| l.active) {
+        tallies.entry(l.credit_code.as_str()).or_default();
+        let c = counts.entry(l.credit_code.as_str()).or_default();
+        match latest.get(l.licence_no.as_str()).map(|(_, o)| *o) {
+            Some(ReviewOutcome::Fail) => c[0] += 1,
+            Some(ReviewOutcome::Rectify) => c[1] += 1,
+            Some(ReviewOutcome::Pass) => {}
+            None => {
+                let overdue = l.simplified
+                    && !l.renewal_direct
+                    && w.last_overdue_grant
+                        .is_some_and(|last| l.grant_date <= last);
+                c[2] += u32::from(overdue);
+            }
+        }
+        if l.simplified && l.grant_date > w.start && l.grant_date <= w.as_of {
+            c[3] = 1;
+        }
+        if params.severity_of(&l.category) == 4 {
+            c[4] = 1;
+        }
+    }
+    for (code, c) in &counts {
+        let t = tallies.get_mut(code).expect("tallied above");
+        t.add(p.review_failed, c[0], "现场审查不合格");
+        t.add(p.review_rectify, c[1], "现场审查整改");
+        t.add(p.review_overdue, c[2], "现场审查逾期");
+        t.add(p.new_simplified, c[3], "新取证(简化程序)");
+        t.add(p.severe_category, c[4], "高严重度产品");
+    }
+
+    let mut fails: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    for (code, date) in record.failed_checks {
+        if *date > w.as_of || *date <= older_from {
+            continue;
+        }
+        let f = fails.entry(code.as_str()).or_default();
+        if *date > w.start {
+            f.0 += 1;
+        } else {
+            f.1 += 1;
+        }
+    }
+    for (code, (recent, older)) in fails {
+        if let Some(t) = tallies.get_mut(code) {
+            t.add(p.failed_check_recent, recent, "抽查不合格(近期)");
+            t.add(p.failed_check_older, older, "抽查不合格(往期)");
+        }
+    }
+    let mut violations: BTreeMap<&str, u32> = BTreeMap::new();
+    for (code, date, kind) in record.violations {
+        let Some(t) = tallies.get_mut(code.as_str()) else {
+            continue;
+        };
+        if *date > w.as_of {
+            continue;
+        }
+        if *kind == ViolationKind::SeriousDishonesty {
+            t.dishonest = true;
+        } else if *date > older_from {
+            *violations.entry(code.as_str()).or_default() += 1;
+        }
+    }
+    for (code, n) in violations {
+        tallies
+            .get_mut(code)
+            .expect("filtered above")
+            .add(p.violation, n, "违法记录");
+    }
+
+    tallies
+        .into_iter()
+        .map(|(code, mut t)| {
+            let tier = if t.dishonest || t.points >= p.d_from {
+                Tier::D
+            } else if t.points >= p.c_from {
+                Tier::C
+            } else if t.points >= p.b_from {
+                Tier::B
+            } else {
+                Tier::A
+            };
+            if t.dishonest {
+                t.reasons.insert(0, "严重违法失信名单".into());
+            }
+            EnterpriseTier {
+                credit_code: code.to_string(),
+                tier,
+                points: t.points,
+                reasons: t.reasons.join(" + "),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn licence(no: &str, code: &str, category: &str, grant: &str) -> LicenceRow {
+        LicenceRow {
+            licence_no: no.into(),
+            credit_code: code.into(),
+            category: category.into(),
+            simplified: false,
+            active: true,
+            grant_date: d(grant),
+            renewal_direct: false,
+        }
+    }
+
+    #[test]
+    fn each_part_of_the_record_moves_the_tier() {
+        let w = Windows::new(d("2026-11-27"), 12, Some(d("2026-10-14")));
+        let mut new = licence("L3", "NEW", "wood-panel", "2026-11-01");
+        new.simplified = true;
+        let mut overdue = licence("L4", "LATE", "wood-panel", "2026-06-01");
+        overdue.simplified = true;
+        let licences = vec![
+            licence("L1", "CLEAN", "wood-panel", "2020-01-01"),
+            licence("L2", "FAILS", "wood-panel", "2020-01-01"),
+            new,
+            overdue,
+            licence("L5", "LIAR", "wood-panel", "2020-01-01"),
+            licence("L6", "ROPE", "wire-rope", "2020-01-01"),
+            licence("L7", "REVIEW", "wood-panel", "2020-01-01"),
+        ];
+        let reviews = vec![
+            ReviewRow {
+                licence_no: "L7".into(),
+                review_date: d("2025-01-01"),
+                outcome: ReviewOutcome::Pass,
+            },
+            ReviewRow {
+                licence_no: "L7".into(),
+                review_date: d("2026-01-01"),
+                outcome: ReviewOutcome::Fail,
+            },
+        ];
+        let failed = vec![
+            ("FAILS".to_string(), d("2026-05-01")),
+            ("FAILS".to_string(), d("2026-07-01")),
+            ("FAILS".to_string(), d("2025-01-01")),
+            ("FAILS".to_string(), d("2015-01-01")), // too old to count
+        ];
+        let violations = vec![(
+            "LIAR".to_string(),
+            d("2019-01-01"),
+            ViolationKind::SeriousDishonesty,
+        )];
+        let record = EnterpriseRecord {
+            failed_checks: &failed,
+            violations: &violations,
+        };
+        let tiers = enterprise_tiers(&licences, &reviews, &record, &w, &RiskParams::default());
+        let of = |code: &str| tiers.iter().find(|t| t.credit_code == code).unwrap();
+        assert_eq!((of("CLEAN").tier, of("CLEAN").points), (Tier::A, 0));
+        assert_eq!((of("FAILS").tier, of("FAILS").points), (Tier::D, 7));
+        assert_eq!(of("FAILS").reasons, "抽查不合格(近期)×2 + 抽查不合格(往期)");
+        assert_eq!(of("NEW").tier, Tier::B);
+        assert_eq!(
+            (of("LATE").tier, of("LATE").points),
+            (Tier::C, 3),
+            "overdue and new"
+        );
+        assert_eq!(of("LIAR").tier, Tier::D);
+        assert!(of("LIAR").reasons.starts_with("严重违法失信名单"));
+        assert_eq!(of("ROPE").tier, Tier::B, "severity 4 alone");
+        assert_eq!(
+            (of("REVIEW").tier, of("REVIEW").points),
+            (Tier::C, 3),
+            "the latest review counts"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! What the reports read beyond the deadline facts: contact details from the two directories, the
+//! week's spot checks with names, and the latest draw.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::{Store, StoreError, decode, with_pool};
+use crate::model::{CheckResult, SpotCheck};
+
+/// A spot check with the names a report prints.
+#[derive(Debug, Clone)]
+pub struct NamedCheck {
+    pub check: SpotCheck,
+    pub enterprise: String,
+    pub prefecture_name: String,
+    pub category_name: String,
+}
+
+/// An enterprise's contact details: address and email.
+pub type Contact = (Option<String>, Option<String>);
+
+impl Store {
+    /// Spot checks dated in (from, to] of enterprises in `prefecture` (all when None).
+    pub async fn spot_checks_between(
+        &self,
+        prefecture: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NamedCheck>, StoreError> {
+        const SQL: &str = "\
+SELECT s.check_key, s.has_check_id, s.credit_code, s.category, s.check_date, s.result, s.items, s.campaign,
+       e.name AS enterprise, d.name AS prefecture_name, c.name_zh AS category_name
+FROM spot_checks s
+JOIN enterprises e ON e.credit_code = s.credit_code
+JOIN divisions d ON d.code = e.prefecture
+JOIN categories c ON c.code = s.category
+WHERE s.check_date > $2 AND s.check_date <= $3 AND ($1 IS NULL OR e.prefecture = $1)
+ORDER BY s.check_date, e.name";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(prefecture).bind(from).bind(to).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(NamedCheck {
+                        check: SpotCheck {
+                            check_id: if r.try_get("has_check_id")? { Some(r.try_get("check_key")?) } else { None },
+                            credit_code: r.try_get("credit_code")?,
+                            category: r.try_get("category")?,
+                            check_date: r.try_get("check_date")?,
+                            result: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?,
+                            items: r.try_get("items")?,
+                            campaign: r.try_get("campaign")?,
+                        },
+                        enterprise: r.try_get("enterprise")?,
+                        prefecture_name: r.try_get("prefecture_name")?,
+                        category_name: r.try_get("category_name")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every enterprise's address and email, by credit code.
+    pub async fn enterprise_contacts(&self) -> Result<HashMap<String, Contact>, StoreError> {
+        const SQL: &str = "SELECT credit_code, address, email FROM enterprises";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+                .collect()
+        })
+    }
+
+    /// Every inspector's name and email, by inspector id.
+    pub async fn inspector_contacts(
+        &self,
+    ) -> Result<HashMap<String, (String, Option<String>)>, StoreError> {
+        const SQL: &str = "SELECT inspector_id, name, email FROM inspectors";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+                .collect()
+        })
+    }
+
+    /// The most recent draw of any campaign: its id and canonical record.
+    pub async fn latest_draw(&self) -> Result<Option<(i64, String)>, StoreError> {
+        const SQL: &str = "SELECT id, record FROM draws ORDER BY id DESC LIMIT 1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).fetch_optional(pool).await?;
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        })
+    }
+}

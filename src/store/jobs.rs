@@ -1,0 +1,208 @@
+//! The scheduler's claims and ledger. A tick is claimed by inserting its (job, scheduled_for) row:
+//! the primary key lets exactly one replica win. The winner holds a lease it renews while it runs;
+//! a lease that runs out (the process died) lets another replica take the tick over, and a failed
+//! tick is taken again for a retry once its backoff has passed.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError, with_pool};
+
+/// A claim won: the tick is ours for this attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub attempt: i64,
+    /// The ledger row of this attempt.
+    pub run_id: i64,
+}
+
+/// One row of the run ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    pub job: String,
+    pub scheduled_for: DateTime<Utc>,
+    pub attempt: i64,
+    pub host: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub steps_done: i64,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Claims (job, tick) for `owner` until `lease_until`: a new tick, one whose lease ran out, or a
+    /// failed one whose retry is due and has attempts left (`max_attempts` in all).
+    pub async fn claim_tick(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        max_attempts: i64,
+    ) -> Result<Option<Claim>, StoreError> {
+        const INSERT: &str = "INSERT INTO job_ticks (job, scheduled_for, status, owner, lease_until, attempts) \
+             VALUES ($1, $2, 'running', $3, $4, 1) ON CONFLICT (job, scheduled_for) DO NOTHING";
+        const TAKE_OVER: &str = "UPDATE job_ticks SET status = 'running', owner = $3, lease_until = $4, \
+             attempts = attempts + 1 WHERE job = $1 AND scheduled_for = $2 AND lease_until < $5 \
+             AND (status = 'running' OR (status = 'failed' AND attempts < $6)) \
+             RETURNING CAST(attempts AS BIGINT)";
+        const LEDGER: &str = "INSERT INTO job_runs (job, scheduled_for, attempt, host, started_at, status) \
+             VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id";
+        const ABANDONED: &str = "UPDATE job_runs SET status = 'interrupted', finished_at = $3, \
+             error = 'lease expired: the process running it stopped' \
+             WHERE job = $1 AND scheduled_for = $2 AND status = 'running'";
+        let now = Utc::now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(INSERT)
+                .bind(job).bind(tick).bind(owner).bind(lease_until)
+                .execute(&mut *tx).await?.rows_affected();
+            let attempt: i64 = if inserted == 1 {
+                1
+            } else {
+                let row = sqlx::query(TAKE_OVER)
+                    .bind(job).bind(tick).bind(owner).bind(lease_until).bind(now).bind(max_attempts as i32)
+                    .fetch_optional(&mut *tx).await?;
+                match row {
+                    Some(r) => r.try_get(0)?,
+                    None => return Ok(None),
+                }
+            };
+            sqlx::query(ABANDONED).bind(job).bind(tick).bind(now).execute(&mut *tx).await?;
+            let run_id: i64 = sqlx::query(LEDGER)
+                .bind(job).bind(tick).bind(attempt as i32).bind(owner).bind(now)
+                .fetch_one(&mut *tx).await?.try_get(0)?;
+            tx.commit().await?;
+            Ok(Some(Claim { attempt, run_id }))
+        })
+    }
+
+    /// Extends a held lease; false when the claim was lost (another replica took the tick over).
+    pub async fn renew_tick(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE job_ticks SET lease_until = $4 \
+                           WHERE job = $1 AND scheduled_for = $2 AND owner = $3 AND status = 'running'";
+        with_pool!(self, pool => {
+            Ok(sqlx::query(SQL).bind(job).bind(tick).bind(owner).bind(lease_until)
+                .execute(pool).await?.rows_affected() == 1)
+        })
+    }
+
+    /// Records progress of a run in the ledger.
+    pub async fn run_progress(&self, run_id: i64, steps_done: i64) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE job_runs SET steps_done = $2 WHERE id = $1";
+        with_pool!(self, pool => {
+            sqlx::query(SQL).bind(run_id).bind(steps_done as i32).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Settles a run: `succeeded`; `failed` with a retry not before `retry_at` (None: no retries
+    /// left); or `interrupted` (shutdown), which leaves the tick claimable at once.
+    pub async fn finish_tick(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        run_id: i64,
+        status: &str,
+        error: Option<&str>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        const RUN: &str =
+            "UPDATE job_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1";
+        const TICK: &str = "UPDATE job_ticks SET status = $3, lease_until = $4, owner = NULL \
+                            WHERE job = $1 AND scheduled_for = $2";
+        let now = Utc::now();
+        let (tick_status, lease) = match status {
+            "succeeded" => ("succeeded", None),
+            // Released: expired at once, so a live replica resumes it.
+            "interrupted" => ("running", Some(now)),
+            _ => ("failed", Some(retry_at.unwrap_or(now))),
+        };
+        // A failed tick with no retries left is kept from being claimed again by its attempts count.
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(RUN).bind(run_id).bind(status).bind(now).bind(error).execute(&mut *tx).await?;
+            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status).bind(lease).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Records ticks that a catch-up policy skipped, so they are not caught up again.
+    pub async fn skip_ticks(&self, job: &str, ticks: &[DateTime<Utc>]) -> Result<(), StoreError> {
+        const TICK: &str = "INSERT INTO job_ticks (job, scheduled_for, status, attempts) \
+                            VALUES ($1, $2, 'skipped', 0) ON CONFLICT (job, scheduled_for) DO NOTHING";
+        const RUN: &str = "INSERT INTO job_runs (job, scheduled_for, attempt, host, started_at, finished_at, status, error) \
+                           VALUES ($1, $2, 0, $3, $4, $4, 'skipped', 'missed while no scheduler ran (catch_up)')";
+        let host = crate::store::AuditEntry::host();
+        let now = Utc::now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for t in ticks {
+                let new = sqlx::query(TICK).bind(job).bind(*t).execute(&mut *tx).await?.rows_affected();
+                if new == 1 {
+                    sqlx::query(RUN).bind(job).bind(*t).bind(&host).bind(now).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The latest tick of a job known to the store, whatever its status.
+    pub async fn last_tick(&self, job: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        const SQL: &str = "SELECT scheduled_for FROM job_ticks WHERE job = $1 ORDER BY scheduled_for DESC LIMIT 1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(job).fetch_optional(pool).await?;
+            row.map(|r| Ok(r.try_get(0)?)).transpose()
+        })
+    }
+
+    /// Ticks another replica may have left: running with an expired lease, or failed with a retry
+    /// due and attempts left.
+    pub async fn resumable_ticks(
+        &self,
+        job: &str,
+        max_attempts: i64,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        const SQL: &str = "SELECT scheduled_for FROM job_ticks WHERE job = $1 AND lease_until < $2 \
+                           AND (status = 'running' OR (status = 'failed' AND attempts < $3)) ORDER BY scheduled_for";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(job).bind(Utc::now()).bind(max_attempts as i32).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        })
+    }
+
+    /// The ledger, newest first, optionally of one job.
+    pub async fn runs(&self, job: Option<&str>, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+        const SQL: &str = "SELECT job, scheduled_for, CAST(attempt AS BIGINT) AS attempt, host, started_at, \
+             finished_at, status, CAST(steps_done AS BIGINT) AS steps_done, error FROM job_runs \
+             WHERE ($1 IS NULL OR job = $1) ORDER BY id DESC LIMIT $2";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(job).bind(limit).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(RunRow {
+                        job: r.try_get("job")?,
+                        scheduled_for: r.try_get("scheduled_for")?,
+                        attempt: r.try_get("attempt")?,
+                        host: r.try_get("host")?,
+                        started_at: r.try_get("started_at")?,
+                        finished_at: r.try_get("finished_at")?,
+                        status: r.try_get("status")?,
+                        steps_done: r.try_get("steps_done")?,
+                        error: r.try_get("error")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

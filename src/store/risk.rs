@@ -1,0 +1,230 @@
+//! What the risk model reads (licences, reviews, spot checks counted per day in SQL, failed checks
+//! and violations per enterprise) and what it keeps: each period's assessment and the tiers.
+
+use chrono::{NaiveDate, Utc};
+use sqlx::Row;
+
+use super::conn::Conn;
+use super::{Param, Store, StoreError, decode, with_pool};
+use crate::model::{CheckResult, LicenceStatus, Procedure, ReviewOutcome, ViolationKind};
+use crate::risk::{
+    CategoryRisk, CheckCount, EnterpriseTier, LicenceRow, ReviewRow, StoredRisk, Windows,
+};
+
+/// Everything the category model and the tiers read, for one scope.
+#[derive(Debug, Default)]
+pub struct RiskInputs {
+    pub licences: Vec<LicenceRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub checks: Vec<CheckCount>,
+    pub failed_checks: Vec<(String, NaiveDate)>,
+    pub violations: Vec<(String, NaiveDate, ViolationKind)>,
+}
+
+/// `$1`: prefecture code or NULL for the whole region.
+const IN_SCOPE: &str =
+    "($1 IS NULL OR credit_code IN (SELECT credit_code FROM enterprises WHERE prefecture = $1))";
+
+/// The scope key history is stored under.
+pub fn scope_key(prefecture: Option<&str>) -> &str {
+    prefecture.unwrap_or("all")
+}
+
+impl Store {
+    /// Reads the model's inputs; spot checks of the two windows arrive already counted per
+    /// (category, day, result), so millions of rows cross the wire as thousands.
+    pub async fn risk_inputs(
+        &self,
+        prefecture: Option<&str>,
+        w: &Windows,
+        tier_history_from: NaiveDate,
+    ) -> Result<RiskInputs, StoreError> {
+        let licences_sql = format!(
+            "SELECT licence_no, credit_code, category, procedure, status, grant_date, renewal_direct \
+             FROM licences WHERE {IN_SCOPE}"
+        );
+        let reviews_sql = format!(
+            "SELECT licence_no, review_date, outcome FROM onsite_reviews WHERE review_date <= $2 \
+             AND licence_no IN (SELECT licence_no FROM licences WHERE {IN_SCOPE})"
+        );
+        let checks_sql = format!(
+            "SELECT category, check_date, result, COUNT(*) AS n FROM spot_checks \
+             WHERE check_date > $2 AND check_date <= $3 AND {IN_SCOPE} \
+             GROUP BY category, check_date, result"
+        );
+        let failed_sql = format!(
+            "SELECT credit_code, check_date FROM spot_checks \
+             WHERE result = 'fail' AND check_date > $2 AND check_date <= $3 AND {IN_SCOPE}"
+        );
+        let violations_sql = format!(
+            "SELECT credit_code, date, kind FROM violations WHERE date <= $2 AND {IN_SCOPE}"
+        );
+        let p = prefecture.map(str::to_string);
+        with_pool!(self, pool => {
+            let mut out = RiskInputs::default();
+            for r in sqlx::query(sqlx::AssertSqlSafe(licences_sql)).bind(p.clone()).fetch_all(pool).await? {
+                out.licences.push(LicenceRow {
+                    licence_no: r.try_get("licence_no")?,
+                    credit_code: r.try_get("credit_code")?,
+                    category: r.try_get("category")?,
+                    simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
+                        == Procedure::Simplified,
+                    active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
+                        == LicenceStatus::Active,
+                    grant_date: r.try_get("grant_date")?,
+                    renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
+                });
+            }
+            for r in sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p.clone()).bind(w.as_of).fetch_all(pool).await? {
+                out.reviews.push(ReviewRow {
+                    licence_no: r.try_get("licence_no")?,
+                    review_date: r.try_get("review_date")?,
+                    outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                });
+            }
+            let checks = sqlx::query(sqlx::AssertSqlSafe(checks_sql))
+                .bind(p.clone())
+                .bind(w.previous_start)
+                .bind(w.as_of)
+                .fetch_all(pool)
+                .await?;
+            for r in checks {
+                out.checks.push(CheckCount {
+                    category: r.try_get("category")?,
+                    check_date: r.try_get("check_date")?,
+                    failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
+                        == CheckResult::Fail,
+                    n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                });
+            }
+            let failed = sqlx::query(sqlx::AssertSqlSafe(failed_sql))
+                .bind(p.clone())
+                .bind(tier_history_from)
+                .bind(w.as_of)
+                .fetch_all(pool)
+                .await?;
+            for r in failed {
+                out.failed_checks.push((r.try_get("credit_code")?, r.try_get("check_date")?));
+            }
+            for r in sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p.clone()).bind(w.as_of).fetch_all(pool).await? {
+                out.violations.push((
+                    r.try_get("credit_code")?,
+                    r.try_get("date")?,
+                    decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Stores a period's assessment for a scope, replacing any earlier computation of that period.
+    pub async fn save_risk(
+        &self,
+        period: &str,
+        scope: &str,
+        as_of: NaiveDate,
+        rows: &[CategoryRisk],
+    ) -> Result<(), StoreError> {
+        const DELETE: &str = "DELETE FROM risk_categories WHERE period = $1 AND scope = $2";
+        const INSERT: &str = "INSERT INTO risk_categories \
+            (period, scope, category, as_of, level, score, rank, insufficient_data, factors, computed_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        let now = Utc::now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(DELETE).bind(period).bind(scope).execute(&mut *tx).await?;
+            for r in rows {
+                let factors = serde_json::to_string(r).expect("a risk row serialises");
+                sqlx::query(INSERT)
+                    .bind(period)
+                    .bind(scope)
+                    .bind(&r.category_code)
+                    .bind(as_of)
+                    .bind(i16::from(r.level))
+                    .bind(r.score)
+                    .bind(r.rank as i32)
+                    .bind(r.insufficient_data)
+                    .bind(factors)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Every stored period of `scope` before `period`, newest first.
+    pub async fn risk_history(
+        &self,
+        scope: &str,
+        period: &str,
+    ) -> Result<Vec<StoredRisk>, StoreError> {
+        const SQL: &str = "SELECT period, as_of, category, level, score, rank FROM risk_categories \
+                           WHERE scope = $1 AND period < $2 ORDER BY period DESC, rank";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(scope).bind(period).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredRisk {
+                        period: r.try_get("period")?,
+                        as_of: r.try_get("as_of")?,
+                        category_code: r.try_get("category")?,
+                        level: u8::try_from(r.try_get::<i16, _>("level")?).unwrap_or(4),
+                        score: r.try_get("score")?,
+                        rank: u32::try_from(r.try_get::<i32, _>("rank")?).unwrap_or(0),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// How many periods of `scope` are stored (the history tests and `risk` read it).
+    pub async fn risk_periods(&self, scope: &str) -> Result<Vec<String>, StoreError> {
+        const SQL: &str =
+            "SELECT DISTINCT period FROM risk_categories WHERE scope = $1 ORDER BY period";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(scope).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        })
+    }
+
+    /// Records enterprise tiers for a period, replacing that period's tiers of these enterprises;
+    /// the draw reads the latest period up to its own week.
+    pub async fn set_tiers(
+        &self,
+        period: &str,
+        tiers: &[EnterpriseTier],
+    ) -> Result<(), StoreError> {
+        const DELETE: &str = "DELETE FROM enterprise_tiers WHERE period = $1 AND credit_code IN \
+                              (SELECT credit_code FROM tiers_stage)";
+        let rows: Vec<Vec<Param>> = tiers
+            .iter()
+            .map(|t| {
+                vec![
+                    (&t.credit_code).into(),
+                    period.into(),
+                    format!("{:?}", t.tier).as_str().into(),
+                    Param::Int(i64::from(t.points)),
+                    (&t.reasons).into(),
+                ]
+            })
+            .collect();
+        let codes: Vec<Vec<Param>> = tiers
+            .iter()
+            .map(|t| vec![(&t.credit_code).into()])
+            .collect();
+        let columns = ["credit_code", "period", "tier", "points", "reasons"];
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let conn = &mut *tx;
+            Conn::execute(conn, "CREATE TEMPORARY TABLE tiers_stage (credit_code TEXT PRIMARY KEY)".into(), vec![]).await?;
+            conn.bulk_insert("tiers_stage", &["credit_code"], codes).await?;
+            Conn::execute(conn, DELETE.into(), vec![period.into()]).await?;
+            conn.bulk_insert("enterprise_tiers", &columns, rows).await?;
+            Conn::execute(conn, "DROP TABLE tiers_stage".into(), vec![]).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,301 @@
+//! Reports delivered over real SMTP to a real server (aiosmtpd on a free loopback port): who gets
+//! what, what arrives (decoded Chinese subjects, both alternatives, workbooks that open), and that
+//! nothing is lost or doubled across a rerun or an outage.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+
+use calamine::{Data, Reader, Xlsx};
+use common::*;
+use mail_parser::{Message, MessageParser, MimeHeaders};
+
+const AS_OF: &str = "2026-11-26";
+
+const CONFIG: &str = r#"
+[recipients]
+leadership = ["fenguan@example.gov.cn"]
+region = ["quyu@example.gov.cn"]
+[recipients.prefecture]
+"650100" = ["wlmq@example.gov.cn"]
+"克拉玛依市" = ["klmy@example.gov.cn"]
+
+[mail]
+from = "licwatch <licwatch@scjg.example.gov.cn>"
+backoff_seconds = 1
+max_backoff_seconds = 2
+"#;
+
+fn parse(raw: &[u8]) -> Message<'_> {
+    MessageParser::default()
+        .parse(raw)
+        .expect("a parseable message")
+}
+
+fn rcpt(raw: &[u8]) -> String {
+    let m = parse(raw);
+    m.header_raw("X-RcptTo").unwrap().trim().to_string()
+}
+
+/// Every sheet of the message's workbook attachment: sheet name → rows of text.
+fn workbook(m: &Message) -> HashMap<String, Vec<Vec<String>>> {
+    let part = m
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xlsx")))
+        .expect("an XLSX attachment");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(part.contents().to_vec())).unwrap();
+    let mut sheets = HashMap::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let rows = range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        Data::String(s) => s.clone(),
+                        Data::Empty => String::new(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        sheets.insert(name, rows);
+    }
+    sheets
+}
+
+fn demo(db: &TestDb) {
+    let out = db.run(&["demo", "--as-of", AS_OF]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    db.config(CONFIG);
+}
+
+#[tokio::test]
+async fn each_bureau_gets_its_own_weekly_report_once() {
+    let db = TestDb::new().await;
+    demo(&db);
+    let smtp = SmtpServer::start(0.0);
+    let url = smtp.url();
+    let env = [("LICWATCH_SMTP_URL", url.as_str())];
+    let out = db.run_env(&["report", "weekly", "--as-of", AS_OF, "--send"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let messages = smtp.messages();
+    let to: BTreeSet<String> = messages.iter().map(|m| rcpt(m)).collect();
+    assert_eq!(
+        to,
+        BTreeSet::from([
+            "klmy@example.gov.cn".to_string(),
+            "quyu@example.gov.cn".into(),
+            "wlmq@example.gov.cn".into()
+        ])
+    );
+    for raw in &messages {
+        let m = parse(raw);
+        let subject = m.subject().unwrap();
+        let (bureau, name) = match rcpt(raw).as_str() {
+            "wlmq@example.gov.cn" => (Some("乌鲁木齐市"), "乌鲁木齐市"),
+            "klmy@example.gov.cn" => (Some("克拉玛依市"), "克拉玛依市"),
+            _ => (None, "全区"),
+        };
+        assert!(
+            subject.starts_with("【每周监管报告】") && subject.contains(name),
+            "{subject}"
+        );
+        assert!(m.body_text(0).unwrap().contains("现场审查逾期"));
+        assert!(m.body_html(0).unwrap().contains("<table"));
+        assert!(m.message_id().unwrap().ends_with("@scjg.example.gov.cn"));
+        let sheets = workbook(&m);
+        assert!(sheets.contains_key("证后现场审查") && sheets.contains_key("本周抽查"));
+        // A bureau's workbook holds its own enterprises only.
+        let mut seen = BTreeSet::new();
+        for rows in sheets.values() {
+            let Some(col) = rows[0].iter().position(|h| h == "所属地州市") else {
+                continue;
+            };
+            seen.extend(rows[1..].iter().map(|r| r[col].clone()));
+        }
+        match bureau {
+            Some(own) => assert_eq!(seen, BTreeSet::from([own.to_string()]), "{name}"),
+            None => assert!(seen.len() > 2, "the region-wide report spans prefectures"),
+        }
+        let csv = m
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".csv")))
+            .unwrap();
+        assert!(csv.attachment_name().unwrap().contains("每周监管报告"));
+        assert!(
+            csv.contents().starts_with(b"\xEF\xBB\xBF"),
+            "CSV with a BOM"
+        );
+    }
+
+    // The same period again, by hand: the outbox already holds these keys, nothing is sent twice.
+    let out = db.run_env(&["report", "weekly", "--as-of", AS_OF, "--send"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("already sent"), "{}", stdout(&out));
+    assert_eq!(smtp.messages().len(), 3);
+    let listed = db.run(&["outbox", "--status", "sent", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(rows.iter().filter(|r| r["kind"] == "weekly").count(), 3);
+}
+
+#[tokio::test]
+async fn leadership_gets_the_ranking_with_the_chart_inline() {
+    let db = TestDb::new().await;
+    demo(&db);
+    let smtp = SmtpServer::start(0.0);
+    let url = smtp.url();
+    let out = db.run_env(
+        &["report", "risk", "--as-of", AS_OF, "--send"],
+        &[("LICWATCH_SMTP_URL", url.as_str())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let m = parse(&messages[0]);
+    assert_eq!(rcpt(&messages[0]), "fenguan@example.gov.cn");
+    assert!(m.subject().unwrap().contains("产品类别风险排名"));
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("cid:risk-chart"));
+    let png = m
+        .parts
+        .iter()
+        .find(|p| p.content_id() == Some("risk-chart"))
+        .expect("the chart travels inline");
+    assert!(png.contents().starts_with(b"\x89PNG"));
+    let sheets = workbook(&m);
+    assert_eq!(sheets["风险排名"].len(), 18, "header and 17 categories");
+}
+
+#[tokio::test]
+async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
+    let db = TestDb::new().await;
+    demo(&db);
+    // The demo queued them held; nothing has gone yet.
+    let held = db.run(&["outbox", "--status", "held", "--format", "json"]);
+    let held: Vec<serde_json::Value> = serde_json::from_str(&stdout(&held)).unwrap();
+    assert!(held.len() > 3);
+    assert!(held.iter().all(|r| r["kind"] == "assignment"));
+
+    let smtp = SmtpServer::start(0.0);
+    let url = smtp.url();
+    let out = db.run_env(
+        &[
+            "outbox",
+            "release",
+            "--kind",
+            "assignment",
+            "--by",
+            "分管局长",
+        ],
+        &[("LICWATCH_SMTP_URL", url.as_str())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), held.len());
+
+    // Each inspector's rows are exactly the checks whose team holds them.
+    let store = db.store().await;
+    let (_, record) = store.latest_draw().await.unwrap().unwrap();
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    for raw in &messages {
+        let id = rcpt(raw).split('@').next().unwrap().to_string();
+        let expected: BTreeSet<String> = record["result"]["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| {
+                a["team"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m == id.as_str())
+            })
+            .map(|a| a["credit_code"].as_str().unwrap().to_string())
+            .collect();
+        let m = parse(raw);
+        let rows = &workbook(&m)["我的检查任务"];
+        let col = rows[0]
+            .iter()
+            .position(|h| h == "统一社会信用代码")
+            .unwrap();
+        let got: BTreeSet<String> = rows[1..].iter().map(|r| r[col].clone()).collect();
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "inspector {id}");
+    }
+    let audit = db.run(&["outbox", "--status", "held", "--format", "json"]);
+    assert_eq!(stdout(&audit).trim(), "[\n]");
+}
+
+#[tokio::test]
+async fn an_smtp_outage_mid_batch_loses_and_doubles_nothing() {
+    let db = TestDb::new().await;
+    demo(&db);
+    let held = db.run(&["outbox", "--status", "held", "--format", "json"]);
+    let held: Vec<serde_json::Value> = serde_json::from_str(&stdout(&held)).unwrap();
+
+    // A slow server, stopped after the first messages and back three seconds later.
+    let mut smtp = SmtpServer::start(0.2);
+    let url = smtp.url();
+    let sender = db
+        .command(
+            &["outbox", "release", "--kind", "assignment"],
+            &[("LICWATCH_SMTP_URL", url.as_str())],
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while smtp.messages().len() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    smtp.stop();
+    let during = smtp.messages().len();
+    assert!(during < held.len(), "stopped mid-batch");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    smtp.restart();
+    let out = sender.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let messages = smtp.messages();
+    let ids: Vec<String> = messages
+        .iter()
+        .map(|m| parse(m).message_id().unwrap().to_string())
+        .collect();
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), held.len(), "every message arrived");
+    assert_eq!(unique.len(), ids.len(), "none twice");
+    let sent = db.run(&["outbox", "--status", "sent", "--format", "json"]);
+    let sent: Vec<serde_json::Value> = serde_json::from_str(&stdout(&sent)).unwrap();
+    assert_eq!(
+        sent.iter().filter(|r| r["kind"] == "assignment").count(),
+        held.len()
+    );
+    assert!(
+        sent.iter().any(|r| r["attempts"].as_i64().unwrap() > 1),
+        "some message was retried after the outage"
+    );
+}
+
+#[tokio::test]
+async fn without_smtp_messages_become_eml_files_and_a_resend_needs_a_reason() {
+    let db = TestDb::new().await;
+    demo(&db);
+    let mail = db.dir.path().join("reports/out/mail/2026-W48");
+    let files: Vec<_> = std::fs::read_dir(&mail).unwrap().collect();
+    assert!(files.iter().any(|f| {
+        f.as_ref()
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("risk-")
+    }));
+    let out = db.run(&["outbox", "resend", "1"]);
+    assert_eq!(out.status.code(), Some(2), "--reason is required");
+    let out = db.run(&["outbox", "resend", "1", "--reason", "领导要求重发"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = db.run(&["outbox", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&rows)).unwrap();
+    let first = rows.iter().find(|r| r["id"] == 1).unwrap();
+    assert_eq!(first["status"], "sent");
+}

@@ -1,0 +1,206 @@
+//! `licwatch risk` on a hand-built store: levels and ranks, the small-sample and no-check cases,
+//! history per period (replaced, never duplicated) and the tiers the draw reads.
+
+mod common;
+
+use common::*;
+use licwatch::model::{CheckResult, SpotCheck, Violation, ViolationKind};
+
+fn checks(code: &str, category: &str, n: usize, failed: usize, from: &str) -> Vec<SpotCheck> {
+    (0..n)
+        .map(|i| SpotCheck {
+            check_id: Some(format!("{category}-{from}-{i}")),
+            credit_code: code.into(),
+            category: category.into(),
+            check_date: d(from) + chrono::Days::new((i % 200) as u64),
+            result: if i < failed {
+                CheckResult::Fail
+            } else {
+                CheckResult::Pass
+            },
+            items: None,
+            campaign: None,
+        })
+        .collect()
+}
+
+async fn hand_built(db: &TestDb) {
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    store
+        .upsert(&[
+            licence("XK-F1", URUMQI_CO, "fertilizer", "2020-03-02"),
+            licence("XK-F2", KARAMAY_CO, "fertilizer", "2020-03-02"),
+            licence("XK-R1", KARAMAY_CO, "wire-rope", "2020-03-02"),
+            licence("XK-L1", URUMQI_CO, "lifesaving", "2020-03-02"),
+        ])
+        .await
+        .unwrap();
+    // 化肥: 40 failures in 400 checks this year; 钢丝绳: 1 in 2; 救生设备: none at all.
+    let mut all = checks(KARAMAY_CO, "fertilizer", 400, 40, "2026-01-05");
+    all.extend(checks(KARAMAY_CO, "wire-rope", 2, 1, "2026-06-01"));
+    store.upsert(&all).await.unwrap();
+    store
+        .upsert(&[Violation {
+            credit_code: URUMQI_CO.into(),
+            date: d("2025-05-01"),
+            kind: ViolationKind::SeriousDishonesty,
+            description: String::new(),
+        }])
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+fn risk(db: &TestDb, as_of: &str) -> Vec<serde_json::Value> {
+    let out = db.run(&["risk", "--as-of", as_of, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn row<'a>(rows: &'a [serde_json::Value], code: &str) -> &'a serde_json::Value {
+    rows.iter().find(|r| r["category_code"] == code).unwrap()
+}
+
+#[tokio::test]
+async fn small_samples_and_empty_categories_are_flagged_not_called_safe() {
+    let db = TestDb::new().await;
+    hand_built(&db).await;
+    let rows = risk(&db, "2026-11-27");
+    assert_eq!(rows.len(), 17);
+    for key in [
+        "category_code",
+        "category_name",
+        "level",
+        "level_label",
+        "score",
+        "rank",
+        "insufficient_data",
+    ] {
+        assert!(rows[0].get(key).is_some(), "{key}");
+    }
+    let fertilizer = row(&rows, "fertilizer");
+    assert_eq!(
+        (
+            fertilizer["checks"].as_u64(),
+            fertilizer["failures"].as_u64()
+        ),
+        (Some(400), Some(40))
+    );
+    assert_eq!(fertilizer["insufficient_data"], false);
+    // Region-wide rate 41/402; 化肥 (40 + 50 × 41/402) / 450.
+    let expected = (40.0 + 50.0 * 41.0 / 402.0) / 450.0;
+    assert!((fertilizer["smoothed_failure_rate"].as_f64().unwrap() - expected).abs() < 1e-4);
+    let rope = row(&rows, "wire-rope");
+    assert_eq!(rope["insufficient_data"], true);
+    assert!(
+        rope["smoothed_failure_rate"].as_f64().unwrap()
+            < fertilizer["smoothed_failure_rate"].as_f64().unwrap(),
+        "1 in 2 does not outrank 40 in 400"
+    );
+    let lifesaving = row(&rows, "lifesaving");
+    assert_eq!(lifesaving["checks"], 0);
+    assert_eq!(lifesaving["insufficient_data"], true);
+    assert!(
+        lifesaving["level"].as_u64().unwrap() <= 3,
+        "never 四级 without data"
+    );
+    // Ranks follow level then score; equal level and score share a rank.
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(a["level"].as_u64() <= b["level"].as_u64());
+        if a["level"] == b["level"] && a["score"] == b["score"] {
+            assert_eq!(a["rank"], b["rank"]);
+        } else {
+            assert!(a["rank"].as_u64() < b["rank"].as_u64());
+        }
+    }
+    // The contributions add up to the score.
+    for r in &rows {
+        let sum: f64 = [
+            "scale_contribution",
+            "technical_contribution",
+            "checks_contribution",
+        ]
+        .iter()
+        .map(|k| r[k].as_f64().unwrap())
+        .sum();
+        assert!((sum - r["score"].as_f64().unwrap()).abs() < 0.06, "{r}");
+    }
+}
+
+#[tokio::test]
+async fn each_period_is_stored_once_and_the_next_shows_the_change() {
+    let db = TestDb::new().await;
+    hand_built(&db).await;
+    let first = risk(&db, "2026-11-27");
+    assert!(first.iter().all(|r| r["rank_change"].is_null()));
+    risk(&db, "2026-11-26"); // the same ISO week again: replaces it
+    let store = db.store().await;
+    assert_eq!(store.risk_periods("all").await.unwrap(), vec!["2026-W48"]);
+
+    // New failures for 钢丝绳 next week move it up.
+    store
+        .upsert(&checks(KARAMAY_CO, "wire-rope", 60, 30, "2026-10-01"))
+        .await
+        .unwrap();
+    store.close().await;
+    let next = risk(&db, "2026-12-04");
+    let rope = row(&next, "wire-rope");
+    assert_eq!(rope["previous_period"], "2026-W48");
+    assert!(rope["rank_change"].as_i64().unwrap() > 0, "{rope}");
+    assert!(rope["trend"].as_str().unwrap().starts_with("2026Q4:"));
+    let store = db.store().await;
+    assert_eq!(
+        store.risk_periods("all").await.unwrap(),
+        vec!["2026-W48", "2026-W49"]
+    );
+}
+
+#[tokio::test]
+async fn tiers_land_in_the_store_and_the_draw_reads_them() {
+    let db = TestDb::new().await;
+    hand_built(&db).await;
+    risk(&db, "2026-11-27");
+    let store = db.store().await;
+    let snapshot = store
+        .draw_snapshot(
+            &licwatch::store::DrawScope::default(),
+            d("2026-12-01"),
+            "2026-W49",
+        )
+        .await
+        .unwrap();
+    let tier = |code: &str| {
+        snapshot
+            .units
+            .iter()
+            .find(|u| u.credit_code == code)
+            .map(|u| u.tier)
+            .unwrap()
+    };
+    use licwatch::draw::plan::Tier;
+    // 乌鲁木齐: on the serious-dishonesty list. 克拉玛依: 41 failed checks this year.
+    assert_eq!(tier(URUMQI_CO), Tier::D);
+    assert_eq!(tier(KARAMAY_CO), Tier::D);
+    let out = db.run(&[
+        "risk",
+        "--as-of",
+        "2026-11-27",
+        "--prefecture",
+        "乌鲁木齐市",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        row(&rows, "fertilizer")["checks"],
+        0,
+        "Karamay's checks are not Urumqi's"
+    );
+    assert_eq!(
+        store.risk_periods("650100").await.unwrap(),
+        vec!["2026-W48"]
+    );
+}
