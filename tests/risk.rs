@@ -36,8 +36,9 @@ async fn hand_built(db: &TestDb) {
         ])
         .await
         .unwrap();
-    // 化肥: 40 failures in 400 checks this year; 钢丝绳: 1 in 2; 救生设备: none at all.
+    // 化肥: 40 failures in 400 checks this year; 钢丝绳: 1 in 2; 电线电缆: 6 in 600; 救生设备: none.
     let mut all = checks(KARAMAY_CO, "fertilizer", 400, 40, "2026-01-05");
+    all.extend(checks(URUMQI_CO, "wire-cable", 600, 6, "2026-01-05"));
     all.extend(checks(KARAMAY_CO, "wire-rope", 2, 1, "2026-06-01"));
     store.upsert(&all).await.unwrap();
     store
@@ -88,8 +89,8 @@ async fn small_samples_and_empty_categories_are_flagged_not_called_safe() {
         (Some(400), Some(40))
     );
     assert_eq!(fertilizer["insufficient_data"], false);
-    // Region-wide rate 41/402; 化肥 (40 + 50 × 41/402) / 450.
-    let expected = (40.0 + 50.0 * 41.0 / 402.0) / 450.0;
+    // Region-wide rate 47/1002; 化肥 (40 + 50 × 47/1002) / 450.
+    let expected = (40.0 + 50.0 * 47.0 / 1002.0) / 450.0;
     assert!((fertilizer["smoothed_failure_rate"].as_f64().unwrap() - expected).abs() < 1e-4);
     let rope = row(&rows, "wire-rope");
     assert_eq!(rope["insufficient_data"], true);
@@ -135,6 +136,7 @@ async fn each_period_is_stored_once_and_the_next_shows_the_change() {
     hand_built(&db).await;
     let first = risk(&db, "2026-11-27");
     assert!(first.iter().all(|r| r["rank_change"].is_null()));
+    let before = row(&first, "wire-rope").clone();
     risk(&db, "2026-11-26"); // the same ISO week again: replaces it
     let store = db.store().await;
     assert_eq!(store.risk_periods("all").await.unwrap(), vec!["2026-W48"]);
@@ -148,7 +150,13 @@ async fn each_period_is_stored_once_and_the_next_shows_the_change() {
     let next = risk(&db, "2026-12-04");
     let rope = row(&next, "wire-rope");
     assert_eq!(rope["previous_period"], "2026-W48");
-    assert!(rope["rank_change"].as_i64().unwrap() > 0, "{rope}");
+    assert_eq!(rope["previous_rank"], before["rank"]);
+    assert_eq!(
+        rope["rank_change"].as_i64().unwrap(),
+        before["rank"].as_i64().unwrap() - rope["rank"].as_i64().unwrap()
+    );
+    assert!(rope["score"].as_f64() > before["score"].as_f64(), "{rope}");
+    assert_eq!(rope["insufficient_data"], false);
     assert!(rope["trend"].as_str().unwrap().starts_with("2026Q4:"));
     let store = db.store().await;
     assert_eq!(

@@ -34,6 +34,9 @@ pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
         let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let n = rows.len();
+        // Room to the right of the longest bar for its label.
+        let top = rows.iter().map(|r| r.risk.score).fold(0.0, f64::max);
+        let x_max = ((top * 1.25 / 10.0).ceil() * 10.0).clamp(10.0, 100.0);
         let names: Vec<String> = rows
             .iter()
             .rev()
@@ -44,11 +47,12 @@ pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
             .margin(16)
             .x_label_area_size(36)
             .y_label_area_size(190)
-            .build_cartesian_2d(0f64..100f64, (0..n).into_segmented())
+            .build_cartesian_2d(0f64..x_max, (0..n.max(1) - 1).into_segmented())
             .map_err(|e| err(&e))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
             .y_labels(n.max(1))
             .y_label_style((FAMILY, 16))
             .x_label_style((FAMILY, 14))
@@ -62,13 +66,15 @@ pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
         chart
             .draw_series(rows.iter().rev().enumerate().map(|(i, r)| {
                 let colour = level_colour(r.risk.level);
-                Rectangle::new(
+                let mut bar = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(i)),
                         (r.risk.score, SegmentValue::Exact(i + 1)),
                     ],
                     colour.filled(),
-                )
+                );
+                bar.set_margin(4, 4, 0, 0);
+                bar
             }))
             .map_err(|e| err(&e))?;
         chart
