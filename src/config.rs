@@ -41,6 +41,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub reports: ReportsConfig,
     pub mail: MailConfig,
+    pub scheduler: SchedulerConfig,
     pub recipients: Recipients,
 }
 
@@ -54,6 +55,7 @@ impl Default for Config {
             calendar: CalendarConfig::default(),
             reports: ReportsConfig::default(),
             mail: MailConfig::default(),
+            scheduler: SchedulerConfig::default(),
             recipients: Recipients::default(),
         }
     }
@@ -80,6 +82,25 @@ impl Default for ReportsConfig {
     fn default() -> Self {
         ReportsConfig {
             out_dir: PathBuf::from("reports/out"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Where job definitions are read from (`*.toml`, one job each).
+    pub jobs_dir: PathBuf,
+    /// A replica's claim on a running tick lasts this long and is renewed while it runs; a tick
+    /// whose process died is taken over by another replica once it runs out.
+    pub lease_seconds: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            jobs_dir: PathBuf::from("jobs"),
+            lease_seconds: 60,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod divisions;
 pub mod draw;
 pub mod ingest;
+pub mod jobs;
 pub mod mail;
 pub mod model;
 pub mod output;

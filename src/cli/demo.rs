@@ -172,7 +172,7 @@ async fn draw_once(app: &App, store: &Store, as_of: NaiveDate, seed: u64) -> any
 }
 
 /// Writes the flags as a CSV report (opens in Excel and WPS) and as JSON.
-fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn write_deadlines(dir: &Path, rows: &[DeadlineRow]) -> anyhow::Result<Vec<PathBuf>> {
     let csv_path = dir.join("deadlines.csv");
     write_csv_report(&csv_path, rows)?;
     let json_path = dir.join("deadlines.json");

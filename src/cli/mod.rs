@@ -4,6 +4,7 @@
 mod demo;
 mod draw;
 mod ingest;
+mod jobs;
 mod outbox;
 pub mod report;
 pub mod risk;
@@ -70,6 +71,12 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Pending, held, failed and sent messages; send, retry, release, resend.
     Outbox(outbox::OutboxArgs),
+    /// The daemon: runs jobs/*.toml on their cron schedules, each tick once across replicas.
+    Scheduler(jobs::SchedulerArgs),
+    /// Run one tick of a job by hand, or as a backfill with --at.
+    Run(jobs::RunArgs),
+    /// Each job, its last runs and its next fire times in its time zone.
+    Jobs(jobs::JobsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +167,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Risk(args) => risk::run(&app, args).await,
         Command::Report(args) => report::run(&app, args).await,
         Command::Outbox(args) => outbox::run(&app, args).await,
+        Command::Scheduler(args) => jobs::scheduler(&app, args).await,
+        Command::Run(args) => jobs::run(&app, args).await,
+        Command::Jobs(args) => jobs::list(&app, args).await,
     }
 }
 

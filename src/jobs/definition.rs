@@ -46,6 +46,20 @@ pub enum Step {
     Send,
 }
 
+impl Step {
+    /// The step's kind, as job files name it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Step::Ingest { .. } => "ingest",
+            Step::Risk => "risk",
+            Step::Deadlines => "deadlines",
+            Step::Draw { .. } => "draw",
+            Step::Report { .. } => "report",
+            Step::Send => "send",
+        }
+    }
+}
+
 fn default_zone() -> String {
     "Asia/Shanghai".into()
 }

@@ -136,6 +136,17 @@ impl Store {
         })
     }
 
+    /// Opens a finished tick for one more run (`licwatch run --again`).
+    pub async fn reopen_tick(&self, job: &str, tick: DateTime<Utc>) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE job_ticks SET status = 'failed', attempts = 0, lease_until = $3, owner = NULL \
+                           WHERE job = $1 AND scheduled_for = $2 AND status IN ('succeeded', 'failed', 'skipped')";
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        with_pool!(self, pool => {
+            sqlx::query(SQL).bind(job).bind(tick).bind(past).execute(pool).await?;
+            Ok(())
+        })
+    }
+
     /// Records ticks that a catch-up policy skipped, so they are not caught up again.
     pub async fn skip_ticks(&self, job: &str, ticks: &[DateTime<Utc>]) -> Result<(), StoreError> {
         const TICK: &str = "INSERT INTO job_ticks (job, scheduled_for, status, attempts) \
