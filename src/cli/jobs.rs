@@ -121,7 +121,14 @@ async fn step(
             };
             // Rejected rows are quarantined and reported; only a file that failed whole fails the step.
             if worst(&summaries).exit_code() == 1 {
-                bail!("ingest failed: {}", summaries.iter().map(|s| s.message.as_str()).collect::<Vec<_>>().join("; "));
+                bail!(
+                    "ingest failed: {}",
+                    summaries
+                        .iter()
+                        .map(|s| s.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
             }
         }
         Step::Risk => {
@@ -184,7 +191,10 @@ async fn step(
             let transport = app.config.mail.transport()?;
             let done = deliver(store, &app.config.mail, &transport, &actor, true).await?;
             if done.failed > 0 {
-                bail!("{} message(s) failed; see `licwatch outbox --status failed`", done.failed);
+                bail!(
+                    "{} message(s) failed; see `licwatch outbox --status failed`",
+                    done.failed
+                );
             }
         }
     }
@@ -204,13 +214,21 @@ async fn run_claimed(
     let owner = owner();
     let lost = Arc::new(AtomicBool::new(false));
     let renewer = {
-        let (store, job_name, owner, lost) = (store.clone(), job.name().to_string(), owner.clone(), lost.clone());
+        let (store, job_name, owner, lost) = (
+            store.clone(),
+            job.name().to_string(),
+            owner.clone(),
+            lost.clone(),
+        );
         let lease = lease(app);
         tokio::spawn(async move {
             let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(1));
             loop {
                 tokio::time::sleep(every).await;
-                match store.renew_tick(&job_name, tick, &owner, Utc::now() + lease).await {
+                match store
+                    .renew_tick(&job_name, tick, &owner, Utc::now() + lease)
+                    .await
+                {
                     Ok(true) => {}
                     Ok(false) => {
                         lost.store(true, Ordering::SeqCst);
@@ -254,7 +272,13 @@ async fn run_tick(
     stop: &AtomicBool,
 ) -> anyhow::Result<Option<Outcome>> {
     let Some(claim) = store
-        .claim_tick(job.name(), tick, &owner(), Utc::now() + lease(app), max_attempts(job))
+        .claim_tick(
+            job.name(),
+            tick,
+            &owner(),
+            Utc::now() + lease(app),
+            max_attempts(job),
+        )
         .await?
     else {
         return Ok(None);
@@ -263,7 +287,11 @@ async fn run_tick(
     let outcome = run_claimed(app, store, job, tick, claim, stop).await;
     let (status, error, retry_at) = match &outcome {
         Outcome::Succeeded => ("succeeded", None, None),
-        Outcome::Interrupted => ("interrupted", Some("stopped before the next step; released"), None),
+        Outcome::Interrupted => (
+            "interrupted",
+            Some("stopped before the next step; released"),
+            None,
+        ),
         Outcome::Failed(e) => {
             let doublings = u32::try_from(claim.attempt - 1).unwrap_or(0).min(16);
             let wait = job.def.retry_backoff_seconds.saturating_mul(1 << doublings);
@@ -310,7 +338,12 @@ async fn catch_up(store: &Store, jobs: &[Job]) -> anyhow::Result<Vec<(usize, Dat
         let (run, skip) = jobs::catch_up(job.def.catch_up, &missed);
         store.skip_ticks(job.name(), &skip).await?;
         if !missed.is_empty() {
-            tracing::info!(job = job.name(), missed = missed.len(), run = run.len(), "catching up");
+            tracing::info!(
+                job = job.name(),
+                missed = missed.len(),
+                run = run.len(),
+                "catching up"
+            );
         }
         due.extend(run.into_iter().map(|t| (i, t)));
     }
@@ -356,7 +389,11 @@ pub async fn scheduler(app: &App, args: SchedulerArgs) -> anyhow::Result<ExitCod
     while !stop.load(Ordering::SeqCst) {
         let now = Utc::now();
         for (i, job) in jobs.iter().enumerate() {
-            pending.extend(jobs::ticks_between(job, seen[i], now, 1000).into_iter().map(|t| (i, t)));
+            pending.extend(
+                jobs::ticks_between(job, seen[i], now, 1000)
+                    .into_iter()
+                    .map(|t| (i, t)),
+            );
             seen[i] = now;
             for t in store.resumable_ticks(job.name(), max_attempts(job)).await? {
                 pending.push((i, t));
@@ -386,7 +423,9 @@ fn parse_at(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     let t = match at {
         None => Utc::now(),
         Some(text) => DateTime::parse_from_rfc3339(text)
-            .with_context(|| format!("--at '{text}': give an RFC 3339 time, e.g. 2026-11-30T08:00:00+08:00"))?
+            .with_context(|| {
+                format!("--at '{text}': give an RFC 3339 time, e.g. 2026-11-30T08:00:00+08:00")
+            })?
             .with_timezone(&Utc),
     };
     Ok(t.trunc_subsecs(0))
@@ -459,7 +498,11 @@ pub async fn list(app: &App, args: JobsArgs) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let mut lines = Vec::new();
     for job in &jobs {
-        let local = |t: DateTime<Utc>| t.with_timezone(&job.zone).format("%Y-%m-%d %H:%M:%S").to_string();
+        let local = |t: DateTime<Utc>| {
+            t.with_timezone(&job.zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
         let runs = store.runs(Some(job.name()), args.count as i64).await?;
         let last_runs = runs
             .iter()
@@ -478,7 +521,11 @@ pub async fn list(app: &App, args: JobsArgs) -> anyhow::Result<ExitCode> {
             time_zone: job.def.time_zone.clone(),
             catch_up: job.def.catch_up,
             approval: job.def.approval,
-            last_runs: if last_runs.is_empty() { "—".into() } else { last_runs },
+            last_runs: if last_runs.is_empty() {
+                "—".into()
+            } else {
+                last_runs
+            },
             next_runs: jobs::next_ticks(job, now, args.count)
                 .into_iter()
                 .map(local)
@@ -491,7 +538,15 @@ pub async fn list(app: &App, args: JobsArgs) -> anyhow::Result<ExitCode> {
         &mut std::io::stdout().lock(),
         args.format,
         &lines,
-        &["job", "cron", "time_zone", "catch_up", "approval", "last_runs", "next_runs"],
+        &[
+            "job",
+            "cron",
+            "time_zone",
+            "catch_up",
+            "approval",
+            "last_runs",
+            "next_runs",
+        ],
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -506,6 +561,11 @@ mod tests {
             parse_at(Some("2026-11-30T08:00:00.7+08:00")).unwrap(),
             "2026-11-30T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
-        assert!(parse_at(Some("2026-11-30 08:00")).unwrap_err().to_string().contains("RFC 3339"));
+        assert!(
+            parse_at(Some("2026-11-30 08:00"))
+                .unwrap_err()
+                .to_string()
+                .contains("RFC 3339")
+        );
     }
 }

@@ -213,7 +213,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Job>, JobError> {
         if let Some(other) = jobs.iter().find(|j| j.name() == job.name()) {
             return Err(JobError {
                 path: path.display().to_string(),
-                reason: format!("job '{}' is also defined in {}", job.name(), other.file.display()),
+                reason: format!(
+                    "job '{}' is also defined in {}",
+                    job.name(),
+                    other.file.display()
+                ),
             });
         }
         jobs.push(job);
@@ -241,7 +245,12 @@ reports = ["weekly"]
         let job = Job::parse(WEEKLY, Path::new("jobs/weekly.toml")).unwrap();
         assert_eq!(job.zone, chrono_tz::Asia::Shanghai);
         assert_eq!(job.def.retries, 2);
-        assert_eq!(job.def.steps[1], Step::Report { reports: vec![ReportChoice::Weekly] });
+        assert_eq!(
+            job.def.steps[1],
+            Step::Report {
+                reports: vec![ReportChoice::Weekly]
+            }
+        );
     }
 
     #[test]
@@ -252,9 +261,14 @@ reports = ["weekly"]
             (WEEKLY.replace("\"risk\"", "\"rsik\""), "rsik"),
             (WEEKLY.replace("latest", "sometimes"), "sometimes"),
             (format!("time_zone = \"Asia/Beijing\"\n{WEEKLY}"), "IANA"),
-            (WEEKLY.replace("reports = [\"weekly\"]", "reports = []"), "lists its reports"),
+            (
+                WEEKLY.replace("reports = [\"weekly\"]", "reports = []"),
+                "lists its reports",
+            ),
         ] {
-            let err = Job::parse(&text, Path::new("jobs/bad.toml")).unwrap_err().to_string();
+            let err = Job::parse(&text, Path::new("jobs/bad.toml"))
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("job file jobs/bad.toml: "), "{err}");
             assert!(err.contains(reason), "{err}");
         }
@@ -266,7 +280,13 @@ reports = ["weekly"]
         let names: Vec<&str> = jobs.iter().map(|j| j.name()).collect();
         assert_eq!(
             names,
-            vec!["daily-alerts", "daily-ingest", "monthly-draw", "weekly-ranking", "weekly-reports"]
+            vec![
+                "daily-alerts",
+                "daily-ingest",
+                "monthly-draw",
+                "weekly-ranking",
+                "weekly-reports"
+            ]
         );
         let draw = jobs.iter().find(|j| j.name() == "monthly-draw").unwrap();
         assert!(draw.def.approval, "assignment mails wait for leadership");

@@ -6,7 +6,7 @@
 //! a zone into a fixed offset when a job is created, so the scheduler only uses it as its clock and
 //! computes the ticks here.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use super::definition::{CatchUp, Job};
 
@@ -18,12 +18,13 @@ pub fn ticks_between(
     limit: usize,
 ) -> Vec<DateTime<Utc>> {
     let mut out = Vec::new();
-    let mut cursor = after.with_timezone(&job.zone);
+    // Ticks are whole seconds: the ledger's key must be the same whoever computes it.
+    let mut cursor = after.trunc_subsecs(0).with_timezone(&job.zone);
     while out.len() < limit {
         let Ok(next) = job.cron.find_next_occurrence(&cursor, false) else {
             break;
         };
-        let utc = next.with_timezone(&Utc);
+        let utc = next.with_timezone(&Utc).trunc_subsecs(0);
         if utc > until {
             break;
         }
@@ -43,7 +44,10 @@ pub fn next_ticks(job: &Job, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>>
 
 /// Which missed ticks to run at start, by the job's catch-up policy; the rest are recorded as
 /// skipped. `missed` is oldest first.
-pub fn catch_up(policy: CatchUp, missed: &[DateTime<Utc>]) -> (Vec<DateTime<Utc>>, Vec<DateTime<Utc>>) {
+pub fn catch_up(
+    policy: CatchUp,
+    missed: &[DateTime<Utc>],
+) -> (Vec<DateTime<Utc>>, Vec<DateTime<Utc>>) {
     match (policy, missed.split_last()) {
         (_, None) => (Vec::new(), Vec::new()),
         (CatchUp::Skip, _) => (Vec::new(), missed.to_vec()),
@@ -72,28 +76,67 @@ mod tests {
     fn monday_eight_in_beijing_is_midnight_utc() {
         let j = job("0 0 8 * * Mon", "Asia/Shanghai");
         let ticks = next_ticks(&j, utc("2026-11-27T00:00:00Z"), 2);
-        assert_eq!(ticks, vec![utc("2026-11-30T00:00:00Z"), utc("2026-12-07T00:00:00Z")]);
+        assert_eq!(
+            ticks,
+            vec![utc("2026-11-30T00:00:00Z"), utc("2026-12-07T00:00:00Z")]
+        );
     }
 
     #[test]
     fn the_spring_gap_fires_once_after_it_and_the_autumn_hour_once() {
         // New York: 2026-03-08 02:00 → 03:00; 2026-11-01 02:00 → 01:00.
         let gap = job("0 30 2 * * *", "America/New_York");
-        let ticks = ticks_between(&gap, utc("2026-03-07T12:00:00Z"), utc("2026-03-09T12:00:00Z"), 10);
+        let ticks = ticks_between(
+            &gap,
+            utc("2026-03-07T12:00:00Z"),
+            utc("2026-03-09T12:00:00Z"),
+            10,
+        );
         assert_eq!(ticks.len(), 2, "{ticks:?}");
-        assert_eq!(ticks[0], utc("2026-03-08T07:00:00Z"), "03:00 EDT, the first instant after the gap");
+        assert_eq!(
+            ticks[0],
+            utc("2026-03-08T07:00:00Z"),
+            "03:00 EDT, the first instant after the gap"
+        );
         assert_eq!(ticks[1], utc("2026-03-09T06:30:00Z"));
 
         let repeated = job("0 30 1 * * *", "America/New_York");
-        let ticks = ticks_between(&repeated, utc("2026-10-31T12:00:00Z"), utc("2026-11-01T12:00:00Z"), 10);
-        assert_eq!(ticks, vec![utc("2026-11-01T05:30:00Z")], "01:30 EDT only, not 01:30 EST");
+        let ticks = ticks_between(
+            &repeated,
+            utc("2026-10-31T12:00:00Z"),
+            utc("2026-11-01T12:00:00Z"),
+            10,
+        );
+        assert_eq!(
+            ticks,
+            vec![utc("2026-11-01T05:30:00Z")],
+            "01:30 EDT only, not 01:30 EST"
+        );
+    }
+
+    #[test]
+    fn ticks_are_whole_seconds_from_any_instant() {
+        let j = job("*/2 * * * * *", "UTC");
+        let from = utc("2026-11-27T02:16:18.4678Z");
+        let ticks = ticks_between(&j, from, from + Duration::seconds(5), 10);
+        assert_eq!(
+            ticks,
+            vec![utc("2026-11-27T02:16:20Z"), utc("2026-11-27T02:16:22Z")]
+        );
     }
 
     #[test]
     fn catch_up_policies() {
-        let missed = [utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z"), utc("2026-11-25T00:00:00Z")];
+        let missed = [
+            utc("2026-11-23T00:00:00Z"),
+            utc("2026-11-24T00:00:00Z"),
+            utc("2026-11-25T00:00:00Z"),
+        ];
         assert_eq!(catch_up(CatchUp::Skip, &missed), (vec![], missed.to_vec()));
-        assert_eq!(catch_up(CatchUp::Latest, &missed), (vec![missed[2]], missed[..2].to_vec()));
+        assert_eq!(
+            catch_up(CatchUp::Latest, &missed),
+            (vec![missed[2]], missed[..2].to_vec())
+        );
         assert_eq!(catch_up(CatchUp::All, &missed), (missed.to_vec(), vec![]));
         assert_eq!(catch_up(CatchUp::All, &[]), (vec![], vec![]));
     }

@@ -1,0 +1,282 @@
+//! The scheduler against a real store: replicas that run each tick once, a killed replica whose tick
+//! another finishes without doubling a mail, each catch-up policy, and `run` claiming the same tick.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, DurationRound, Timelike, Utc};
+use common::*;
+
+const BASE: &str = "[scheduler]\njobs_dir = \"jobs\"\nlease_seconds = 2\n\n[mail]\nlease_seconds = 2\nbackoff_seconds = 1\nmax_backoff_seconds = 2\n";
+
+fn job(db: &TestDb, name: &str, body: &str) {
+    let dir = db.dir.path().join("jobs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.toml")),
+        format!("name = \"{name}\"\n{body}"),
+    )
+    .unwrap();
+}
+
+fn scheduler(db: &TestDb, env: &[(&str, &str)]) -> Child {
+    db.command(&["scheduler"], env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+fn stop(mut child: Child) {
+    signal(&child, "-TERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "a scheduler did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+async fn ledger(db: &TestDb, job: &str) -> Vec<licwatch::store::RunRow> {
+    let store = db.store().await;
+    let rows = store.runs(Some(job), 10_000).await.unwrap();
+    store.close().await;
+    rows
+}
+
+#[tokio::test]
+async fn replicas_run_each_tick_once() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["init"]).status.success());
+    db.config(BASE);
+    job(
+        &db,
+        "tick",
+        "cron = \"*/2 * * * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\n[[steps]]\nstep = \"deadlines\"\n",
+    );
+    // Several processes on one PostgreSQL; a single process on SQLite.
+    let replicas: Vec<Child> = (0..if engine() == "postgres" { 2 } else { 1 })
+        .map(|_| scheduler(&db, &[]))
+        .collect();
+    std::thread::sleep(Duration::from_secs(10));
+    for r in replicas {
+        stop(r);
+    }
+    let rows = ledger(&db, "tick").await;
+    let mut by_tick: BTreeMap<DateTime<Utc>, Vec<&str>> = BTreeMap::new();
+    for r in &rows {
+        by_tick
+            .entry(r.scheduled_for)
+            .or_default()
+            .push(r.status.as_str());
+    }
+    assert!(by_tick.len() >= 3, "{by_tick:?}");
+    for (tick, statuses) in &by_tick {
+        assert_eq!(statuses, &vec!["succeeded"], "tick {tick} ran once");
+    }
+    // No tick between the first and the last was missed.
+    let ticks: Vec<&DateTime<Utc>> = by_tick.keys().collect();
+    for pair in ticks.windows(2) {
+        assert_eq!(
+            *pair[1] - *pair[0],
+            chrono::Duration::seconds(2),
+            "{ticks:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_once() {
+    if engine() != "postgres" {
+        return; // replicas share PostgreSQL; SQLite runs one process (the test above)
+    }
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let store = db.store().await;
+    let prefectures: Vec<String> = store
+        .divisions()
+        .await
+        .unwrap()
+        .prefectures()
+        .map(|p| p.code.clone())
+        .collect();
+    store.close().await;
+    let mut config = format!(
+        "{BASE}\n[recipients]\nregion = [\"zongju@example.gov.cn\"]\n[recipients.prefecture]\n"
+    );
+    for p in &prefectures {
+        config.push_str(&format!("\"{p}\" = [\"ju-{p}@example.gov.cn\"]\n"));
+    }
+    db.config(&config);
+    let expected = prefectures.len() + 1;
+    // One tick, a few seconds from now.
+    let at = Utc::now() + chrono::Duration::seconds(4);
+    job(
+        &db,
+        "weekly",
+        &format!(
+            "cron = \"{} {} {} * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\nretries = 0\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+            at.second(),
+            at.minute(),
+            at.hour()
+        ),
+    );
+    let smtp = SmtpServer::start(0.4);
+    let url = smtp.url();
+    let env = [("LICWATCH_SMTP_URL", url.as_str())];
+    let mut replicas = vec![scheduler(&db, &env), scheduler(&db, &env)];
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while smtp.messages().len() < 3 {
+        assert!(Instant::now() < deadline, "the tick did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // kill -9 whichever replica holds the tick.
+    let admin = db.store().await;
+    let owner: String = match &admin {
+        licwatch::store::Store::Postgres(pool) => {
+            sqlx::query_scalar("SELECT owner FROM job_ticks WHERE job = 'weekly'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        _ => unreachable!(),
+    };
+    let pid: u32 = owner.rsplit(':').next().unwrap().parse().unwrap();
+    let victim = replicas
+        .iter()
+        .position(|c| c.id() == pid)
+        .expect("a replica holds it");
+    let mut killed = replicas.remove(victim);
+    signal(&killed, "-KILL");
+    killed.wait().unwrap();
+    let at_kill = smtp.messages().len();
+    assert!(at_kill < expected, "killed mid-run");
+
+    while ledger(&db, "weekly")
+        .await
+        .iter()
+        .all(|r| r.status != "succeeded")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the other replica did not finish the tick"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for r in replicas {
+        stop(r);
+    }
+    let rows = ledger(&db, "weekly").await;
+    let statuses: BTreeSet<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r.attempt, r.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from([(1, "interrupted"), (2, "succeeded")]),
+        "{rows:?}"
+    );
+    let ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| {
+            let text = String::from_utf8_lossy(m).to_string();
+            text.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), expected, "every mail arrived, none twice");
+    assert_eq!(unique.len(), expected);
+    admin.close().await;
+}
+
+/// The top of the hour `hours` ago.
+fn hours_ago(hours: i64) -> DateTime<Utc> {
+    (Utc::now() - chrono::Duration::hours(hours))
+        .duration_trunc(chrono::Duration::hours(1))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn missed_ticks_follow_each_jobs_catch_up_policy() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["init"]).status.success());
+    db.config(BASE);
+    for policy in ["skip", "latest", "all"] {
+        job(
+            &db,
+            policy,
+            &format!(
+                "cron = \"0 0 * * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"{policy}\"\n[[steps]]\nstep = \"deadlines\"\n"
+            ),
+        );
+        // The last tick any scheduler saw, five hours ago, run by hand.
+        let at = hours_ago(5).to_rfc3339();
+        let out = db.run(&["run", policy, "--at", &at]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // `run` claims the same tick the scheduler would: a second time does nothing.
+        let again = db.run(&["run", policy, "--at", &at]);
+        assert!(stderr(&again).contains("already claimed or run"));
+    }
+    let out = db.run(&["scheduler", "--catch-up-only"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let missed: Vec<DateTime<Utc>> = (0..5).rev().map(hours_ago).collect();
+    for (policy, ran) in [
+        ("skip", vec![]),
+        ("latest", vec![missed[4]]),
+        ("all", missed.clone()),
+    ] {
+        let rows = ledger(&db, policy).await;
+        let succeeded: Vec<DateTime<Utc>> = {
+            let mut v: Vec<_> = rows
+                .iter()
+                .filter(|r| r.status == "succeeded" && r.scheduled_for != hours_ago(5))
+                .map(|r| r.scheduled_for)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(succeeded, ran, "{policy}");
+        let skipped = rows.iter().filter(|r| r.status == "skipped").count();
+        assert_eq!(skipped, 5 - ran.len(), "{policy}");
+    }
+    // A second start finds nothing left to catch up.
+    let out = db.run(&["scheduler", "--catch-up-only"]);
+    assert!(out.status.success());
+    assert_eq!(ledger(&db, "all").await.len(), 6);
+}
+
+#[tokio::test]
+async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
+    let db = TestDb::new().await;
+    db.config(BASE);
+    job(
+        &db,
+        "bad",
+        "cron = \"0 0 8 * * 1\"\ncatch_up = \"skip\"\n[[steps]]\nstep = \"risk\"\n",
+    );
+    let out = db.run(&["scheduler"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad.toml") && stderr(&out).contains("by name"),
+        "{}",
+        stderr(&out)
+    );
+}
