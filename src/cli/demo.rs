@@ -17,7 +17,7 @@ use super::report::{ReportChoice, Request, produce};
 use super::{App, deadline_rows};
 use crate::catalogue::Catalogue;
 use crate::deadlines::DeadlineRow;
-use crate::demo::{Dataset, Scale, generate};
+use crate::demo::{Dataset, Scale, generate, week_after};
 use crate::divisions::Divisions;
 use crate::draw::plan::Plan;
 use crate::output::{TableFormat, write_csv_report, write_table};
@@ -37,6 +37,10 @@ pub struct DemoArgs {
     /// benchmarks) instead of loading it.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// With --export: also write the following N days of new rows to DIR/delta/ (the
+    /// benchmark's weekly batch input).
+    #[arg(long, requires = "export")]
+    pub delta_days: Option<u64>,
     /// How the summary of flags is printed.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
@@ -56,13 +60,21 @@ fn export(dir: &Path, data: &Dataset) -> anyhow::Result<()> {
         Ok(())
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    write(dir, "enterprises.csv", &data.enterprises)?;
-    write(dir, "licences.csv", &data.licences)?;
-    write(dir, "onsite-reviews.csv", &data.reviews)?;
-    write(dir, "inspectors.csv", &data.inspectors)?;
-    write(dir, "spot-checks.csv", &data.spot_checks)?;
-    write(dir, "conflicts.csv", &data.conflicts)?;
-    write(dir, "violations.csv", &data.violations)
+    // An empty kind has no file (a delta holds only what changed).
+    fn write_some<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            Ok(())
+        } else {
+            write(dir, name, rows)
+        }
+    }
+    write_some(dir, "enterprises.csv", &data.enterprises)?;
+    write_some(dir, "licences.csv", &data.licences)?;
+    write_some(dir, "onsite-reviews.csv", &data.reviews)?;
+    write_some(dir, "inspectors.csv", &data.inspectors)?;
+    write_some(dir, "spot-checks.csv", &data.spot_checks)?;
+    write_some(dir, "conflicts.csv", &data.conflicts)?;
+    write_some(dir, "violations.csv", &data.violations)
 }
 
 /// The ISO week of a day, as reports name their period: `2026-W48`.
@@ -194,6 +206,10 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
             &Divisions::builtin(),
         );
         export(dir, &data)?;
+        if let Some(days) = args.delta_days {
+            let delta = week_after(&data, args.seed, as_of, days, &app.config.calendar()?);
+            export(&dir.join("delta"), &delta)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let store = app.store().await?;
