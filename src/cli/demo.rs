@@ -262,6 +262,7 @@ pub async fn run(app: &App, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut request = Request {
         kinds: vec![
             ReportChoice::Weekly,
+            ReportChoice::Alerts,
             ReportChoice::Risk,
             ReportChoice::Public,
             ReportChoice::Reminders,

@@ -27,6 +27,9 @@ use crate::store::{AuditEntry, Queued, Scope, Store};
 pub enum ReportChoice {
     /// Each jurisdiction's weekly report, and the region-wide one.
     Weekly,
+    /// Each jurisdiction's daily alert: reviews, renewals and certificates due within five working
+    /// days or late.
+    Alerts,
     /// The leadership risk ranking.
     Risk,
     /// Each inspector's own assignments from a draw.
@@ -91,6 +94,7 @@ impl ReportChoice {
         if kinds.contains(&ReportChoice::All) {
             vec![
                 ReportChoice::Weekly,
+                ReportChoice::Alerts,
                 ReportChoice::Risk,
                 ReportChoice::Assignments,
                 ReportChoice::Public,
@@ -119,6 +123,11 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
             ReportChoice::Weekly => {
                 for d in weekly(app, store, req, &period).await? {
                     docs.push((d, dir.join("weekly")));
+                }
+            }
+            ReportChoice::Alerts => {
+                for d in alerts(app, store, req).await? {
+                    docs.push((d, dir.join("alerts")));
                 }
             }
             ReportChoice::Risk => {
@@ -217,15 +226,15 @@ fn prefecture_recipients(app: &App, code: &str, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn weekly(
+/// The jurisdictions a bureau report goes to: each prefecture (or the one asked for), then the
+/// whole region — (division code or None, name, recipients).
+async fn jurisdictions(
     app: &App,
     store: &Store,
     req: &Request,
-    period: &str,
-) -> anyhow::Result<Vec<Document>> {
+) -> anyhow::Result<Vec<(Option<String>, String, Vec<String>)>> {
     let divisions = store.divisions().await?;
     let only = prefecture_code(store, req.prefecture.as_deref()).await?;
-    // Each prefecture, then the whole region (unless one prefecture was asked for).
     let mut scopes: Vec<(Option<String>, String, Vec<String>)> = divisions
         .prefectures()
         .filter(|p| only.as_ref().is_none_or(|o| *o == p.code))
@@ -237,6 +246,38 @@ async fn weekly(
     if only.is_none() {
         scopes.push((None, "全区".into(), app.config.recipients.region.clone()));
     }
+    Ok(scopes)
+}
+
+async fn alerts(app: &App, store: &Store, req: &Request) -> anyhow::Result<Vec<Document>> {
+    let mut docs = Vec::new();
+    for (code, name, recipients) in jurisdictions(app, store, req).await? {
+        let subjects = store
+            .subjects(&Scope {
+                prefecture: code.clone(),
+                credit_code: None,
+                active_only: true,
+            })
+            .await?;
+        let flags = deadline_rows(app, &subjects, req.as_of, false)?;
+        docs.extend(report::alerts::document(
+            req.as_of,
+            code.as_deref().unwrap_or("all"),
+            &name,
+            &flags,
+            recipients,
+        ));
+    }
+    Ok(docs)
+}
+
+async fn weekly(
+    app: &App,
+    store: &Store,
+    req: &Request,
+    period: &str,
+) -> anyhow::Result<Vec<Document>> {
+    let scopes = jurisdictions(app, store, req).await?;
     let from = req.as_of - Days::new(7);
     let mut docs = Vec::new();
     for (code, name, recipients) in scopes {

@@ -3,6 +3,7 @@
 //! reminder, the 一公开 notices. A [`Document`] is plain data built by the module named after it;
 //! [`render`] turns it into HTML (inline CSS, table layout), plain text, an XLSX workbook and CSVs.
 
+pub mod alerts;
 pub mod assignments;
 pub mod chart;
 pub mod public;
@@ -26,6 +27,7 @@ pub use table::{Cell, Table};
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     Weekly,
+    Alert,
     Risk,
     Assignment,
     RenewalReminder,
@@ -37,6 +39,7 @@ impl ReportKind {
     pub fn code(self) -> &'static str {
         match self {
             ReportKind::Weekly => "weekly",
+            ReportKind::Alert => "alert",
             ReportKind::Risk => "risk",
             ReportKind::Assignment => "assignment",
             ReportKind::RenewalReminder => "renewal_reminder",
@@ -48,6 +51,7 @@ impl ReportKind {
     pub fn label(self) -> &'static str {
         match self {
             ReportKind::Weekly => "每周监管报告",
+            ReportKind::Alert => "期限提醒",
             ReportKind::Risk => "产品风险排名",
             ReportKind::Assignment => "抽查任务通知",
             ReportKind::RenewalReminder => "延续申请提醒",
@@ -59,6 +63,7 @@ impl ReportKind {
     pub fn parse(code: &str) -> Option<ReportKind> {
         [
             ReportKind::Weekly,
+            ReportKind::Alert,
             ReportKind::Risk,
             ReportKind::Assignment,
             ReportKind::RenewalReminder,
