@@ -2,7 +2,7 @@
 //! `reports/out/<period>/…` and, with `--send`, queue one message per recipient in the outbox and
 //! deliver it. The demo and the scheduler call [`produce`] the same way.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -162,36 +162,50 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
     let from = app.config.mail.from_mailbox()?;
     let mut produced = Vec::new();
     let mut queued_any = false;
-    for (doc, dir) in &docs {
-        let rendered = report::render(doc, &footer)?;
-        let files = report::write(dir, doc, &rendered)?;
-        let mut queued = String::new();
-        if req.send {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
-            for m in mail::compose(doc, &rendered, &from, req.hold, &req.actor)? {
-                let outcome = store.enqueue(&m).await?;
-                queued_any |= !req.hold;
-                *counts
-                    .entry(match outcome {
-                        Queued::New if req.hold => "held",
-                        Queued::New => "queued",
-                        Queued::Refreshed => "refreshed",
-                        Queued::Kept => "already sent",
-                    })
-                    .or_default() += 1;
+    // Documents go to the outbox a chunk at a time: one transaction per chunk, and never the
+    // messages of every inspector in memory at once.
+    for chunk in docs.chunks(200) {
+        let mut messages = Vec::new();
+        let mut owners = Vec::new();
+        for (doc, dir) in chunk {
+            let rendered = report::render(doc, &footer)?;
+            let files = report::write(dir, doc, &rendered)?;
+            if req.send {
+                for m in mail::compose(doc, &rendered, &from, req.hold, &req.actor)? {
+                    messages.push(m);
+                    owners.push(produced.len());
+                }
             }
-            let mut parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            parts.sort();
-            queued = parts.join(", ");
+            produced.push(Produced {
+                kind: doc.kind.code(),
+                scope: doc.scope.clone(),
+                title: doc.title.clone(),
+                recipients: doc.recipients.len(),
+                queued: String::new(),
+                file: files[0].clone(),
+            });
         }
-        produced.push(Produced {
-            kind: doc.kind.code(),
-            scope: doc.scope.clone(),
-            title: doc.title.clone(),
-            recipients: doc.recipients.len(),
-            queued,
-            file: files[0].clone(),
-        });
+        if messages.is_empty() {
+            continue;
+        }
+        queued_any |= !req.hold;
+        let mut counts: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+        for (owner, outcome) in owners.into_iter().zip(store.enqueue(&messages).await?) {
+            let label = match outcome {
+                Queued::New if req.hold => "held",
+                Queued::New => "queued",
+                Queued::Refreshed => "refreshed",
+                Queued::Kept => "already sent",
+            };
+            *counts.entry(owner).or_default().entry(label).or_default() += 1;
+        }
+        for (owner, labels) in counts {
+            produced[owner].queued = labels
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
     }
     if req.send && queued_any {
         let transport = app.config.mail.transport()?;

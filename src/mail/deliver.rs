@@ -61,7 +61,9 @@ fn write_eml(dir: &Path, m: &Claimed) -> anyhow::Result<()> {
 }
 
 /// Sends until nothing is due. With `wait`, also waits out the backoff of messages still pending
-/// (the server is down or refusing) until each is sent or has used its attempts.
+/// (the server is down or refusing) until each is sent or has used its attempts. Over SMTP a message
+/// is claimed and marked one at a time, so a crash leaves at most the one in flight unsettled; the
+/// file transport writes each key to the same file, so it claims and marks in batches.
 pub async fn deliver(
     store: &Store,
     config: &MailConfig,
@@ -71,44 +73,60 @@ pub async fn deliver(
 ) -> anyhow::Result<Delivered> {
     let from = config.from_mailbox()?;
     let lease = chrono::Duration::seconds(config.lease_seconds as i64);
+    let batch = match transport {
+        Transport::Smtp(_) => 1,
+        Transport::Files(_) => 500,
+    };
     let mut done = Delivered::default();
+    let mut sent_ids: Vec<i64> = Vec::new();
     loop {
-        let Some(claimed) = store.claim_message(lease).await? else {
+        let claimed = store.claim_messages(lease, batch).await?;
+        if claimed.is_empty() {
             if !wait || store.outbox_waiting().await? == 0 {
-                return Ok(done);
+                break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
-        };
-        match send(transport, &from, &claimed).await {
-            Ok(()) => {
-                store.mark_sent(claimed.id).await?;
-                done.sent += 1;
-                store
-                    .audit(&AuditEntry::now(
-                        &format!("send:{actor}"),
-                        json!({"outbox": claimed.id, "key": claimed.key, "transport": format!("{transport:?}")}),
-                        "sent",
-                    ))
-                    .await?;
-            }
-            Err(e) => {
-                let error = format!("{e:#}");
-                let retry_at = (claimed.attempts < i64::from(config.max_attempts)).then(|| {
-                    Utc::now() + chrono::Duration::seconds(backoff(config, claimed.attempts) as i64)
-                });
-                tracing::warn!(id = claimed.id, attempts = claimed.attempts, %error, "sending failed");
-                store
-                    .mark_attempt_failed(claimed.id, &error, retry_at)
-                    .await?;
-                if retry_at.is_some() {
-                    done.retried += 1;
-                } else {
-                    done.failed += 1;
+        }
+        let mut accepted = Vec::new();
+        for message in &claimed {
+            match send(transport, &from, message).await {
+                Ok(()) => accepted.push(message.id),
+                Err(e) => {
+                    let error = format!("{e:#}");
+                    let retry_at = (message.attempts < i64::from(config.max_attempts)).then(|| {
+                        Utc::now()
+                            + chrono::Duration::seconds(backoff(config, message.attempts) as i64)
+                    });
+                    tracing::warn!(id = message.id, attempts = message.attempts, %error, "sending failed");
+                    store
+                        .mark_attempt_failed(message.id, &error, retry_at)
+                        .await?;
+                    if retry_at.is_some() {
+                        done.retried += 1;
+                    } else {
+                        done.failed += 1;
+                    }
                 }
             }
         }
+        store.mark_sent(&accepted).await?;
+        done.sent += accepted.len();
+        sent_ids.extend(accepted);
     }
+    if !sent_ids.is_empty() || done.failed > 0 {
+        store
+            .audit(&AuditEntry::now(
+                &format!("send:{actor}"),
+                json!({"transport": format!("{transport:?}"), "outbox_ids": sent_ids}),
+                format!(
+                    "sent {}, failed {}, retried {}",
+                    done.sent, done.failed, done.retried
+                ),
+            ))
+            .await?;
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError, with_pool};
+use super::conn::{ROWS_PER_STATEMENT, insert_sql};
+use super::{Param, Store, StoreError, bind_params, with_pool};
 
 /// The key a message is known by, whoever asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -69,80 +70,115 @@ const COLUMNS: &str = "id, kind, period, scope, recipient, status, CAST(attempts
                        subject, message_id, last_error, requested_by, created_at, sent_at";
 
 impl Store {
-    /// Queues a message under its key. A key queued before keeps its row (and so its Message-ID and
-    /// its sent state); only a pending or held one takes the new content.
-    pub async fn enqueue(&self, m: &Outgoing) -> Result<Queued, StoreError> {
-        const EXISTING: &str = "SELECT status FROM outbox WHERE kind = $1 AND period = $2 AND scope = $3 AND recipient = $4";
-        const INSERT: &str = "INSERT INTO outbox (kind, period, scope, recipient, message_id, subject, message, \
-             status, attempts, requested_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10) \
-             ON CONFLICT (kind, period, scope, recipient) DO NOTHING";
+    /// Queues messages under their keys, in one transaction. A key queued before keeps its row (and
+    /// so its Message-ID and its sent state); only a pending or held one takes the new content.
+    pub async fn enqueue(&self, messages: &[Outgoing]) -> Result<Vec<Queued>, StoreError> {
+        const COLUMNS: &[&str] = &[
+            "kind",
+            "period",
+            "scope",
+            "recipient",
+            "message_id",
+            "subject",
+            "message",
+            "status",
+            "attempts",
+            "requested_by",
+            "created_at",
+        ];
         const REFRESH: &str = "UPDATE outbox SET subject = $5, message = $6 \
              WHERE kind = $1 AND period = $2 AND scope = $3 AND recipient = $4 AND status IN ('pending', 'held')";
-        let k = &m.key;
-        let status = if m.held { "held" } else { "pending" };
+        let now = Utc::now();
+        let mut outcome = vec![Queued::Kept; messages.len()];
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let existing: Option<String> = sqlx::query(EXISTING)
-                .bind(&k.kind).bind(&k.period).bind(&k.scope).bind(&k.recipient)
-                .fetch_optional(&mut *tx).await?
-                .map(|r| r.try_get(0)).transpose()?;
-            let outcome = match existing.as_deref() {
-                None => {
-                    let inserted = sqlx::query(INSERT)
-                        .bind(&k.kind).bind(&k.period).bind(&k.scope).bind(&k.recipient)
-                        .bind(&m.message_id).bind(&m.subject).bind(&m.message).bind(status)
-                        .bind(&m.requested_by).bind(Utc::now())
-                        .execute(&mut *tx).await?.rows_affected();
-                    if inserted == 1 { Queued::New } else { Queued::Kept }
-                }
-                Some("pending" | "held") => {
-                    sqlx::query(REFRESH)
+            for (c, chunk) in messages.chunks(ROWS_PER_STATEMENT / 2).enumerate() {
+                let params: Vec<Param> = chunk
+                    .iter()
+                    .flat_map(|m| {
+                        let k = &m.key;
+                        [
+                            (&k.kind).into(), (&k.period).into(), (&k.scope).into(), (&k.recipient).into(),
+                            (&m.message_id).into(), (&m.subject).into(), (&m.message).into(),
+                            if m.held { "held" } else { "pending" }.into(), Param::Int(0),
+                            (&m.requested_by).into(), Param::Timestamp(now),
+                        ]
+                    })
+                    .collect();
+                let sql = format!(
+                    "{} ON CONFLICT (kind, period, scope, recipient) DO NOTHING RETURNING kind, period, scope, recipient",
+                    insert_sql("outbox", COLUMNS, chunk.len())
+                );
+                let inserted: Vec<OutboxKey> = bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &params)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok::<_, sqlx::Error>(OutboxKey {
+                        kind: r.try_get(0)?, period: r.try_get(1)?, scope: r.try_get(2)?, recipient: r.try_get(3)?,
+                    }))
+                    .collect::<Result<_, _>>()?;
+                for (i, m) in chunk.iter().enumerate() {
+                    let index = c * (ROWS_PER_STATEMENT / 2) + i;
+                    if inserted.contains(&m.key) {
+                        outcome[index] = Queued::New;
+                        continue;
+                    }
+                    let k = &m.key;
+                    let refreshed = sqlx::query(REFRESH)
                         .bind(&k.kind).bind(&k.period).bind(&k.scope).bind(&k.recipient)
                         .bind(&m.subject).bind(&m.message)
-                        .execute(&mut *tx).await?;
-                    Queued::Refreshed
+                        .execute(&mut *tx).await?.rows_affected();
+                    if refreshed == 1 {
+                        outcome[index] = Queued::Refreshed;
+                    }
                 }
-                Some(_) => Queued::Kept,
-            };
+            }
             tx.commit().await?;
             Ok(outcome)
         })
     }
 
-    /// Claims the next message due for sending: pending and past its backoff, or left `sending` by
-    /// a sender whose lease ran out. The re-checked WHERE makes the claim atomic between senders.
-    pub async fn claim_message(
+    /// Claims up to `limit` messages due for sending: pending and past their backoff, or left
+    /// `sending` by a sender whose lease ran out. The re-checked WHERE makes each claim atomic
+    /// between senders.
+    pub async fn claim_messages(
         &self,
         lease: chrono::Duration,
-    ) -> Result<Option<Claimed>, StoreError> {
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
         const DUE: &str = "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) \
                            OR (status = 'sending' AND lease_until < $1)";
         let sql = format!(
             "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT 1) AND ({DUE}) \
+             WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $3) AND ({DUE}) \
              RETURNING id, kind, period, scope, recipient, message, CAST(attempts AS BIGINT) AS attempts"
         );
         let now = Utc::now();
         with_pool!(self, pool => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(now)
                 .bind(now + lease)
-                .fetch_optional(pool)
+                .bind(limit)
+                .fetch_all(pool)
                 .await?;
-            row.map(|r| {
-                Ok(Claimed {
-                    id: r.try_get("id")?,
-                    key: OutboxKey {
-                        kind: r.try_get("kind")?,
-                        period: r.try_get("period")?,
-                        scope: r.try_get("scope")?,
-                        recipient: r.try_get("recipient")?,
-                    },
-                    message: r.try_get("message")?,
-                    attempts: r.try_get("attempts")?,
+            let mut claimed = rows
+                .iter()
+                .map(|r| {
+                    Ok(Claimed {
+                        id: r.try_get("id")?,
+                        key: OutboxKey {
+                            kind: r.try_get("kind")?,
+                            period: r.try_get("period")?,
+                            scope: r.try_get("scope")?,
+                            recipient: r.try_get("recipient")?,
+                        },
+                        message: r.try_get("message")?,
+                        attempts: r.try_get("attempts")?,
+                    })
                 })
-            })
-            .transpose()
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            claimed.sort_by_key(|c| c.id);
+            Ok(claimed)
         })
     }
 
@@ -156,12 +192,19 @@ impl Store {
         })
     }
 
-    /// The server accepted the message.
-    pub async fn mark_sent(&self, id: i64) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, \
-                           last_error = NULL WHERE id = $1";
+    /// The server accepted these messages.
+    pub async fn mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL \
+             WHERE id IN ({})",
+            list.join(", ")
+        );
         with_pool!(self, pool => {
-            sqlx::query(SQL).bind(id).bind(Utc::now()).execute(pool).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Utc::now()).execute(pool).await?;
             Ok(())
         })
     }
