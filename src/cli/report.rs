@@ -2,7 +2,7 @@
 //! `reports/out/<period>/…` and, with `--send`, queue one message per recipient in the outbox and
 //! deliver it. The demo and the scheduler call [`produce`] the same way.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,11 +14,13 @@ use serde_json::json;
 
 use super::demo::period;
 use super::{App, deadline_rows, prefecture_code};
+use crate::deadlines::{DeadlineRow, Subject};
 use crate::draw::record::Record;
 use crate::mail::{self, deliver::deliver};
 use crate::output::{TableFormat, write_table};
 use crate::report::{self, Document, weekly::CheckLine};
-use crate::store::{AuditEntry, Queued, Scope, Store};
+use crate::store::{AuditEntry, Outgoing, Queued, Scope, Store};
+use rayon::prelude::*;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize, serde::Deserialize,
@@ -162,19 +164,57 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
     let from = app.config.mail.from_mailbox()?;
     let mut produced = Vec::new();
     let mut queued_any = false;
+    if req.send {
+        // What was sent for these keys before is not rendered again: a rerun of the week, or the
+        // reminders of windows already reminded, cost a lookup.
+        let mut sent = HashSet::new();
+        let kinds: BTreeSet<&str> = docs.iter().map(|(d, _)| d.kind.code()).collect();
+        for kind in kinds {
+            sent.extend(store.sent_keys(kind).await?);
+        }
+        docs.retain(|(doc, _)| {
+            let done = !doc.recipients.is_empty()
+                && doc
+                    .recipients
+                    .iter()
+                    .all(|r| mail::key(doc, r).is_ok_and(|k| sent.contains(&k)));
+            if done {
+                produced.push(Produced {
+                    kind: doc.kind.code(),
+                    scope: doc.scope.clone(),
+                    title: doc.title.clone(),
+                    recipients: doc.recipients.len(),
+                    queued: format!("already sent {}", doc.recipients.len()),
+                    file: PathBuf::new(),
+                });
+            }
+            !done
+        });
+    }
     // Documents go to the outbox a chunk at a time: one transaction per chunk, and never the
     // messages of every inspector in memory at once.
     for chunk in docs.chunks(200) {
+        // Rendering is pure CPU work per document: spread it over the cores.
+        let rendered: Vec<anyhow::Result<(PathBuf, Vec<Outgoing>)>> = chunk
+            .par_iter()
+            .map(|(doc, dir)| {
+                let rendered = report::render(doc, &footer)?;
+                let files = report::write(dir, doc, &rendered)?;
+                let messages = if req.send {
+                    mail::compose(doc, &rendered, &from, req.hold, &req.actor)?
+                } else {
+                    Vec::new()
+                };
+                Ok((files[0].clone(), messages))
+            })
+            .collect();
         let mut messages = Vec::new();
         let mut owners = Vec::new();
-        for (doc, dir) in chunk {
-            let rendered = report::render(doc, &footer)?;
-            let files = report::write(dir, doc, &rendered)?;
-            if req.send {
-                for m in mail::compose(doc, &rendered, &from, req.hold, &req.actor)? {
-                    messages.push(m);
-                    owners.push(produced.len());
-                }
+        for ((doc, _), result) in chunk.iter().zip(rendered) {
+            let (file, composed) = result?;
+            for m in composed {
+                messages.push(m);
+                owners.push(produced.len());
             }
             produced.push(Produced {
                 kind: doc.kind.code(),
@@ -182,7 +222,7 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
                 title: doc.title.clone(),
                 recipients: doc.recipients.len(),
                 queued: String::new(),
-                file: files[0].clone(),
+                file,
             });
         }
         if messages.is_empty() {
@@ -292,41 +332,70 @@ async fn weekly(
     period: &str,
 ) -> anyhow::Result<Vec<Document>> {
     let scopes = jurisdictions(app, store, req).await?;
+    // One read for every jurisdiction, split in memory.
+    let only = prefecture_code(store, req.prefecture.as_deref()).await?;
     let from = req.as_of - Days::new(7);
+    let subjects = store
+        .subjects(&Scope {
+            prefecture: only.clone(),
+            credit_code: None,
+            active_only: false,
+        })
+        .await?;
+    let flags = deadline_rows(app, &subjects, req.as_of, false)?;
+    let checks: Vec<CheckLine> = store
+        .spot_checks_between(only.as_deref(), from, req.as_of)
+        .await?
+        .iter()
+        .map(|c| {
+            CheckLine::new(
+                &c.check,
+                &c.enterprise,
+                &c.prefecture_name,
+                &c.category_name,
+            )
+        })
+        .collect();
+    let codes: Vec<Option<String>> = scopes.iter().map(|(code, _, _)| code.clone()).collect();
+    let (risks, _) = super::risk::compute_scopes(app, store, req.as_of, &codes).await?;
+
     let mut docs = Vec::new();
-    for (code, name, recipients) in scopes {
-        let subjects = store
-            .subjects(&Scope {
-                prefecture: code.clone(),
-                credit_code: None,
-                active_only: false,
-            })
-            .await?;
-        let flags = deadline_rows(app, &subjects, req.as_of, false)?;
-        let checks: Vec<CheckLine> = store
-            .spot_checks_between(code.as_deref(), from, req.as_of)
-            .await?
-            .iter()
-            .map(|c| {
-                CheckLine::new(
-                    &c.check,
-                    &c.enterprise,
-                    &c.prefecture_name,
-                    &c.category_name,
-                )
-            })
-            .collect();
-        let risk = super::risk::compute(app, store, req.as_of, code.as_deref()).await?;
+    for ((code, name, recipients), risk) in scopes.into_iter().zip(risks) {
+        // A prefecture's own rows; the region's are all of them.
+        let own_subjects: Vec<Subject>;
+        let own_flags: Vec<DeadlineRow>;
+        let own_checks: Vec<CheckLine>;
+        let (s, f, c) = match &code {
+            Some(code) => {
+                own_subjects = subjects
+                    .iter()
+                    .filter(|s| s.prefecture == *code)
+                    .cloned()
+                    .collect();
+                own_flags = flags
+                    .iter()
+                    .filter(|f| f.prefecture == name)
+                    .cloned()
+                    .collect();
+                own_checks = checks
+                    .iter()
+                    .filter(|c| c.prefecture == name)
+                    .cloned()
+                    .collect();
+                (&own_subjects, &own_flags, &own_checks)
+            }
+            None => (&subjects, &flags, &checks),
+        };
         docs.push(report::weekly::document(&report::weekly::WeeklyData {
             period,
             scope: code.as_deref().unwrap_or("all"),
             scope_name: &name,
             from,
             to: req.as_of,
-            subjects: &subjects,
-            flags: &flags,
-            checks: &checks,
-            risk: &risk.ranked,
+            subjects: s,
+            flags: f,
+            checks: c,
+            risk: &risk,
             recipients,
         }));
     }

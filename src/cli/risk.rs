@@ -48,6 +48,25 @@ pub async fn compute(
     as_of: NaiveDate,
     prefecture: Option<&str>,
 ) -> anyhow::Result<RiskRun> {
+    let (mut ranked, tiers) =
+        compute_scopes(app, store, as_of, &[prefecture.map(str::to_string)]).await?;
+    Ok(RiskRun {
+        period: period(as_of),
+        as_of,
+        ranked: ranked.remove(0),
+        tiers,
+    })
+}
+
+/// Rankings for several scopes (division codes; None is the region) from one read of the store:
+/// each prefecture's rows are picked out in memory. Each ranking is stored for its scope; the tiers,
+/// computed once from everything read, are stored too. Returns the rankings in `scopes` order.
+pub async fn compute_scopes(
+    app: &App,
+    store: &Store,
+    as_of: NaiveDate,
+    scopes: &[Option<String>],
+) -> anyhow::Result<(Vec<Vec<Ranked>>, Vec<EnterpriseTier>)> {
     let params = &app.config.risk;
     let calendar = app.config.calendar()?;
     let last_overdue =
@@ -57,35 +76,56 @@ pub async fn compute(
         .start
         .checked_sub_months(Months::new(3 * params.window_months))
         .unwrap_or(w.start);
-    let inputs = store.risk_inputs(prefecture, &w, tier_history_from).await?;
+    // One prefecture alone is read with the store's filter; anything more, region-wide.
+    let read_for = match scopes {
+        [Some(only)] => Some(only.as_str()),
+        _ => None,
+    };
+    let inputs = store.risk_inputs(read_for, &w, tier_history_from).await?;
     let catalogue = store.catalogue().await?;
     let categories: Vec<&Category> = catalogue
         .in_scope()
         .filter(|c| c.in_force_on(as_of))
         .collect();
-    let facts = risk::aggregate::category_facts(
-        &categories,
-        &inputs.licences,
-        &inputs.reviews,
-        &inputs.checks,
-        &w,
-    )
-    .context("aggregating the risk factors")?;
-    let rows = assess(&facts, params);
-
     let period = period(as_of);
-    let scope = scope_key(prefecture);
-    let history = store.risk_history(scope, &period).await?;
-    let previous: Vec<_> = match history.first() {
-        Some(latest) => history
-            .iter()
-            .filter(|h| h.period == latest.period)
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
-    store.save_risk(&period, scope, as_of, &rows).await?;
-    let ranked = risk::history::compare(rows, &previous, &history, as_of, TREND_QUARTERS);
+    let mut rankings = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        let picked;
+        let rows_of = match scope.as_deref() {
+            Some(p) if read_for.is_none() => {
+                picked = inputs.only(p);
+                &picked
+            }
+            _ => &inputs,
+        };
+        let facts = risk::aggregate::category_facts(
+            &categories,
+            &rows_of.licences,
+            &rows_of.reviews,
+            &rows_of.checks,
+            &w,
+        )
+        .context("aggregating the risk factors")?;
+        let rows = assess(&facts, params);
+        let key = scope_key(scope.as_deref());
+        let history = store.risk_history(key, &period).await?;
+        let previous: Vec<_> = match history.first() {
+            Some(latest) => history
+                .iter()
+                .filter(|h| h.period == latest.period)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        store.save_risk(&period, key, as_of, &rows).await?;
+        rankings.push(risk::history::compare(
+            rows,
+            &previous,
+            &history,
+            as_of,
+            TREND_QUARTERS,
+        ));
+    }
 
     let record = EnterpriseRecord {
         failed_checks: &inputs.failed_checks,
@@ -93,12 +133,7 @@ pub async fn compute(
     };
     let tiers = enterprise_tiers(&inputs.licences, &inputs.reviews, &record, &w, params);
     store.set_tiers(&period, &tiers).await?;
-    Ok(RiskRun {
-        period,
-        as_of,
-        ranked,
-        tiers,
-    })
+    Ok((rankings, tiers))
 }
 
 /// Enterprises per tier, `A: n, B: n, …`.

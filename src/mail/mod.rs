@@ -124,6 +124,19 @@ pub fn message_id(key: &OutboxKey, from: &Mailbox) -> String {
     format!("<{hex}.{}@{}>", key.kind, from.email.domain())
 }
 
+/// The outbox key of `doc` for one recipient.
+pub fn key(doc: &Document, recipient: &str) -> Result<OutboxKey, MailError> {
+    let to: Mailbox = recipient
+        .parse()
+        .map_err(|_| MailError::Address(recipient.to_string()))?;
+    Ok(OutboxKey {
+        kind: doc.kind.code().into(),
+        period: doc.period.clone(),
+        scope: doc.scope.clone(),
+        recipient: to.email.to_string(),
+    })
+}
+
 /// One message per recipient of `doc`, ready for the outbox.
 pub fn compose(
     doc: &Document,
@@ -135,15 +148,8 @@ pub fn compose(
     let subject = format!("【{}】{}", doc.kind.label(), doc.title);
     let mut out = Vec::new();
     for recipient in &doc.recipients {
-        let to: Mailbox = recipient
-            .parse()
-            .map_err(|_| MailError::Address(recipient.clone()))?;
-        let key = OutboxKey {
-            kind: doc.kind.code().into(),
-            period: doc.period.clone(),
-            scope: doc.scope.clone(),
-            recipient: to.email.to_string(),
-        };
+        let key = key(doc, recipient)?;
+        let to: Mailbox = recipient.parse().expect("parsed by key()");
         let id = message_id(&key, from);
         let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
         let mut related = MultiPart::related().multipart(body);

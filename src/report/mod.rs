@@ -126,7 +126,13 @@ pub const CHART_CID: &str = "risk-chart";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const CSV: &str = "text/csv; charset=utf-8";
 
-fn environment() -> Environment<'static> {
+/// The templates, parsed once per process.
+fn environment() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(templates)
+}
+
+fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     // `.html` templates are auto-escaped; `.txt` ones are not.
     env.add_template(

@@ -182,6 +182,28 @@ impl Store {
         })
     }
 
+    /// The keys of `kind` already sent (a rerun skips rendering what would not be sent again).
+    pub async fn sent_keys(
+        &self,
+        kind: &str,
+    ) -> Result<std::collections::HashSet<OutboxKey>, StoreError> {
+        const SQL: &str =
+            "SELECT kind, period, scope, recipient FROM outbox WHERE kind = $1 AND status = 'sent'";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(kind).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(OutboxKey {
+                        kind: r.try_get(0)?,
+                        period: r.try_get(1)?,
+                        scope: r.try_get(2)?,
+                        recipient: r.try_get(3)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
     /// How many messages are still waiting to go (pending, or claimed and not yet settled).
     pub async fn outbox_waiting(&self) -> Result<i64, StoreError> {
         const SQL: &str =

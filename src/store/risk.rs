@@ -15,10 +15,42 @@ use crate::risk::{
 #[derive(Debug, Default)]
 pub struct RiskInputs {
     pub licences: Vec<LicenceRow>,
+    /// The prefecture of each licence's enterprise (parallel to `licences`).
+    pub licence_prefectures: Vec<String>,
     pub reviews: Vec<ReviewRow>,
     pub checks: Vec<CheckCount>,
+    /// The prefecture of each count's enterprises (parallel to `checks`).
+    pub check_prefectures: Vec<String>,
     pub failed_checks: Vec<(String, NaiveDate)>,
     pub violations: Vec<(String, NaiveDate, ViolationKind)>,
+}
+
+impl RiskInputs {
+    /// The licences, reviews and check counts of one prefecture (the tiers' record is not copied).
+    pub fn only(&self, prefecture: &str) -> RiskInputs {
+        let mut out = RiskInputs::default();
+        for (l, p) in self.licences.iter().zip(&self.licence_prefectures) {
+            if p == prefecture {
+                out.licences.push(l.clone());
+                out.licence_prefectures.push(p.clone());
+            }
+        }
+        let kept: std::collections::HashSet<&str> =
+            out.licences.iter().map(|l| l.licence_no.as_str()).collect();
+        out.reviews = self
+            .reviews
+            .iter()
+            .filter(|r| kept.contains(r.licence_no.as_str()))
+            .cloned()
+            .collect();
+        for (c, p) in self.checks.iter().zip(&self.check_prefectures) {
+            if p == prefecture {
+                out.checks.push(c.clone());
+                out.check_prefectures.push(p.clone());
+            }
+        }
+        out
+    }
 }
 
 /// `$1`: prefecture code or NULL for the whole region.
@@ -39,19 +71,17 @@ impl Store {
         w: &Windows,
         tier_history_from: NaiveDate,
     ) -> Result<RiskInputs, StoreError> {
-        let licences_sql = format!(
-            "SELECT licence_no, credit_code, category, procedure, status, grant_date, renewal_direct \
-             FROM licences WHERE {IN_SCOPE}"
-        );
+        let licences_sql = "SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.status, \
+             l.grant_date, l.renewal_direct, e.prefecture FROM licences l \
+             JOIN enterprises e ON e.credit_code = l.credit_code WHERE ($1 IS NULL OR e.prefecture = $1)";
         let reviews_sql = format!(
             "SELECT licence_no, review_date, outcome FROM onsite_reviews WHERE review_date <= $2 \
              AND licence_no IN (SELECT licence_no FROM licences WHERE {IN_SCOPE})"
         );
-        let checks_sql = format!(
-            "SELECT category, check_date, result, COUNT(*) AS n FROM spot_checks \
-             WHERE check_date > $2 AND check_date <= $3 AND {IN_SCOPE} \
-             GROUP BY category, check_date, result"
-        );
+        let checks_sql = "SELECT e.prefecture, s.category, s.check_date, s.result, COUNT(*) AS n \
+             FROM spot_checks s JOIN enterprises e ON e.credit_code = s.credit_code \
+             WHERE s.check_date > $2 AND s.check_date <= $3 AND ($1 IS NULL OR e.prefecture = $1) \
+             GROUP BY e.prefecture, s.category, s.check_date, s.result";
         let failed_sql = format!(
             "SELECT credit_code, check_date FROM spot_checks \
              WHERE result = 'fail' AND check_date > $2 AND check_date <= $3 AND {IN_SCOPE}"
@@ -62,7 +92,8 @@ impl Store {
         let p = prefecture.map(str::to_string);
         with_pool!(self, pool => {
             let mut out = RiskInputs::default();
-            for r in sqlx::query(sqlx::AssertSqlSafe(licences_sql)).bind(p.clone()).fetch_all(pool).await? {
+            for r in sqlx::query(licences_sql).bind(p.clone()).fetch_all(pool).await? {
+                out.licence_prefectures.push(r.try_get("prefecture")?);
                 out.licences.push(LicenceRow {
                     licence_no: r.try_get("licence_no")?,
                     credit_code: r.try_get("credit_code")?,
@@ -82,13 +113,14 @@ impl Store {
                     outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
                 });
             }
-            let checks = sqlx::query(sqlx::AssertSqlSafe(checks_sql))
+            let checks = sqlx::query(checks_sql)
                 .bind(p.clone())
                 .bind(w.previous_start)
                 .bind(w.as_of)
                 .fetch_all(pool)
                 .await?;
             for r in checks {
+                out.check_prefectures.push(r.try_get("prefecture")?);
                 out.checks.push(CheckCount {
                     category: r.try_get("category")?,
                     check_date: r.try_get("check_date")?,
