@@ -19,6 +19,7 @@ use crate::draw::record::Record;
 use crate::mail::{self, deliver::deliver};
 use crate::output::{TableFormat, write_table};
 use crate::report::{self, Document, weekly::CheckLine};
+use crate::risk::Ranked;
 use crate::store::{AuditEntry, Outgoing, Queued, Scope, Store};
 use rayon::prelude::*;
 
@@ -120,10 +121,14 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
         req.as_of
     );
     let mut docs: Vec<(Document, PathBuf)> = Vec::new();
+    // The region's ranking, once computed for the weekly reports, serves the risk report too.
+    let mut region_ranking = None;
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
             ReportChoice::Weekly => {
-                for d in weekly(app, store, req, &period).await? {
+                let (weekly_docs, region) = weekly(app, store, req, &period).await?;
+                region_ranking = region;
+                for d in weekly_docs {
                     docs.push((d, dir.join("weekly")));
                 }
             }
@@ -133,11 +138,19 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
                 }
             }
             ReportChoice::Risk => {
-                let run = super::risk::compute(app, store, req.as_of, None).await?;
+                let ranked = match region_ranking.take() {
+                    Some(ranked) => ranked,
+                    None => {
+                        let (mut rankings, _) =
+                            super::risk::compute_scopes(app, store, req.as_of, &[None], false)
+                                .await?;
+                        rankings.remove(0)
+                    }
+                };
                 let d = report::risk::document(
                     &period,
                     req.as_of,
-                    &run.ranked,
+                    &ranked,
                     app.config.recipients.leadership.clone(),
                 )?;
                 docs.push((d, dir.join("risk")));
@@ -304,33 +317,43 @@ async fn jurisdictions(
 }
 
 async fn alerts(app: &App, store: &Store, req: &Request) -> anyhow::Result<Vec<Document>> {
+    let only = prefecture_code(store, req.prefecture.as_deref()).await?;
+    let subjects = store
+        .subjects(&Scope {
+            prefecture: only,
+            credit_code: None,
+            active_only: true,
+        })
+        .await?;
+    let flags = deadline_rows(app, &subjects, req.as_of, false)?;
     let mut docs = Vec::new();
     for (code, name, recipients) in jurisdictions(app, store, req).await? {
-        let subjects = store
-            .subjects(&Scope {
-                prefecture: code.clone(),
-                credit_code: None,
-                active_only: true,
-            })
-            .await?;
-        let flags = deadline_rows(app, &subjects, req.as_of, false)?;
+        let own: Vec<DeadlineRow> = match &code {
+            Some(_) => flags
+                .iter()
+                .filter(|f| f.prefecture == name)
+                .cloned()
+                .collect(),
+            None => flags.clone(),
+        };
         docs.extend(report::alerts::document(
             req.as_of,
             code.as_deref().unwrap_or("all"),
             &name,
-            &flags,
+            &own,
             recipients,
         ));
     }
     Ok(docs)
 }
 
+/// The weekly documents, and the region's ranking when it was computed among them.
 async fn weekly(
     app: &App,
     store: &Store,
     req: &Request,
     period: &str,
-) -> anyhow::Result<Vec<Document>> {
+) -> anyhow::Result<(Vec<Document>, Option<Vec<Ranked>>)> {
     let scopes = jurisdictions(app, store, req).await?;
     // One read for every jurisdiction, split in memory.
     let only = prefecture_code(store, req.prefecture.as_deref()).await?;
@@ -357,9 +380,10 @@ async fn weekly(
         })
         .collect();
     let codes: Vec<Option<String>> = scopes.iter().map(|(code, _, _)| code.clone()).collect();
-    let (risks, _) = super::risk::compute_scopes(app, store, req.as_of, &codes).await?;
+    let (risks, _) = super::risk::compute_scopes(app, store, req.as_of, &codes, false).await?;
 
     let mut docs = Vec::new();
+    let mut region = None;
     for ((code, name, recipients), risk) in scopes.into_iter().zip(risks) {
         // A prefecture's own rows; the region's are all of them.
         let own_subjects: Vec<Subject>;
@@ -398,8 +422,11 @@ async fn weekly(
             risk: &risk,
             recipients,
         }));
+        if code.is_none() {
+            region = Some(risk);
+        }
     }
-    Ok(docs)
+    Ok((docs, region))
 }
 
 async fn draw(store: &Store, campaign: Option<&str>) -> anyhow::Result<Option<(i64, Record)>> {

@@ -49,7 +49,7 @@ pub async fn compute(
     prefecture: Option<&str>,
 ) -> anyhow::Result<RiskRun> {
     let (mut ranked, tiers) =
-        compute_scopes(app, store, as_of, &[prefecture.map(str::to_string)]).await?;
+        compute_scopes(app, store, as_of, &[prefecture.map(str::to_string)], true).await?;
     Ok(RiskRun {
         period: period(as_of),
         as_of,
@@ -60,12 +60,14 @@ pub async fn compute(
 
 /// Rankings for several scopes (division codes; None is the region) from one read of the store:
 /// each prefecture's rows are picked out in memory. Each ranking is stored for its scope; the tiers,
-/// computed once from everything read, are stored too. Returns the rankings in `scopes` order.
+/// computed once from everything read, are stored too when `with_tiers` (a report that only shows
+/// rankings leaves them to the risk step). Returns the rankings in `scopes` order.
 pub async fn compute_scopes(
     app: &App,
     store: &Store,
     as_of: NaiveDate,
     scopes: &[Option<String>],
+    with_tiers: bool,
 ) -> anyhow::Result<(Vec<Vec<Ranked>>, Vec<EnterpriseTier>)> {
     let params = &app.config.risk;
     let calendar = app.config.calendar()?;
@@ -81,7 +83,9 @@ pub async fn compute_scopes(
         [Some(only)] => Some(only.as_str()),
         _ => None,
     };
-    let inputs = store.risk_inputs(read_for, &w, tier_history_from).await?;
+    let inputs = store
+        .risk_inputs(read_for, &w, with_tiers.then_some(tier_history_from))
+        .await?;
     let catalogue = store.catalogue().await?;
     let categories: Vec<&Category> = catalogue
         .in_scope()
@@ -127,6 +131,9 @@ pub async fn compute_scopes(
         ));
     }
 
+    if !with_tiers {
+        return Ok((rankings, Vec::new()));
+    }
     let record = EnterpriseRecord {
         failed_checks: &inputs.failed_checks,
         violations: &inputs.violations,

@@ -64,12 +64,13 @@ pub fn scope_key(prefecture: Option<&str>) -> &str {
 
 impl Store {
     /// Reads the model's inputs; spot checks of the two windows arrive already counted per
-    /// (category, day, result), so millions of rows cross the wire as thousands.
+    /// (prefecture, category, day, result), so millions of rows cross the wire as thousands. The
+    /// failed checks and violations the tiers read come only with `tier_history_from`.
     pub async fn risk_inputs(
         &self,
         prefecture: Option<&str>,
         w: &Windows,
-        tier_history_from: NaiveDate,
+        tier_history_from: Option<NaiveDate>,
     ) -> Result<RiskInputs, StoreError> {
         let licences_sql = "SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.status, \
              l.grant_date, l.renewal_direct, e.prefecture FROM licences l \
@@ -129,6 +130,9 @@ impl Store {
                     n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
                 });
             }
+            let Some(tier_history_from) = tier_history_from else {
+                return Ok(out);
+            };
             let failed = sqlx::query(sqlx::AssertSqlSafe(failed_sql))
                 .bind(p.clone())
                 .bind(tier_history_from)
