@@ -108,7 +108,13 @@ pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document
                 ],
                 tables: vec![Table::from_rows("我的检查任务", "assignments", &lines, COLUMNS)],
                 chart: None,
-                stem: format!("抽查任务-{}-{}", super::file_safe(&record.campaign), super::file_safe(&name)),
+                // Names repeat; the inspector id keeps each file apart.
+                stem: format!(
+                    "抽查任务-{}-{}-{}",
+                    super::file_safe(&record.campaign),
+                    super::file_safe(&name),
+                    super::file_safe(id)
+                ),
                 recipients: email.into_iter().collect(),
             }
         })

@@ -2,7 +2,7 @@
 //! in, one [`CategoryFacts`] per category out. The windows are whole days; dates travel as days
 //! since 1970-01-01 so every comparison is an integer one.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
 use polars::prelude::*;
@@ -80,34 +80,56 @@ fn between(column: &str, after: NaiveDate, until: NaiveDate) -> Expr {
         .and(col(column).lt_eq(lit(day(until))))
 }
 
-/// The per-category facts of `categories` (every one gets a row, with zeros where nothing is known).
-pub fn category_facts(
+/// The model's inputs as columns: a category as its index in the category list, an enterprise as
+/// a number, a date as days since 1970 — so every group-by and comparison is on integers.
+pub struct Frames {
+    licences: DataFrame,
+    reviews: DataFrame,
+    checks: DataFrame,
+}
+
+/// Builds the columns once; `as_of` decides which licences count as reviewed.
+pub fn frames(
     categories: &[&Category],
     licences: &[LicenceRow],
     reviews: &[ReviewRow],
     checks: &[CheckCount],
-    w: &Windows,
-) -> PolarsResult<Vec<CategoryFacts>> {
+    as_of: NaiveDate,
+) -> PolarsResult<Frames> {
+    // Rows of a category outside the list get an index no category has, and drop out of the joins.
+    let index: HashMap<&str, u32> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i as u32))
+        .collect();
+    let category = |code: &str| index.get(code).copied().unwrap_or(u32::MAX);
     let reviewed: HashSet<&str> = reviews
         .iter()
-        .filter(|r| r.review_date <= w.as_of)
+        .filter(|r| r.review_date <= as_of)
         .map(|r| r.licence_no.as_str())
         .collect();
-    let category_of: BTreeMap<&str, &str> = licences
+    let mut numbers: HashMap<&str, u32> = HashMap::new();
+    let enterprises: Vec<u32> = licences
         .iter()
-        .map(|l| (l.licence_no.as_str(), l.category.as_str()))
+        .map(|l| {
+            let next = numbers.len() as u32;
+            *numbers.entry(l.credit_code.as_str()).or_insert(next)
+        })
         .collect();
-
+    let category_of: HashMap<&str, u32> = licences
+        .iter()
+        .map(|l| (l.licence_no.as_str(), category(&l.category)))
+        .collect();
     let licence_frame = df!(
-        "category" => licences.iter().map(|l| l.category.as_str()).collect::<Vec<_>>(),
-        "credit_code" => licences.iter().map(|l| l.credit_code.as_str()).collect::<Vec<_>>(),
+        "category" => licences.iter().map(|l| category(&l.category)).collect::<Vec<_>>(),
+        "enterprise" => enterprises,
         "simplified" => licences.iter().map(|l| l.simplified).collect::<Vec<_>>(),
         "active" => licences.iter().map(|l| l.active).collect::<Vec<_>>(),
         "direct" => licences.iter().map(|l| l.renewal_direct).collect::<Vec<_>>(),
         "reviewed" => licences.iter().map(|l| reviewed.contains(l.licence_no.as_str())).collect::<Vec<_>>(),
         "grant" => licences.iter().map(|l| day(l.grant_date)).collect::<Vec<_>>(),
     )?;
-    let review_rows: Vec<(&str, &ReviewRow)> = reviews
+    let review_rows: Vec<(u32, &ReviewRow)> = reviews
         .iter()
         .filter_map(|r| category_of.get(r.licence_no.as_str()).map(|c| (*c, r)))
         .collect();
@@ -117,49 +139,68 @@ pub fn category_facts(
         "nonconforming" => review_rows.iter().map(|(_, r)| r.outcome != ReviewOutcome::Pass).collect::<Vec<_>>(),
     )?;
     let check_frame = df!(
-        "category" => checks.iter().map(|c| c.category.as_str()).collect::<Vec<_>>(),
+        "category" => checks.iter().map(|c| category(&c.category)).collect::<Vec<_>>(),
         "day" => checks.iter().map(|c| day(c.check_date)).collect::<Vec<_>>(),
         "failed" => checks.iter().map(|c| c.failed).collect::<Vec<_>>(),
         "n" => checks.iter().map(|c| c.n).collect::<Vec<_>>(),
     )?;
-    let frames = [
-        licence_summary(licence_frame.clone().lazy(), w),
-        enterprise_count(licence_frame.lazy()),
-        review_summary(review_frame.lazy(), w),
-        check_summary(check_frame.lazy(), w),
+    Ok(Frames {
+        licences: licence_frame,
+        reviews: review_frame,
+        checks: check_frame,
+    })
+}
+
+/// The per-category facts of `categories` (every one gets a row, with zeros where nothing is known).
+pub fn category_facts(
+    categories: &[&Category],
+    licences: &[LicenceRow],
+    reviews: &[ReviewRow],
+    checks: &[CheckCount],
+    w: &Windows,
+) -> PolarsResult<Vec<CategoryFacts>> {
+    let frames = frames(categories, licences, reviews, checks, w.as_of)?;
+    facts(categories, &frames, w)
+}
+
+/// The aggregation itself, over columns built by [`frames`] with the same categories.
+pub fn facts(
+    categories: &[&Category],
+    frames: &Frames,
+    w: &Windows,
+) -> PolarsResult<Vec<CategoryFacts>> {
+    let summaries = [
+        licence_summary(frames.licences.clone().lazy(), w),
+        enterprise_count(frames.licences.clone().lazy()),
+        review_summary(frames.reviews.clone().lazy(), w),
+        check_summary(frames.checks.clone().lazy(), w),
     ];
-    let mut facts: BTreeMap<String, CategoryFacts> = categories
+    let mut facts: Vec<CategoryFacts> = categories
         .iter()
-        .map(|c| {
-            (
-                c.code.clone(),
-                CategoryFacts {
-                    category_code: c.code.clone(),
-                    category_name: c.name_zh.clone(),
-                    ordinal: c.ordinal,
-                    ..CategoryFacts::default()
-                },
-            )
+        .map(|c| CategoryFacts {
+            category_code: c.code.clone(),
+            category_name: c.name_zh.clone(),
+            ordinal: c.ordinal,
+            ..CategoryFacts::default()
         })
         .collect();
-    for frame in frames {
-        let frame = frame.collect()?;
-        let names = frame.column("category")?.str()?.clone();
+    for summary in summaries {
+        let frame = summary.collect()?;
+        let index = frame.column("category")?.u32()?.clone();
         for column in frame.columns().iter().skip(1) {
             let values = column.u64()?;
-            for (name, value) in names.iter().zip(values.iter()) {
-                let (Some(name), Some(value)) = (name, value) else {
+            for (i, value) in index.iter().zip(values.iter()) {
+                let (Some(i), Some(value)) = (i, value) else {
                     continue;
                 };
-                if let Some(f) = facts.get_mut(name) {
+                if let Some(f) = facts.get_mut(i as usize) {
                     set(f, column.name().as_str(), value);
                 }
             }
         }
     }
-    let mut out: Vec<CategoryFacts> = facts.into_values().collect();
-    out.sort_by_key(|f| f.ordinal);
-    Ok(out)
+    facts.sort_by_key(|f| f.ordinal);
+    Ok(facts)
 }
 
 fn set(f: &mut CategoryFacts, column: &str, value: u64) {
@@ -203,7 +244,7 @@ fn licence_summary(licences: LazyFrame, w: &Windows) -> LazyFrame {
 fn enterprise_count(licences: LazyFrame) -> LazyFrame {
     licences
         .filter(col("active"))
-        .group_by([col("category"), col("credit_code")])
+        .group_by([col("category"), col("enterprise")])
         .agg([len()])
         .group_by([col("category")])
         .agg([len().cast(DataType::UInt64).alias("active_enterprises")])
@@ -230,25 +271,43 @@ fn check_summary(checks: LazyFrame, w: &Windows) -> LazyFrame {
     ])
 }
 
+/// Test fixtures shared by the risk modules.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
-    use crate::catalogue::Catalogue;
 
-    fn d(s: &str) -> NaiveDate {
+    pub fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
-    fn licence(no: &str, code: &str, category: &str, grant: &str) -> LicenceRow {
+    /// An active licence; `simplified` as given.
+    pub fn licence(
+        no: &str,
+        code: &str,
+        category: &str,
+        grant: &str,
+        simplified: bool,
+    ) -> LicenceRow {
         LicenceRow {
             licence_no: no.into(),
             credit_code: code.into(),
             category: category.into(),
-            simplified: true,
+            simplified,
             active: true,
             grant_date: d(grant),
             renewal_direct: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::d;
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    fn licence(no: &str, code: &str, category: &str, grant: &str) -> LicenceRow {
+        super::fixtures::licence(no, code, category, grant, true)
     }
 
     fn check(category: &str, date: &str, failed: bool, n: u32) -> CheckCount {

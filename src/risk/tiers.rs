@@ -172,21 +172,10 @@ pub fn enterprise_tiers(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::risk::aggregate::fixtures::d;
 
     fn licence(no: &str, code: &str, category: &str, grant: &str) -> LicenceRow {
-        LicenceRow {
-            licence_no: no.into(),
-            credit_code: code.into(),
-            category: category.into(),
-            simplified: false,
-            active: true,
-            grant_date: d(grant),
-            renewal_direct: false,
-        }
+        crate::risk::aggregate::fixtures::licence(no, code, category, grant, false)
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::Row;
 
+use super::facts::spot_check;
 use super::{Store, StoreError, decode, with_pool};
 use crate::model::{CheckResult, SpotCheck};
 
@@ -43,15 +44,7 @@ ORDER BY s.check_date, e.name";
             rows.iter()
                 .map(|r| {
                     Ok(NamedCheck {
-                        check: SpotCheck {
-                            check_id: if r.try_get("has_check_id")? { Some(r.try_get("check_key")?) } else { None },
-                            credit_code: r.try_get("credit_code")?,
-                            category: r.try_get("category")?,
-                            check_date: r.try_get("check_date")?,
-                            result: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?,
-                            items: r.try_get("items")?,
-                            campaign: r.try_get("campaign")?,
-                        },
+                        check: spot_check!(r)?,
                         enterprise: r.try_get("enterprise")?,
                         prefecture_name: r.try_get("prefecture_name")?,
                         category_name: r.try_get("category_name")?,

@@ -13,6 +13,31 @@ use crate::model::{
     SpotCheck, ViolationKind,
 };
 
+/// A [`SpotCheck`] from a row holding the `spot_checks` columns (expanded per engine, inside
+/// `with_pool!`).
+macro_rules! spot_check {
+    ($r:expr) => {
+        Ok::<_, StoreError>(SpotCheck {
+            check_id: if $r.try_get("has_check_id")? {
+                Some($r.try_get("check_key")?)
+            } else {
+                None
+            },
+            credit_code: $r.try_get("credit_code")?,
+            category: $r.try_get("category")?,
+            check_date: $r.try_get("check_date")?,
+            result: decode(
+                "spot_checks.result",
+                $r.try_get("result")?,
+                CheckResult::parse,
+            )?,
+            items: $r.try_get("items")?,
+            campaign: $r.try_get("campaign")?,
+        })
+    };
+}
+pub(crate) use spot_check;
+
 /// Which column spot checks are looked up by.
 #[derive(Debug, Clone, Copy)]
 enum SpotCheckFilter {
@@ -217,21 +242,7 @@ impl Store {
         with_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(value).fetch_all(pool).await?;
             rows.iter()
-                .map(|r| {
-                    Ok(SpotCheck {
-                        check_id: if r.try_get("has_check_id")? {
-                            Some(r.try_get("check_key")?)
-                        } else {
-                            None
-                        },
-                        credit_code: r.try_get("credit_code")?,
-                        category: r.try_get("category")?,
-                        check_date: r.try_get("check_date")?,
-                        result: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?,
-                        items: r.try_get("items")?,
-                        campaign: r.try_get("campaign")?,
-                    })
-                })
+                .map(|r| spot_check!(r))
                 .collect()
         })
     }
