@@ -238,6 +238,7 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
                 file,
             });
         }
+        release_freed_memory();
         if messages.is_empty() {
             continue;
         }
@@ -282,6 +283,18 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
         ))
         .await?;
     Ok(produced)
+}
+
+/// Hands memory freed by the last chunk back to the system. glibc raises its mmap threshold as large
+/// buffers (workbooks, messages) are freed, after which they come from the heap and fragment it:
+/// 20,000 assignment mails grew the process to 5 GiB with 214 MiB live. Trimming after each chunk
+/// keeps it near what is live.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the kernel; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Recipients configured for a prefecture, by its code or its name.
