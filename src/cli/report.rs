@@ -123,6 +123,7 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
     let mut docs: Vec<(Document, PathBuf)> = Vec::new();
     // The region's ranking, once computed for the weekly reports, serves the risk report too.
     let mut region_ranking = None;
+    let mut stored_draw = None;
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
             ReportChoice::Weekly => {
@@ -156,12 +157,16 @@ pub async fn produce(app: &App, store: &Store, req: &Request) -> anyhow::Result<
                 docs.push((d, dir.join("risk")));
             }
             ReportChoice::Assignments | ReportChoice::Public => {
-                let Some((id, record)) = draw(store, req.campaign.as_deref()).await? else {
+                // The record (59 MB at national scale) is read and parsed once for both.
+                if stored_draw.is_none() {
+                    stored_draw = Some(draw(store, req.campaign.as_deref()).await?);
+                }
+                let Some(Some((id, record, digest))) = &stored_draw else {
                     tracing::warn!("no draw recorded yet: no assignments or notices");
                     continue;
                 };
                 let sub = dir.join(format!("draw-{}-{id}", report::file_safe(&record.campaign)));
-                for d in draw_documents(store, kind, &record, &period, app).await? {
+                for d in draw_documents(store, kind, record, digest, &period, app).await? {
                     docs.push((d, sub.clone()));
                 }
             }
@@ -442,7 +447,11 @@ async fn weekly(
     Ok((docs, region))
 }
 
-async fn draw(store: &Store, campaign: Option<&str>) -> anyhow::Result<Option<(i64, Record)>> {
+/// The campaign's current draw, or the latest: its id, record and the SHA-256 of the stored record.
+async fn draw(
+    store: &Store,
+    campaign: Option<&str>,
+) -> anyhow::Result<Option<(i64, Record, String)>> {
     let found = match campaign {
         Some(c) => match store.current_draw(c).await? {
             Some(found) => Some(found),
@@ -454,7 +463,11 @@ async fn draw(store: &Store, campaign: Option<&str>) -> anyhow::Result<Option<(i
         .map(|(id, text)| {
             let record: Record =
                 serde_json::from_str(&text).context("the stored draw record does not parse")?;
-            Ok((id, record))
+            let digest = format!(
+                "{:x}",
+                <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())
+            );
+            Ok((id, record, digest))
         })
         .transpose()
 }
@@ -463,6 +476,7 @@ async fn draw_documents(
     store: &Store,
     kind: ReportChoice,
     record: &Record,
+    digest: &str,
     period: &str,
     app: &App,
 ) -> anyhow::Result<Vec<Document>> {
@@ -494,16 +508,11 @@ async fn draw_documents(
         };
         return Ok(report::assignments::documents(record, &dir, period));
     }
-    let text = record.to_canonical();
-    let digest = format!(
-        "{:x}",
-        <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())
-    );
     let public = app.config.recipients.public.clone();
     let checks = store.spot_checks_of_campaign(&record.campaign).await?;
     let lines = report::public::result_lines(record, checks, &category);
     Ok(vec![
-        report::public::plan_notice(record, &digest, "", period, &category, public.clone()),
+        report::public::plan_notice(record, digest, "", period, &category, public.clone()),
         report::public::results_notice(record, &lines, period, public),
     ])
 }
