@@ -56,7 +56,7 @@ pub fn document(
             Figure::new("即将到期", rows.len() - late, false),
             Figure::new("已逾期", late, late > 0),
         ],
-        tables: vec![Table::from_rows("期限提醒", "alerts", &rows, COLUMNS)],
+        tables: vec![Table::from_rows("期限提醒", &rows, COLUMNS)],
         chart: None,
         stem: format!("{}-期限提醒-{day}", super::file_safe(scope_name)),
         recipients,

@@ -106,7 +106,7 @@ pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document
                     Figure::new("检查任务", lines.len(), false),
                     Figure::new("担任组长", leads, false),
                 ],
-                tables: vec![Table::from_rows("我的检查任务", "assignments", &lines, COLUMNS)],
+                tables: vec![Table::from_rows("我的检查任务", &lines, COLUMNS)],
                 chart: None,
                 // Names repeat; the inspector id keeps each file apart.
                 stem: format!(

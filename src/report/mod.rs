@@ -59,20 +59,6 @@ impl ReportKind {
             ReportKind::ResultsNotice => "抽查结果公告",
         }
     }
-
-    pub fn parse(code: &str) -> Option<ReportKind> {
-        [
-            ReportKind::Weekly,
-            ReportKind::Alert,
-            ReportKind::Risk,
-            ReportKind::Assignment,
-            ReportKind::RenewalReminder,
-            ReportKind::PlanNotice,
-            ReportKind::ResultsNotice,
-        ]
-        .into_iter()
-        .find(|k| k.code() == code)
-    }
 }
 
 /// A key figure at the top of a report.
@@ -250,7 +236,6 @@ mod tests {
             headline: vec![Figure::new("逾期现场审查", 3, true)],
             tables: vec![Table::from_rows(
                 "逾期现场审查",
-                "overdue",
                 &[Row {
                     enterprise: "<script>alert(1)</script>钢丝绳厂",
                 }],

@@ -27,7 +27,7 @@ pub const RANKING_COLUMNS: &[&str] = &[
 
 /// The ranking as a table (also the weekly report's risk snapshot).
 pub fn ranking_table(rows: &[Ranked]) -> Table {
-    Table::from_rows("风险排名", "ranking", rows, RANKING_COLUMNS)
+    Table::from_rows("风险排名", rows, RANKING_COLUMNS)
 }
 
 pub fn document(

@@ -50,8 +50,6 @@ impl Cell {
 pub struct Table {
     /// Section title, also the sheet name (Chinese first).
     pub title: String,
-    /// File-name stem for the CSV of this section.
-    pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     /// Rows shown in the mail body; the attachment carries them all.
@@ -63,7 +61,7 @@ pub const ROWS_IN_BODY: usize = 30;
 
 impl Table {
     /// `columns` picks and orders the keys; the header is `中文 key`.
-    pub fn from_rows<T: Serialize>(title: &str, name: &str, rows: &[T], columns: &[&str]) -> Table {
+    pub fn from_rows<T: Serialize>(title: &str, rows: &[T], columns: &[&str]) -> Table {
         let headers = columns
             .iter()
             .map(|c| header_label(c).map_or(c.to_string(), str::to_string))
@@ -80,7 +78,6 @@ impl Table {
             .collect();
         Table {
             title: title.into(),
-            name: name.into(),
             headers,
             shown: rows.len().min(ROWS_IN_BODY),
             rows,
@@ -135,7 +132,6 @@ mod tests {
     fn cells_keep_their_types_and_headers_are_chinese_first() {
         let t = Table::from_rows(
             "逾期",
-            "overdue",
             &[Row {
                 licence_no: "=1+1",
                 due: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),

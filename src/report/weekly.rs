@@ -147,30 +147,14 @@ pub fn document(data: &WeeklyData) -> Document {
         .iter()
         .map(|(rule, title)| {
             let rows: Vec<&DeadlineRow> = data.flags.iter().filter(|f| f.rule == *rule).collect();
-            Table::from_rows(title, rule, &rows, FLAG_COLUMNS)
+            Table::from_rows(title, &rows, FLAG_COLUMNS)
         })
         .collect();
-    tables.push(Table::from_rows(
-        "本周抽查不合格",
-        "failed_checks",
-        &failed,
-        CHECK_COLUMNS,
-    ));
-    tables.push(Table::from_rows(
-        "本周抽查",
-        "checks",
-        data.checks,
-        CHECK_COLUMNS,
-    ));
-    tables.push(Table::from_rows(
-        "本周新发证",
-        "new_licences",
-        &new,
-        LICENCE_COLUMNS,
-    ));
+    tables.push(Table::from_rows("本周抽查不合格", &failed, CHECK_COLUMNS));
+    tables.push(Table::from_rows("本周抽查", data.checks, CHECK_COLUMNS));
+    tables.push(Table::from_rows("本周新发证", &new, LICENCE_COLUMNS));
     tables.push(Table::from_rows(
         "注销、撤销、吊销的许可证",
-        "withdrawn_licences",
         &withdrawn,
         LICENCE_COLUMNS,
     ));

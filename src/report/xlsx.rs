@@ -92,7 +92,6 @@ mod tests {
     fn the_workbook_reads_back_with_real_dates_and_safe_text() {
         let table = Table::from_rows(
             "逾期现场审查",
-            "overdue",
             &[Row {
                 enterprise: "@乌鲁木齐钢丝绳厂",
                 due: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
