@@ -1,643 +1,214 @@
-//! Synthetic but realistic supervision data for `licwatch demo`: Xinjiang's divisions, valid credit
-//! codes, licences across the 17 categories granted 2018–today under both procedures, reviews on time
-//! and late, renewals in their window, inspectors with qualifications, spot-check history with
-//! failures, conflicts of interest and violations. A pure function of (scale, seed, as-of date).
+//! `licwatch demo`: synthetic data into the store, then the shipped jobs' steps once, through the
+//! same runner the scheduler uses — the risk ranking, the weekly reports, the daily alerts and
+//! reminders, the monthly draw with its assignment mails held for approval. Results land under
+//! `reports/out/<ISO week>/`, mails as `.eml` files under `reports/out/mail/` (or over SMTP when
+//! `LICWATCH_SMTP_URL` is set).
 
-use std::collections::HashSet;
+use std::path::Path;
 
-use chrono::{Datelike, Days, NaiveDate};
-use clap::ValueEnum;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use anyhow::Context as _;
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::json;
 
-use crate::calendar::Calendar;
-use crate::catalogue::{Catalogue, Category};
-use crate::credit_code::CreditCode;
-use crate::deadlines::validity_end;
-use crate::divisions::{Division, Divisions};
-use crate::model::{
-    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OnsiteReview, Procedure,
-    ReviewOutcome, SpotCheck, Violation, ViolationKind,
-};
+use crate::app::{Context, Period, deadlines};
+use crate::deadlines::DeadlineRow;
+use crate::jobs::Job;
+use crate::jobs::run::run_steps;
+use crate::jobs::steps::Supplied;
+use crate::store::{AuditEntry, Store};
+use crate::synthetic::{Dataset, Scale, generate, week_after};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scale {
-    /// About 300 enterprises: a quick look.
-    Small,
-    /// About 5,000 enterprises: one province.
-    Province,
-    /// About 200,000 enterprises and 5,000,000 spot checks: the national benchmark.
-    National,
+/// The jobs the demo runs, in order, as shipped in `jobs/` (compiled in, so the demo runs from any
+/// folder).
+const SHIPPED_JOBS: &[(&str, &str)] = &[
+    (
+        "jobs/weekly-ranking.toml",
+        include_str!("../jobs/weekly-ranking.toml"),
+    ),
+    (
+        "jobs/weekly-reports.toml",
+        include_str!("../jobs/weekly-reports.toml"),
+    ),
+    (
+        "jobs/daily-alerts.toml",
+        include_str!("../jobs/daily-alerts.toml"),
+    ),
+    (
+        "jobs/monthly-draw.toml",
+        include_str!("../jobs/monthly-draw.toml"),
+    ),
+];
+
+const SHIPPED_PLANS: &[(&str, &str)] = &[(
+    "jobs/plans/monthly.toml",
+    include_str!("../jobs/plans/monthly.toml"),
+)];
+
+/// What the demo makes.
+pub struct Demo {
+    pub scale: Scale,
+    pub seed: u64,
+    pub as_of: NaiveDate,
 }
 
-impl Scale {
-    /// (enterprises, inspectors, spot checks per enterprise)
-    fn sizes(self) -> (usize, usize, usize) {
-        match self {
-            Scale::Small => (300, 60, 3),
-            Scale::Province => (5_000, 600, 5),
-            Scale::National => (200_000, 50_000, 20),
+/// What the demo did: rows loaded, the flags needing attention, and a line per job step.
+pub struct Ran {
+    pub loaded: serde_json::Value,
+    pub flags: Vec<DeadlineRow>,
+    pub steps: Vec<String>,
+    pub out_dir: std::path::PathBuf,
+    pub mail_dir: std::path::PathBuf,
+}
+
+/// Writes the synthetic data as one CSV per kind (the benchmark's input), and with `delta_days`
+/// the following days' new rows to `dir/delta/`.
+pub fn export(
+    ctx: &Context,
+    demo: &Demo,
+    dir: &Path,
+    delta_days: Option<u64>,
+) -> anyhow::Result<()> {
+    let data = generate(
+        demo.scale,
+        demo.seed,
+        demo.as_of,
+        &ctx.calendar,
+        &crate::catalogue::Catalogue::builtin(),
+        &crate::divisions::Divisions::builtin(),
+    );
+    write_dataset(dir, &data)?;
+    if let Some(days) = delta_days {
+        let delta = week_after(&data, demo.seed, demo.as_of, days, &ctx.calendar);
+        write_dataset(&dir.join("delta"), &delta)?;
+    }
+    Ok(())
+}
+
+/// Each kind as a UTF-8 CSV with the contract's English headers; an empty kind has no file (a
+/// delta holds only what changed).
+fn write_dataset(dir: &Path, data: &Dataset) -> anyhow::Result<()> {
+    fn write<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
         }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Dataset {
-    pub enterprises: Vec<Enterprise>,
-    pub licences: Vec<Licence>,
-    pub reviews: Vec<OnsiteReview>,
-    pub inspectors: Vec<Inspector>,
-    pub spot_checks: Vec<SpotCheck>,
-    pub conflicts: Vec<Conflict>,
-    pub violations: Vec<Violation>,
-}
-
-/// The day the 2018 measures took effect; no simplified-procedure grant predates it.
-fn measures_effective() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2018, 7, 10).expect("valid")
-}
-
-const TRADE_NAMES: &[&str] = &[
-    "天山", "金丰", "宏达", "华信", "西域", "瑞祥", "恒通", "昆仑", "丝路", "博源", "新运", "鑫隆",
-    "众诚", "汇丰", "德润", "晨光", "雪莲", "胡杨", "天润", "广汇",
-];
-const COMPANY_FORMS: &[&str] = &["有限公司", "有限责任公司", "股份有限公司", "制造有限公司"];
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "马", "周", "吴", "徐", "孙", "胡", "朱", "高",
-];
-const GIVEN: &[&str] = &[
-    "伟", "芳", "军", "静", "磊", "敏", "强", "丽", "洋", "艳", "勇", "娟", "涛", "明", "超", "霞",
-];
-const UYGHUR_NAMES: &[&str] = &[
-    "艾力·买买提",
-    "阿不都·热合曼",
-    "古丽·艾山",
-    "买买提·吐尔逊",
-    "热依拉·阿布都",
-    "努尔兰·哈力克",
-];
-const ROADS: &[&str] = &[
-    "人民", "解放", "新华", "友好", "建设", "团结", "光明", "长江", "黄河", "北京",
-];
-const FAILED_ITEMS: &[&str] = &[
-    "标志和说明",
-    "外观质量",
-    "尺寸偏差",
-    "力学性能",
-    "化学成分",
-    "耐久性能",
-    "安全性能",
-];
-const CONFLICT_REASONS: &[&str] = &["亲属关系", "曾在该企业任职", "近两年内与该企业有经济往来"];
-const VIOLATION_TEXTS: &[&str] = &[
-    "无证生产",
-    "抽查不合格拒不整改",
-    "拒绝监督检查",
-    "伪造检验报告",
-    "超范围生产",
-];
-
-/// A short trade word for a category, as it would appear in a company name.
-fn trade_word(code: &str) -> &'static str {
-    match code {
-        "ppe" => "劳保用品",
-        "wire-cable" => "电线电缆",
-        "refractory" => "耐火材料",
-        "scaffold-coupler" => "建筑器材",
-        "waterproof-membrane" => "防水材料",
-        "hazchem-packaging" => "包装容器",
-        "brake-fluid" => "化工",
-        "wood-panel" => "木业",
-        "fertilizer" => "化肥",
-        "grinding-wheel" => "磨料磨具",
-        "feed-grinder" => "农牧机械",
-        "construction-winch" => "起重机械",
-        "wire-rope" => "钢丝绳",
-        "light-lifting" => "起重设备",
-        "prestressing-steel" => "钢材",
-        "concrete-sleeper" => "轨枕",
-        "lifesaving" => "救生器材",
-        _ => "实业",
-    }
-}
-
-/// How often a category's products fail a spot check, in percent: some trades are harder.
-fn failure_percent(code: &str) -> u32 {
-    match code {
-        "wire-cable" | "waterproof-membrane" | "ppe" => 12,
-        "fertilizer" | "wood-panel" | "scaffold-coupler" => 9,
-        "lifesaving" | "wire-rope" | "prestressing-steel" => 5,
-        _ => 7,
-    }
-}
-
-/// How common a category is among licensed enterprises (relative weight).
-fn prevalence(code: &str) -> u32 {
-    match code {
-        "wire-cable" | "waterproof-membrane" | "fertilizer" => 10,
-        "wood-panel" | "refractory" | "scaffold-coupler" | "prestressing-steel" => 6,
-        "ppe" | "hazchem-packaging" | "light-lifting" => 4,
-        _ => 2,
-    }
-}
-
-/// How much of the province's industry sits in a prefecture (relative weight).
-fn economic_weight(code: &str) -> u32 {
-    match code {
-        "650100" => 12,
-        "652300" => 8,
-        "654000" | "652800" => 6,
-        "650200" | "652900" | "653100" => 4,
-        _ => 2,
-    }
-}
-
-struct Generator<'a> {
-    rng: ChaCha8Rng,
-    calendar: &'a Calendar,
-    as_of: NaiveDate,
-}
-
-impl Generator<'_> {
-    fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
-        &items[self.rng.random_range(0..items.len())]
-    }
-
-    fn weighted<'t, T>(&mut self, items: &'t [T], weight: impl Fn(&T) -> u32) -> &'t T {
-        let total: u32 = items.iter().map(&weight).sum();
-        let mut x = self.rng.random_range(0..total);
-        for item in items {
-            let w = weight(item);
-            if x < w {
-                return item;
-            }
-            x -= w;
+        let path = dir.join(name);
+        let mut writer = csv::Writer::from_path(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        for row in rows {
+            writer.serialize(row)?;
         }
-        items.last().expect("non-empty")
+        writer.flush()?;
+        println!("{} ({} rows)", path.display(), rows.len());
+        Ok(())
     }
-
-    fn chance(&mut self, percent: u32) -> bool {
-        self.rng.random_range(0..100) < percent
-    }
-
-    fn day_between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
-        let span = (to - from).num_days().max(0) as u64;
-        from + Days::new(self.rng.random_range(0..=span))
-    }
-
-    fn workdays_after(&mut self, day: NaiveDate, low: i64, high: i64) -> NaiveDate {
-        let n = self.rng.random_range(low..=high);
-        self.calendar.add(day, n).map(|d| d.value).unwrap_or(day)
-    }
-
-    fn person_name(&mut self) -> String {
-        if self.chance(25) {
-            self.pick(UYGHUR_NAMES).to_string()
-        } else {
-            let given: String = (0..self.rng.random_range(1..=2))
-                .map(|_| *self.pick(GIVEN))
-                .collect();
-            format!("{}{given}", self.pick(SURNAMES))
-        }
-    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write(dir, "enterprises.csv", &data.enterprises)?;
+    write(dir, "licences.csv", &data.licences)?;
+    write(dir, "onsite-reviews.csv", &data.reviews)?;
+    write(dir, "inspectors.csv", &data.inspectors)?;
+    write(dir, "spot-checks.csv", &data.spot_checks)?;
+    write(dir, "conflicts.csv", &data.conflicts)?;
+    write(dir, "violations.csv", &data.violations)
 }
 
-/// The place part of a county's name, as companies use it (昌吉市 → 昌吉).
-fn place(county: &Division) -> String {
-    let name = county.name.as_str();
-    let stripped = ["自治县", "县", "市", "区"]
-        .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(name);
-    stripped.chars().take(4).collect()
+async fn load(ctx: &Context, store: &Store, demo: &Demo) -> anyhow::Result<serde_json::Value> {
+    let data = generate(
+        demo.scale,
+        demo.seed,
+        demo.as_of,
+        &ctx.calendar,
+        &store.catalogue().await?,
+        &store.divisions().await?,
+    );
+    store.upsert(&data.enterprises).await?;
+    store.upsert(&data.licences).await?;
+    store.upsert(&data.reviews).await?;
+    store.upsert(&data.inspectors).await?;
+    store.upsert(&data.spot_checks).await?;
+    store.upsert(&data.conflicts).await?;
+    store.upsert(&data.violations).await?;
+    Ok(json!({
+        "enterprises": data.enterprises.len(),
+        "licences": data.licences.len(),
+        "onsite_reviews": data.reviews.len(),
+        "inspectors": data.inspectors.len(),
+        "spot_checks": data.spot_checks.len(),
+        "conflicts": data.conflicts.len(),
+        "violations": data.violations.len(),
+    }))
 }
 
-/// A unique, valid credit code for the `index`-th enterprise: the organisation part walks the
-/// code space by a step coprime with 31⁹, so no two indices collide.
-fn credit_code(index: usize, county: &str) -> CreditCode {
-    const SPACE: u64 = 31u64.pow(9);
-    let mut n = (index as u64 * 387_420_489 + 1_000_003) % SPACE;
-    let mut org = [' '; 9];
-    for slot in org.iter_mut().rev() {
-        *slot = CreditCode::alphabet_char((n % 31) as usize);
-        n /= 31;
-    }
-    let org: String = org.iter().collect();
-    CreditCode::complete(&format!("91{county}{org}")).expect("alphabet characters only")
-}
-
-pub fn generate(
-    scale: Scale,
-    seed: u64,
-    as_of: NaiveDate,
-    calendar: &Calendar,
-    catalogue: &Catalogue,
-    divisions: &Divisions,
-) -> Dataset {
-    let (n_enterprises, n_inspectors, checks_each) = scale.sizes();
-    let mut g = Generator {
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        calendar,
-        as_of,
-    };
-    let categories: Vec<&Category> = catalogue.in_scope().collect();
-    let prefectures: Vec<&Division> = divisions.prefectures().collect();
-    let mut data = Dataset::default();
-    let mut licence_seq = 0usize;
-    let mut check_seq = 0usize;
-
-    for i in 0..n_enterprises {
-        let prefecture = *g.weighted(&prefectures, |p| economic_weight(&p.code));
-        let counties: Vec<&Division> = divisions.counties_of(&prefecture.code).collect();
-        let county = *g.pick(&counties);
-        let main = *g.weighted(&categories, |c| prevalence(&c.code));
-        let code = credit_code(i, &county.code);
-        let name = format!(
-            "新疆{}{}{}{}",
-            place(county),
-            g.pick(TRADE_NAMES),
-            trade_word(&main.code),
-            g.pick(COMPANY_FORMS)
-        );
-        let address = format!(
-            "{}{}{}路{}号",
-            prefecture.name,
-            county.name,
-            g.pick(ROADS),
-            g.rng.random_range(1..=999)
-        );
-        let email = g.chance(80).then(|| format!("qy{i:06}@example.com"));
-        data.enterprises.push(Enterprise {
-            credit_code: code.to_string(),
-            name,
-            prefecture: prefecture.code.clone(),
-            county: county.code.clone(),
-            address: Some(address),
-            email,
-        });
-
-        let mut held = vec![main];
-        if g.chance(25) {
-            let second = *g.weighted(&categories, |c| prevalence(&c.code));
-            if second.code != main.code {
-                held.push(second);
-            }
-        }
-        for category in held {
-            let number = categories
-                .iter()
-                .position(|c| c.code == category.code)
-                .map_or(0, |p| p + 1);
-            licence_history(&mut g, &mut data, &code, category, number, &mut licence_seq);
-            spot_check_history(
-                &mut g,
-                &mut data,
-                &code,
-                category,
-                checks_each,
-                &mut check_seq,
+/// With no recipients configured, the demo mails example addresses, so that every report shows up
+/// as a message.
+async fn with_example_recipients(ctx: &Context, store: &Store) -> anyhow::Result<Context> {
+    let mut config = ctx.config.clone();
+    let r = &mut config.recipients;
+    if r.leadership.is_empty()
+        && r.region.is_empty()
+        && r.prefecture.is_empty()
+        && r.public.is_empty()
+    {
+        r.leadership = vec!["lingdao@example.gov.cn".into()];
+        r.region = vec!["quyu@example.gov.cn".into()];
+        r.public = vec!["gongkai@example.gov.cn".into()];
+        for p in store.divisions().await?.prefectures() {
+            r.prefecture.insert(
+                p.code.clone(),
+                vec![format!("jianguan-{}@example.gov.cn", p.code)],
             );
         }
-        if g.chance(3) {
-            let serious = g.chance(15);
-            let from = as_of - Days::new(3 * 365);
-            data.violations.push(Violation {
-                credit_code: code.to_string(),
-                date: g.day_between(from, as_of),
-                kind: if serious {
-                    ViolationKind::SeriousDishonesty
-                } else {
-                    ViolationKind::Violation
-                },
-                description: g.pick(VIOLATION_TEXTS).to_string(),
-            });
-        }
     }
+    Ok(ctx.with_config(config))
+}
 
-    for i in 0..n_inspectors {
-        let prefecture = *g.weighted(&prefectures, |p| economic_weight(&p.code));
-        let counties: Vec<&Division> = divisions.counties_of(&prefecture.code).collect();
-        let county = *g.pick(&counties);
-        let mut qualifications: Vec<String> = (0..g.rng.random_range(2..=5))
-            .map(|_| g.pick(&categories).code.clone())
-            .collect();
-        qualifications.sort();
-        qualifications.dedup();
-        let id = format!("{}{:06}", prefecture.code, i + 1);
-        data.inspectors.push(Inspector {
-            email: Some(format!("{id}@scjg.example.gov.cn")),
-            inspector_id: id,
-            name: g.person_name(),
-            prefecture: prefecture.code.clone(),
-            county: county.code.clone(),
-            qualifications,
-            active: g.chance(95),
-        });
-    }
+/// Loads the synthetic data and runs the shipped jobs' steps once as of `demo.as_of`. The draw
+/// takes a seed derived from the demo's (a real draw takes a public seed fixed after the plan);
+/// a campaign drawn already is not drawn again.
+pub async fn run(ctx: &Context, store: &Store, demo: &Demo) -> anyhow::Result<Ran> {
+    store.seed_reference().await?;
+    tracing::info!(scale = ?demo.scale, seed = demo.seed, as_of = %demo.as_of, "generating demo data");
+    let loaded = load(ctx, store, demo).await?;
+    eprintln!("演示数据已载入 demo data loaded: {loaded}");
+    let flags = deadlines::flags_in(ctx, store, None, demo.as_of, false).await?;
 
-    // Conflicts of interest: about one inspector in twenty declares one, in their own prefecture.
-    for inspector in &data.inspectors {
-        if g.rng.random_range(0..20) != 0 {
-            continue;
+    let ctx = &with_example_recipients(ctx, store).await?;
+    // Noon of the as-of day in the configured zone: every job's tick falls on that day.
+    let noon = demo
+        .as_of
+        .and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("valid"));
+    let tick = ctx
+        .zone
+        .from_local_datetime(&noon)
+        .single()
+        .context("noon of the as-of day is ambiguous in the configured zone")?
+        .with_timezone(&Utc);
+    let seed = format!("demo {} {}", demo.seed, demo.as_of);
+    let supplied = Supplied {
+        seed: &seed,
+        seed_source: "演示种子 demo seed",
+        plans: SHIPPED_PLANS,
+    };
+    let mut steps = Vec::new();
+    for (path, text) in SHIPPED_JOBS {
+        let job = Job::parse(text, Path::new(path))?;
+        for line in run_steps(ctx, store, &job, tick, Some(&supplied)).await? {
+            eprintln!("{}: {line}", job.name());
+            steps.push(format!("{}: {line}", job.name()));
         }
-        let local: Vec<&Enterprise> = data
-            .enterprises
-            .iter()
-            .filter(|e| e.prefecture == inspector.prefecture)
-            .take(200)
-            .collect();
-        if local.is_empty() {
-            continue;
-        }
-        let enterprise = *g.pick(&local);
-        data.conflicts.push(Conflict {
-            inspector_id: inspector.inspector_id.clone(),
-            credit_code: enterprise.credit_code.clone(),
-            reason: Some(g.pick(CONFLICT_REASONS).to_string()),
-        });
     }
-    data.conflicts
-        .sort_by(|a, b| (&a.inspector_id, &a.credit_code).cmp(&(&b.inspector_id, &b.credit_code)));
-    data.conflicts
-        .dedup_by(|a, b| a.inspector_id == b.inspector_id && a.credit_code == b.credit_code);
-    data.violations.sort_by(|a, b| {
-        (&a.credit_code, a.date, a.kind, &a.description).cmp(&(
-            &b.credit_code,
-            b.date,
-            b.kind,
-            &b.description,
+    store
+        .audit(&AuditEntry::now(
+            "demo",
+            json!({"scale": format!("{:?}", demo.scale), "seed": demo.seed, "as_of": demo.as_of, "loaded": loaded}),
+            format!("ok: {} flags", flags.len()),
         ))
-    });
-    data.violations.dedup();
-    data
-}
-
-/// One enterprise's licences in one category: the first grant, and a renewal where five years have
-/// passed. Reviews, e-certificates and renewal filings follow, some on time and some late.
-fn licence_history(
-    g: &mut Generator,
-    data: &mut Dataset,
-    code: &CreditCode,
-    category: &Category,
-    category_number: usize,
-    seq: &mut usize,
-) {
-    let start = measures_effective().max(category.effective_from);
-    let mut grant = g.day_between(start, g.as_of - Days::new(1));
-    let mut procedure = if g.chance(65) {
-        Procedure::Simplified
-    } else {
-        Procedure::Standard
-    };
-    let mut direct = false;
-    loop {
-        *seq += 1;
-        let licence_no = format!(
-            "XK{category_number:02}-{}-{:06}",
-            &code.division()[..4],
-            *seq
-        );
-        let expiry = validity_end(grant, 5);
-        let decision = grant;
-        let renew =
-            expiry < g.as_of + Days::new(200) && g.chance(if expiry < g.as_of { 75 } else { 45 });
-        let renewal_filed = renew.then(|| {
-            let last_day = g
-                .calendar
-                .add(expiry, -30)
-                .map(|d| d.value)
-                .unwrap_or(expiry);
-            let filed = g.workdays_after(last_day, -50, 3);
-            filed.min(g.as_of)
-        });
-        let status = if expiry < g.as_of {
-            if renew || !g.chance(5) {
-                LicenceStatus::Expired
-            } else {
-                LicenceStatus::Active
-            }
-        } else if g.chance(4) {
-            *g.pick(&[
-                LicenceStatus::Revoked,
-                LicenceStatus::Cancelled,
-                LicenceStatus::Annulled,
-            ])
-        } else {
-            LicenceStatus::Active
-        };
-        let e_cert = if g.chance(97) {
-            Some(g.workdays_after(decision, 1, 12)).filter(|d| *d <= g.as_of)
-        } else {
-            None
-        };
-        if procedure == Procedure::Simplified && !direct && g.chance(93) {
-            let review_date = g.workdays_after(grant, 5, 40);
-            if review_date <= g.as_of {
-                let outcome = match g.rng.random_range(0..100) {
-                    0..82 => ReviewOutcome::Pass,
-                    82..96 => ReviewOutcome::Rectify,
-                    _ => ReviewOutcome::Fail,
-                };
-                data.reviews.push(OnsiteReview {
-                    licence_no: licence_no.clone(),
-                    review_date,
-                    outcome,
-                });
-            }
-        }
-        data.licences.push(Licence {
-            licence_no,
-            credit_code: code.to_string(),
-            category: category.code.clone(),
-            procedure,
-            grant_date: grant,
-            expiry: Some(expiry),
-            decision_date: Some(decision),
-            e_cert_date: e_cert,
-            status,
-            renewal_filed,
-            renewal_direct: direct,
-        });
-        if !(renew && expiry < g.as_of) {
-            break;
-        }
-        // The renewal: granted the day after expiry, directly when the record is clean.
-        grant = expiry.succ_opt().expect("not the end of time");
-        direct = g.chance(80);
-        procedure = Procedure::Simplified;
-    }
-}
-
-/// One week of new rows after `data` (the benchmark's weekly delta): spot checks of about one
-/// licence in eight, on-site reviews of about a third of the simplified licences still awaiting
-/// one, and electronic certificates pushed for those still missing one — all dated in
-/// (as_of, as_of + days].
-pub fn week_after(
-    data: &Dataset,
-    seed: u64,
-    as_of: NaiveDate,
-    days: u64,
-    calendar: &Calendar,
-) -> Dataset {
-    let mut g = Generator {
-        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_DE17A),
-        calendar,
-        as_of,
-    };
-    let (first, last) = (as_of + Days::new(1), as_of + Days::new(days));
-    let reviewed: HashSet<&str> = data.reviews.iter().map(|r| r.licence_no.as_str()).collect();
-    let mut delta = Dataset::default();
-    for (i, l) in data.licences.iter().enumerate() {
-        if l.status != LicenceStatus::Active {
-            continue;
-        }
-        if g.chance(12) {
-            let date = g.day_between(first, last);
-            let fail = g.chance(failure_percent(&l.category));
-            delta.spot_checks.push(SpotCheck {
-                check_id: Some(format!("CW{}{i:08}", date.format("%Y%m%d"))),
-                credit_code: l.credit_code.clone(),
-                category: l.category.clone(),
-                check_date: date,
-                result: if fail {
-                    CheckResult::Fail
-                } else {
-                    CheckResult::Pass
-                },
-                items: fail.then(|| g.pick(FAILED_ITEMS).to_string()),
-                campaign: Some(format!("{}-{:02}", date.year(), date.month())),
-            });
-        }
-        if l.procedure == Procedure::Simplified
-            && !l.renewal_direct
-            && !reviewed.contains(l.licence_no.as_str())
-            && g.chance(33)
-        {
-            delta.reviews.push(OnsiteReview {
-                licence_no: l.licence_no.clone(),
-                review_date: g.day_between(first, last),
-                outcome: *g.pick(&[
-                    ReviewOutcome::Pass,
-                    ReviewOutcome::Pass,
-                    ReviewOutcome::Rectify,
-                ]),
-            });
-        }
-        if l.e_cert_date.is_none() {
-            delta.licences.push(Licence {
-                e_cert_date: Some(g.day_between(first, last)),
-                ..l.clone()
-            });
-        }
-    }
-    delta
-}
-
-fn spot_check_history(
-    g: &mut Generator,
-    data: &mut Dataset,
-    code: &CreditCode,
-    category: &Category,
-    checks: usize,
-    seq: &mut usize,
-) {
-    let start = measures_effective();
-    let mut seen = HashSet::new();
-    for _ in 0..g.rng.random_range(0..=checks * 2) {
-        let date = g.day_between(start, g.as_of);
-        if !seen.insert(date) {
-            continue;
-        }
-        let fail = g.chance(failure_percent(&category.code));
-        let items = fail.then(|| g.pick(FAILED_ITEMS).to_string());
-        let campaign = format!("{}-{:02}", date.year(), date.month());
-        *seq += 1;
-        data.spot_checks.push(SpotCheck {
-            check_id: Some(format!("CC{}{:08}", date.year(), *seq)),
-            credit_code: code.to_string(),
-            category: category.code.clone(),
-            check_date: date,
-            result: if fail {
-                CheckResult::Fail
-            } else {
-                CheckResult::Pass
-            },
-            items,
-            campaign: Some(campaign),
-        });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Procedure;
-
-    fn small() -> Dataset {
-        generate(
-            Scale::Small,
-            7,
-            NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-            &Calendar::builtin(),
-            &Catalogue::builtin(),
-            &Divisions::builtin(),
-        )
-    }
-
-    #[test]
-    fn same_seed_same_data() {
-        let (a, b) = (small(), small());
-        assert_eq!(a.licences, b.licences);
-        assert_eq!(a.spot_checks, b.spot_checks);
-    }
-
-    #[test]
-    fn credit_codes_are_valid_and_unique() {
-        let data = small();
-        let mut seen = HashSet::new();
-        for e in &data.enterprises {
-            assert!(
-                CreditCode::parse(&e.credit_code).is_ok(),
-                "{}",
-                e.credit_code
-            );
-            assert!(seen.insert(e.credit_code.clone()));
-        }
-    }
-
-    #[test]
-    fn the_data_exercises_every_rule() {
-        let data = small();
-        let catalogue = Catalogue::builtin();
-        assert!(
-            data.licences
-                .iter()
-                .all(|l| catalogue.resolve(&l.category).is_ok())
-        );
-        assert!(
-            data.licences
-                .iter()
-                .any(|l| l.procedure == Procedure::Simplified)
-        );
-        assert!(
-            data.licences
-                .iter()
-                .any(|l| l.procedure == Procedure::Standard)
-        );
-        assert!(data.licences.iter().any(|l| l.renewal_direct));
-        assert!(data.licences.iter().any(|l| l.renewal_filed.is_some()));
-        assert!(
-            data.reviews
-                .iter()
-                .any(|r| r.outcome == ReviewOutcome::Fail)
-        );
-        assert!(
-            data.spot_checks
-                .iter()
-                .any(|c| c.result == CheckResult::Fail)
-        );
-        assert!(!data.inspectors.is_empty() && !data.conflicts.is_empty());
-        let keys: HashSet<String> = data.spot_checks.iter().map(SpotCheck::key).collect();
-        assert_eq!(keys.len(), data.spot_checks.len());
-    }
+        .await?;
+    Ok(Ran {
+        loaded,
+        flags,
+        steps,
+        out_dir: ctx.out_dir(&Period::week_of(demo.as_of)),
+        mail_dir: ctx.config.mail.eml_dir.clone(),
+    })
 }

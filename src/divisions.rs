@@ -116,6 +116,11 @@ impl Divisions {
             })
     }
 
+    /// A county by code or exact name, in whichever prefecture.
+    pub fn any_county(&self, text: &str) -> Option<&Division> {
+        self.find(Level::County, text)
+    }
+
     /// A county by code or exact name, checked to lie in `prefecture` (a code).
     pub fn county(&self, text: &str, prefecture: &str) -> Result<&Division, DivisionError> {
         let county = self

@@ -3,6 +3,7 @@
 //! read from. The rules are plain functions over plain data; the store and the command line are thin
 //! layers around them.
 
+pub mod app;
 pub mod calendar;
 pub mod catalogue;
 pub mod cli;
@@ -21,3 +22,4 @@ pub mod output;
 pub mod report;
 pub mod risk;
 pub mod store;
+pub mod synthetic;

@@ -5,12 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::App;
-use super::demo::period;
+use crate::app::Context;
+use crate::app::ingest::{Input, Reading, load};
 use crate::ingest::kinds::Kind;
 use crate::ingest::read::Encoding;
-use crate::ingest::source::{ingest_inbox, ingest_sql};
-use crate::ingest::{Options, Summary, ingest_files, worst};
+use crate::ingest::worst;
 use crate::output::{TableFormat, write_table};
 
 #[derive(Debug, clap::Args)]
@@ -50,31 +49,20 @@ const COLUMNS: &[&str] = &[
     "message",
 ];
 
-pub async fn run(app: &App, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    if args.files.is_empty() && args.inbox.is_none() && args.source_url.is_none() {
-        bail!("nothing to ingest: give files, --inbox DIR or --source-url URL --query SQL");
-    }
-    let store = app.store().await?;
-    store.seed_reference().await?;
-    let options = Options {
+pub async fn run(ctx: &Context, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let input = match (&args.inbox, &args.source_url, &args.query) {
+        (Some(dir), _, _) => Input::Inbox(dir),
+        (None, Some(url), Some(query)) => Input::Sql { url, query },
+        _ if !args.files.is_empty() => Input::Files(&args.files),
+        _ => bail!("nothing to ingest: give files, --inbox DIR or --source-url URL --query SQL"),
+    };
+    let store = ctx.store().await?;
+    let reading = Reading {
         kind: args.kind,
         encoding: args.encoding,
         sheet: args.sheet.clone(),
-        rejects_dir: app
-            .config
-            .reports
-            .out_dir
-            .join(period(app.today()))
-            .join("ingest"),
-        actor: "cli".into(),
     };
-    let summaries: Vec<Summary> = if let Some(dir) = &args.inbox {
-        ingest_inbox(&store, dir, &options).await?
-    } else if let (Some(url), Some(query)) = (&args.source_url, &args.query) {
-        vec![ingest_sql(&store, url, query, args.kind, &options).await?]
-    } else {
-        ingest_files(&store, &args.files, &options).await?
-    };
+    let summaries = load(ctx, &store, input, reading, ctx.today(), "cli").await?;
     for s in &summaries {
         for r in &s.first_rejects {
             let field = if r.field.is_empty() {

@@ -1,32 +1,25 @@
-//! The command line (DESIGN.md section 3): one binary, one subcommand per job; each handler is a thin
-//! layer that reads the store, calls the pure rules and prints.
+//! The command line (DESIGN.md section 3): one binary, one subcommand per job. Each handler parses
+//! its arguments, makes one call into `app` (or `jobs`, `demo`) and prints; the modules share only
+//! what this file holds (the deadline columns) and `crate::output`.
 
 mod demo;
 mod draw;
 mod ingest;
 mod jobs;
 mod outbox;
-pub mod report;
-pub mod risk;
+mod report;
+mod risk;
 mod show;
 mod workdays;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use serde_json::json;
-use sha2::Digest;
-
-use crate::catalogue::Catalogue;
-use crate::config::{Config, DEFAULT_DATABASE_URL};
-use crate::deadlines::{self, Context};
-use crate::divisions::Divisions;
+use crate::app::{self, Context};
 use crate::output::{TableFormat, write_table};
-use crate::store::{AuditEntry, Scope, Store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,149 +97,34 @@ pub struct DeadlinesArgs {
     pub format: TableFormat,
 }
 
-/// What every command may need: the configuration, and the store once opened.
-pub struct App {
-    pub config: Config,
-    database_url: String,
-}
-
-impl App {
-    pub fn new(cli: &Cli) -> anyhow::Result<Self> {
-        let config = Config::load(cli.config.as_deref())?;
-        let database_url = cli
-            .database_url
-            .clone()
-            .unwrap_or_else(|| config.database_url.clone());
-        Ok(App {
-            config,
-            database_url: if database_url.is_empty() {
-                DEFAULT_DATABASE_URL.into()
-            } else {
-                database_url
-            },
-        })
-    }
-
-    /// The same app with another configuration (the demo fills in example recipients).
-    pub fn with_config(&self, config: Config) -> App {
-        App {
-            config,
-            database_url: self.database_url.clone(),
-        }
-    }
-
-    pub async fn store(&self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.database_url).await?;
-        Ok(store)
-    }
-
-    /// Today in the configured time zone (Beijing time by default).
-    pub fn today(&self) -> NaiveDate {
-        let zone = self
-            .config
-            .zone()
-            .expect("validated when the config was loaded");
-        Utc::now().with_timezone(&zone).date_naive()
-    }
-
-    pub fn as_of(&self, given: Option<NaiveDate>) -> NaiveDate {
-        given.unwrap_or_else(|| self.today())
-    }
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let app = App::new(&cli)?;
+    let ctx = Context::load(cli.config.as_deref(), cli.database_url.as_deref())?;
     match cli.command {
-        Command::Init(args) => init(&app, args).await,
-        Command::Demo(args) => demo::run(&app, args).await,
-        Command::Ingest(args) => ingest::run(&app, args).await,
-        Command::Draw(args) => draw::run(&app, args).await,
-        Command::Workdays(cmd) => workdays::run(&app, cmd),
-        Command::Deadlines(args) => deadlines_command(&app, args).await,
-        Command::Show(cmd) => show::run(&app, cmd).await,
-        Command::Risk(args) => risk::run(&app, args).await,
-        Command::Report(args) => report::run(&app, args).await,
-        Command::Outbox(args) => outbox::run(&app, args).await,
-        Command::Scheduler(args) => jobs::scheduler(&app, args).await,
-        Command::Run(args) => jobs::run(&app, args).await,
-        Command::Jobs(args) => jobs::list(&app, args).await,
+        Command::Init(args) => init(&ctx, args).await,
+        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Ingest(args) => ingest::run(&ctx, args).await,
+        Command::Draw(args) => draw::run(&ctx, args).await,
+        Command::Workdays(cmd) => workdays::run(&ctx, cmd),
+        Command::Deadlines(args) => deadlines_command(&ctx, args).await,
+        Command::Show(cmd) => show::run(&ctx, cmd).await,
+        Command::Risk(args) => risk::run(&ctx, args).await,
+        Command::Report(args) => report::run(&ctx, args).await,
+        Command::Outbox(args) => outbox::run(&ctx, args).await,
+        Command::Scheduler(args) => jobs::scheduler(&ctx, args).await,
+        Command::Run(args) => jobs::run(&ctx, args).await,
+        Command::Jobs(args) => jobs::list(&ctx, args).await,
     }
 }
 
-/// Reads a reference file whole, for parsing and for its digest in the audit log.
-fn read_reference(path: &std::path::Path) -> anyhow::Result<(String, String)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let digest = format!("{:x}", sha2::Sha256::digest(&bytes));
-    let text = String::from_utf8(bytes)
-        .with_context(|| format!("{}: reference files are UTF-8", path.display()))?;
-    Ok((text, digest))
-}
-
-async fn init(app: &App, args: InitArgs) -> anyhow::Result<ExitCode> {
-    // Parse everything before touching the store, so a bad file applies nothing.
-    let mut inputs = serde_json::Map::new();
-    let catalogue = match &args.catalogue {
-        Some(path) => {
-            let (text, digest) = read_reference(path)?;
-            inputs.insert("catalogue".into(), json!({"file": path, "sha256": digest}));
-            Some(Catalogue::parse_csv(&text).with_context(|| path.display().to_string())?)
-        }
-        None => None,
-    };
-    let divisions = match &args.divisions {
-        Some(path) => {
-            let (text, digest) = read_reference(path)?;
-            inputs.insert("divisions".into(), json!({"file": path, "sha256": digest}));
-            Some(Divisions::parse_csv(&text).with_context(|| path.display().to_string())?)
-        }
-        None => None,
-    };
-    let store = app.store().await?;
-    store.seed_reference().await?;
-    if let Some(divisions) = divisions {
-        store.upsert(divisions.all()).await?;
-    }
-    if let Some(catalogue) = catalogue {
-        store.upsert(catalogue.all()).await?;
-    }
-    store
-        .audit(&AuditEntry::now(
-            "init",
-            serde_json::Value::Object(inputs),
-            "ok",
-        ))
-        .await?;
+async fn init(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    app::reference::init(&store, args.catalogue.as_deref(), args.divisions.as_deref()).await?;
     println!("数据库已就绪 database ready ({})", store.engine());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves a prefecture given by name or code to its division code.
-async fn prefecture_code(store: &Store, given: Option<&str>) -> anyhow::Result<Option<String>> {
-    let Some(given) = given else {
-        return Ok(None);
-    };
-    let divisions = store.divisions().await?;
-    Ok(Some(divisions.prefecture(given)?.code.clone()))
-}
-
-/// The deadline rows of `subjects` on `as_of`, on the configured calendar and figures.
-pub fn deadline_rows(
-    app: &App,
-    subjects: &[deadlines::Subject],
-    as_of: NaiveDate,
-    all: bool,
-) -> anyhow::Result<Vec<deadlines::DeadlineRow>> {
-    let calendar = app.config.calendar()?;
-    let ctx = Context {
-        calendar: &calendar,
-        params: &app.config.rules,
-        as_of,
-    };
-    deadlines::rows(&ctx, subjects, all).with_context(|| format!("deadlines as of {as_of}"))
-}
-
 /// Columns a person reads in the terminal; JSON and CSV carry every column.
-pub const DEADLINE_COLUMNS: &[&str] = &[
+const DEADLINE_COLUMNS: &[&str] = &[
     "licence_no",
     "enterprise",
     "prefecture",
@@ -258,15 +136,16 @@ pub const DEADLINE_COLUMNS: &[&str] = &[
     "provisional",
 ];
 
-async fn deadlines_command(app: &App, args: DeadlinesArgs) -> anyhow::Result<ExitCode> {
-    let store = app.store().await?;
-    let scope = Scope {
-        prefecture: prefecture_code(&store, args.prefecture.as_deref()).await?,
-        credit_code: None,
-        active_only: true,
-    };
-    let subjects = store.subjects(&scope).await?;
-    let rows = deadline_rows(app, &subjects, app.as_of(args.as_of), args.all)?;
+async fn deadlines_command(ctx: &Context, args: DeadlinesArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let rows = app::deadlines::flags_in(
+        ctx,
+        &store,
+        args.prefecture.as_deref(),
+        ctx.as_of(args.as_of),
+        args.all,
+    )
+    .await?;
     write_table(
         &mut std::io::stdout().lock(),
         args.format,

@@ -4,14 +4,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Subcommand;
-use serde_json::json;
 
-use super::App;
-use crate::mail::deliver::deliver;
+use crate::app::{Context, delivery};
 use crate::output::{TableFormat, write_table};
-use crate::store::{AuditEntry, OutboxRow, Store};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -62,9 +59,8 @@ const COLUMNS: &[&str] = &[
     "last_error",
 ];
 
-async fn send_now(app: &App, store: &Store, actor: &str) -> anyhow::Result<()> {
-    let transport = app.config.mail.transport()?;
-    let done = deliver(store, &app.config.mail, &transport, actor, true).await?;
+async fn send_now(ctx: &Context, store: &Store, actor: &str) -> anyhow::Result<()> {
+    let (transport, done) = delivery::deliver(ctx, store, actor).await?;
     eprintln!(
         "邮件 mail ({transport:?}): {} sent, {} failed",
         done.sent, done.failed
@@ -72,24 +68,18 @@ async fn send_now(app: &App, store: &Store, actor: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn moved(rows: &[OutboxRow]) -> serde_json::Value {
-    json!(rows.iter().map(|r| json!({"id": r.id, "kind": r.kind, "period": r.period, "scope": r.scope, "recipient": r.recipient})).collect::<Vec<_>>())
-}
-
-pub async fn run(app: &App, args: OutboxArgs) -> anyhow::Result<ExitCode> {
-    let store = app.store().await?;
+pub async fn run(ctx: &Context, args: OutboxArgs) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
     match args.command {
         None => {
             let rows = store.outbox(args.status.as_deref()).await?;
             write_table(&mut std::io::stdout().lock(), args.format, &rows, COLUMNS)?;
         }
-        Some(OutboxCommand::Send) => send_now(app, &store, "outbox").await?,
+        Some(OutboxCommand::Send) => send_now(ctx, &store, "outbox").await?,
         Some(OutboxCommand::Retry { ids }) => {
-            let rows = store
-                .move_messages("failed", "pending", &ids, None, None)
-                .await?;
+            let rows = delivery::retry(&store, &ids).await?;
             eprintln!("{} failed message(s) back to pending", rows.len());
-            send_now(app, &store, "outbox:retry").await?;
+            send_now(ctx, &store, "outbox:retry").await?;
         }
         Some(OutboxCommand::Release {
             ids,
@@ -97,40 +87,14 @@ pub async fn run(app: &App, args: OutboxArgs) -> anyhow::Result<ExitCode> {
             period,
             by,
         }) => {
-            let rows = store
-                .move_messages("held", "pending", &ids, kind.as_deref(), period.as_deref())
-                .await?;
-            if rows.is_empty() {
-                bail!("no held message matches");
-            }
-            store
-                .audit(&AuditEntry::now(
-                    "outbox:release",
-                    json!({"by": by, "messages": moved(&rows)}),
-                    format!("released {}", rows.len()),
-                ))
-                .await?;
+            let rows =
+                delivery::release(&store, &ids, kind.as_deref(), period.as_deref(), &by).await?;
             eprintln!("released {} held message(s)", rows.len());
-            send_now(app, &store, "outbox:release").await?;
+            send_now(ctx, &store, "outbox:release").await?;
         }
         Some(OutboxCommand::Resend { id, reason }) => {
-            if reason.trim().is_empty() {
-                bail!("a resend needs a reason");
-            }
-            let rows = store
-                .move_messages("sent", "pending", &[id], None, None)
-                .await?;
-            if rows.is_empty() {
-                bail!("message {id} is not a sent message");
-            }
-            store
-                .audit(&AuditEntry::now(
-                    "outbox:resend",
-                    json!({"reason": reason, "messages": moved(&rows)}),
-                    "requeued",
-                ))
-                .await?;
-            send_now(app, &store, "outbox:resend").await?;
+            delivery::resend(&store, id, &reason).await?;
+            send_now(ctx, &store, "outbox:resend").await?;
         }
     }
     Ok(ExitCode::SUCCESS)

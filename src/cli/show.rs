@@ -9,7 +9,9 @@ use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{App, DEADLINE_COLUMNS, deadline_rows};
+use super::DEADLINE_COLUMNS;
+use crate::app::Context;
+use crate::app::deadlines::flags;
 use crate::credit_code::CreditCode;
 use crate::deadlines::DeadlineRow;
 use crate::output::{TableFormat, write_table};
@@ -64,8 +66,8 @@ fn opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map(T::to_string).unwrap_or_default()
 }
 
-pub async fn run(app: &App, cmd: ShowCommand) -> anyhow::Result<ExitCode> {
-    let store = app.store().await?;
+pub async fn run(ctx: &Context, cmd: ShowCommand) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
     match cmd {
         ShowCommand::Licence {
             licence_no,
@@ -75,21 +77,21 @@ pub async fn run(app: &App, cmd: ShowCommand) -> anyhow::Result<ExitCode> {
             let Some(holder) = store.licence_holder(licence_no).await? else {
                 bail!("许可证 {licence_no} not found in the store");
             };
-            show(app, &store, &holder, Some(licence_no), &options).await
+            show(ctx, &store, &holder, Some(licence_no), &options).await
         }
         ShowCommand::Enterprise {
             credit_code,
             options,
         } => {
             let code = CreditCode::parse(&credit_code)?;
-            show(app, &store, code.as_str(), None, &options).await
+            show(ctx, &store, code.as_str(), None, &options).await
         }
     }
 }
 
 /// Shows an enterprise, or one of its licences when `licence_no` is given.
 async fn show(
-    app: &App,
+    ctx: &Context,
     store: &Store,
     credit_code: &str,
     licence_no: Option<&str>,
@@ -111,8 +113,8 @@ async fn show(
     };
     let mut subjects = store.subjects(&scope).await?;
     subjects.retain(|s| licence_no.is_none_or(|no| s.licence.licence_no == no));
-    let as_of = app.as_of(options.as_of);
-    let flags: Vec<DeadlineRow> = deadline_rows(app, &subjects, as_of, true)?;
+    let as_of = ctx.as_of(options.as_of);
+    let flags: Vec<DeadlineRow> = flags(ctx, &subjects, as_of, true)?;
     let checks = store.spot_checks_of(credit_code).await?;
 
     let mut fields = vec![

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::App;
+use crate::app::Context;
 use crate::output::{ValueFormat, write_value};
 
 #[derive(Debug, Subcommand)]
@@ -31,8 +31,8 @@ pub enum WorkdaysCommand {
     },
 }
 
-pub fn run(app: &App, cmd: WorkdaysCommand) -> anyhow::Result<ExitCode> {
-    let calendar = app.config.calendar()?;
+pub fn run(ctx: &Context, cmd: WorkdaysCommand) -> anyhow::Result<ExitCode> {
+    let calendar = &ctx.calendar;
     let out = &mut std::io::stdout().lock();
     match cmd {
         WorkdaysCommand::Add { date, n, format } => {

@@ -10,7 +10,7 @@ mod renewal;
 pub use e_certificate::e_certificate;
 pub use exit_review::exit_review;
 pub use expiry::{expiry, validity_end};
-pub use onsite_review::onsite_review;
+pub use onsite_review::{awaits_review, counts_as_review, last_overdue_grant, onsite_review};
 pub use renewal::renewal;
 
 use chrono::NaiveDate;
@@ -221,10 +221,14 @@ pub struct DeadlineRow {
     pub licence_no: String,
     pub credit_code: String,
     pub enterprise: String,
+    /// The name of the enterprise's prefecture, as people read it.
     pub prefecture: String,
+    /// Its division code, for picking out a jurisdiction's rows (not an output column).
+    #[serde(skip)]
+    pub prefecture_code: String,
     pub category: String,
-    pub rule: &'static str,
-    pub status: &'static str,
+    pub rule: Rule,
+    pub status: Status,
     pub due: NaiveDate,
     pub workdays_left: i64,
     pub provisional: bool,
@@ -240,9 +244,10 @@ impl DeadlineRow {
             credit_code: subject.licence.credit_code.clone(),
             enterprise: subject.enterprise.clone(),
             prefecture: subject.prefecture_name.clone(),
+            prefecture_code: subject.prefecture.clone(),
             category: subject.category_name.clone(),
-            rule: flag.rule.code(),
-            status: flag.status.code(),
+            rule: flag.rule,
+            status: flag.status,
             due: flag.due,
             workdays_left: flag.workdays_left,
             provisional: flag.provisional,
@@ -269,7 +274,12 @@ pub fn rows(
         }
     }
     rows.sort_by(|a, b| {
-        (a.workdays_left, &a.licence_no, a.rule).cmp(&(b.workdays_left, &b.licence_no, b.rule))
+        // By the rule's code, as the rows have always been listed.
+        (a.workdays_left, &a.licence_no, a.rule.code()).cmp(&(
+            b.workdays_left,
+            &b.licence_no,
+            b.rule.code(),
+        ))
     });
     Ok(rows)
 }

@@ -3,8 +3,55 @@
 //! (直接延续) is exempt. Standard-procedure licences were reviewed before the grant and get no row.
 
 use super::{Context, Flag, Rule, Status};
-use crate::calendar::CalendarError;
+use chrono::NaiveDate;
+
+use crate::calendar::{Calendar, CalendarError};
 use crate::model::{Licence, OnsiteReview, Procedure};
+
+/// Whether a review dated `review_date` is the post-licence review of a licence granted on `grant`,
+/// as seen on `as_of`: dated from the grant on, and not after the day seen. The one test the
+/// deadline flag, the category model and the enterprise tiers share.
+pub fn counts_as_review(grant: NaiveDate, review_date: NaiveDate, as_of: NaiveDate) -> bool {
+    review_date >= grant && review_date <= as_of
+}
+
+/// Whether a licence still awaits its post-licence review on `as_of`: granted by the simplified
+/// procedure, not a direct renewal, and no review counted (see [`counts_as_review`]).
+pub fn awaits_review(
+    simplified: bool,
+    renewal_direct: bool,
+    grant: NaiveDate,
+    review_dates: impl IntoIterator<Item = NaiveDate>,
+    as_of: NaiveDate,
+) -> bool {
+    simplified
+        && !renewal_direct
+        && !review_dates
+            .into_iter()
+            .any(|d| counts_as_review(grant, d, as_of))
+}
+
+/// The latest grant date whose on-site review is overdue on `as_of`: the largest `g` with
+/// `add(g, workdays) < as_of`. `add` never decreases as `g` grows, so a licence granted on or before
+/// it is overdue, and one granted after is not (this rule, solved once for the grant date).
+pub fn last_overdue_grant(
+    calendar: &Calendar,
+    as_of: NaiveDate,
+    workdays: i64,
+) -> Result<Option<NaiveDate>, CalendarError> {
+    let mut g = as_of;
+    // At most `workdays` working days plus the longest run of days off lie between.
+    for _ in 0..(workdays * 2 + 60) {
+        if calendar.add(g, workdays)?.value < as_of {
+            return Ok(Some(g));
+        }
+        g = match g.pred_opt() {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+    }
+    Ok(None)
+}
 
 pub fn onsite_review(
     ctx: &Context,
@@ -19,7 +66,7 @@ pub fn onsite_review(
         .add(licence.grant_date, ctx.params.onsite_review_workdays)?;
     let first_review = reviews
         .iter()
-        .filter(|r| r.review_date >= licence.grant_date && r.review_date <= ctx.as_of)
+        .filter(|r| counts_as_review(licence.grant_date, r.review_date, ctx.as_of))
         .min_by_key(|r| r.review_date);
 
     let (status, detail) = if licence.renewal_direct {
@@ -135,5 +182,21 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_overdue_boundary_agrees_with_the_review_rule() {
+        let calendar = Calendar::builtin();
+        let as_of: NaiveDate = "2026-11-27".parse().unwrap();
+        let last = last_overdue_grant(&calendar, as_of, 30).unwrap().unwrap();
+        assert!(calendar.add(last, 30).unwrap().value < as_of);
+        let next = last.succ_opt().unwrap();
+        assert!(calendar.add(next, 30).unwrap().value >= as_of);
+        // Across the National Day week the boundary sits well over six weeks back.
+        let after_holiday: NaiveDate = "2026-10-20".parse().unwrap();
+        let last = last_overdue_grant(&calendar, after_holiday, 30)
+            .unwrap()
+            .unwrap();
+        assert!((after_holiday - last).num_days() > 42, "{last}");
     }
 }

@@ -66,6 +66,11 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// The SHA-256 of a stored record's text, as the plan notice and the store name it.
+pub fn digest(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
 fn digest_of<T: Serialize>(value: &T) -> String {
     let json = serde_json::to_value(value).expect("snapshots serialise");
     format!("{:x}", Sha256::digest(canonical(&json).as_bytes()))

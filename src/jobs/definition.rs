@@ -8,7 +8,7 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use serde::Deserialize;
 
-use crate::cli::report::ReportChoice;
+use crate::app::reports::ReportChoice;
 
 /// What to do with ticks missed while no scheduler ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -3,7 +3,7 @@
 //! goes once; a day with nothing to say sends nothing.
 
 use super::{Document, Figure, ReportKind, Table};
-use crate::deadlines::DeadlineRow;
+use crate::deadlines::{DeadlineRow, Rule, Status};
 
 /// Working days ahead that count as "about to fall due".
 pub const WITHIN_WORKDAYS: i64 = 5;
@@ -21,10 +21,12 @@ const COLUMNS: &[&str] = &[
 /// Whether a flag belongs in the daily alert.
 pub fn urgent(f: &DeadlineRow) -> bool {
     match (f.rule, f.status) {
-        ("onsite_review", "overdue") | ("renewal", "missed") | ("e_certificate", "late") => true,
-        ("onsite_review", "due") | ("renewal", "closing") | ("e_certificate", "pending") => {
-            f.workdays_left <= WITHIN_WORKDAYS
-        }
+        (Rule::OnsiteReview, Status::Overdue)
+        | (Rule::Renewal, Status::Missed)
+        | (Rule::ECertificate, Status::Late) => true,
+        (Rule::OnsiteReview, Status::Due)
+        | (Rule::Renewal, Status::Closing)
+        | (Rule::ECertificate, Status::Pending) => f.workdays_left <= WITHIN_WORKDAYS,
         _ => false,
     }
 }
@@ -68,12 +70,13 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn flag(rule: &'static str, status: &'static str, left: i64) -> DeadlineRow {
+    fn flag(rule: Rule, status: Status, left: i64) -> DeadlineRow {
         DeadlineRow {
-            licence_no: format!("XK-{rule}-{status}-{left}"),
+            licence_no: format!("XK-{}-{}-{left}", rule.code(), status.code()),
             credit_code: String::new(),
             enterprise: "测试企业".into(),
             prefecture: "乌鲁木齐市".into(),
+            prefecture_code: "650100".into(),
             category: "钢丝绳".into(),
             rule,
             status,
@@ -90,13 +93,13 @@ mod tests {
     fn only_what_is_late_or_due_within_five_working_days() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let flags = vec![
-            flag("onsite_review", "overdue", -3),
-            flag("onsite_review", "due", 5),
-            flag("onsite_review", "due", 6),
-            flag("renewal", "window_open", 40),
-            flag("renewal", "closing", 2),
-            flag("e_certificate", "late", -1),
-            flag("exit_review", "candidate", 0),
+            flag(Rule::OnsiteReview, Status::Overdue, -3),
+            flag(Rule::OnsiteReview, Status::Due, 5),
+            flag(Rule::OnsiteReview, Status::Due, 6),
+            flag(Rule::Renewal, Status::WindowOpen, 40),
+            flag(Rule::Renewal, Status::Closing, 2),
+            flag(Rule::ECertificate, Status::Late, -1),
+            flag(Rule::ExitReview, Status::Candidate, 0),
         ];
         let doc = document(day, "650100", "乌鲁木齐市", &flags, vec![]).unwrap();
         let listed: Vec<String> = doc.tables[0].rows.iter().map(|r| r[0].display()).collect();

@@ -2,14 +2,16 @@
 //! licence and its last filing day, so each window sends one reminder however often the job runs.
 
 use super::{Document, Figure, ReportKind};
-use crate::deadlines::DeadlineRow;
+use crate::deadlines::{DeadlineRow, Rule, Status};
 
 /// A reminder for each `renewal` flag that is `window_open` or `closing`, to the enterprise's address
 /// on file (`emails`: credit code → address); flags without an address are skipped.
 pub fn documents(flags: &[DeadlineRow], emails: &dyn Fn(&str) -> Option<String>) -> Vec<Document> {
     flags
         .iter()
-        .filter(|f| f.rule == "renewal" && matches!(f.status, "window_open" | "closing"))
+        .filter(|f| {
+            f.rule == Rule::Renewal && matches!(f.status, Status::WindowOpen | Status::Closing)
+        })
         .filter_map(|f| {
             let email = emails(&f.credit_code)?;
             Some(Document {
@@ -30,7 +32,7 @@ pub fn documents(flags: &[DeadlineRow], emails: &dyn Fn(&str) -> Option<String>)
                 ],
                 headline: vec![
                     Figure::new("最迟申请日", f.due, false),
-                    Figure::new("剩余工作日", f.workdays_left, f.status == "closing"),
+                    Figure::new("剩余工作日", f.workdays_left, f.status == Status::Closing),
                 ],
                 tables: Vec::new(),
                 chart: None,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Document, Figure, ReportKind, Table, risk::ranking_table};
-use crate::deadlines::{DeadlineRow, Subject};
+use crate::deadlines::{DeadlineRow, Rule, Status, Subject};
 use crate::model::{CheckResult, LicenceStatus};
 use crate::risk::Ranked;
 
@@ -90,12 +90,12 @@ const CHECK_COLUMNS: &[&str] = &[
 ];
 
 /// The sections of the flags, one per rule, in the order a bureau acts on them.
-const FLAG_SECTIONS: &[(&str, &str)] = &[
-    ("onsite_review", "证后现场审查"),
-    ("renewal", "延续申请窗口"),
-    ("e_certificate", "电子证书推送"),
-    ("expiry", "有效期届满仍显示有效"),
-    ("exit_review", "快速退出核查"),
+const FLAG_SECTIONS: &[(Rule, &str)] = &[
+    (Rule::OnsiteReview, "证后现场审查"),
+    (Rule::Renewal, "延续申请窗口"),
+    (Rule::ECertificate, "电子证书推送"),
+    (Rule::Expiry, "有效期届满仍显示有效"),
+    (Rule::ExitReview, "快速退出核查"),
 ];
 
 fn licence_line(s: &Subject) -> LicenceLine<'_> {
@@ -113,7 +113,7 @@ fn licence_line(s: &Subject) -> LicenceLine<'_> {
 
 pub fn document(data: &WeeklyData) -> Document {
     let in_week = |d: NaiveDate| d > data.from && d <= data.to;
-    let count = |rule: &str, status: &str| {
+    let count = |rule: Rule, status: Status| {
         data.flags
             .iter()
             .filter(|f| f.rule == rule && f.status == status)
@@ -162,9 +162,9 @@ pub fn document(data: &WeeklyData) -> Document {
     ranking.title = "本辖区产品风险".into();
     tables.push(ranking);
 
-    let overdue = count("onsite_review", "overdue");
-    let missed = count("renewal", "missed");
-    let late = count("e_certificate", "late");
+    let overdue = count(Rule::OnsiteReview, Status::Overdue);
+    let missed = count(Rule::Renewal, Status::Missed);
+    let late = count(Rule::ECertificate, Status::Late);
     Document {
         kind: ReportKind::Weekly,
         period: data.period.into(),
@@ -188,7 +188,7 @@ pub fn document(data: &WeeklyData) -> Document {
             Figure::new("现场审查逾期", overdue, overdue > 0),
             Figure::new(
                 "延续窗口开启",
-                count("renewal", "window_open") + count("renewal", "closing"),
+                count(Rule::Renewal, Status::WindowOpen) + count(Rule::Renewal, Status::Closing),
                 false,
             ),
             Figure::new("延续逾期未申请", missed, missed > 0),

@@ -2,13 +2,14 @@
 //! in, one [`CategoryFacts`] per category out. The windows are whole days; dates travel as days
 //! since 1970-01-01 so every comparison is an integer one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 use polars::prelude::*;
 
 use super::category::CategoryFacts;
 use crate::catalogue::Category;
+use crate::deadlines::awaits_review;
 use crate::model::ReviewOutcome;
 
 /// A licence as the model reads it.
@@ -103,11 +104,24 @@ pub fn frames(
         .map(|(i, c)| (c.code.as_str(), i as u32))
         .collect();
     let category = |code: &str| index.get(code).copied().unwrap_or(u32::MAX);
-    let reviewed: HashSet<&str> = reviews
-        .iter()
-        .filter(|r| r.review_date <= as_of)
-        .map(|r| r.licence_no.as_str())
-        .collect();
+    let mut review_dates: HashMap<&str, Vec<NaiveDate>> = HashMap::new();
+    for r in reviews {
+        review_dates
+            .entry(r.licence_no.as_str())
+            .or_default()
+            .push(r.review_date);
+    }
+    // The review rule's own test (deadlines::onsite_review): exemption and reviews that count.
+    let awaiting = |l: &LicenceRow| {
+        let dates = review_dates.get(l.licence_no.as_str());
+        awaits_review(
+            l.simplified,
+            l.renewal_direct,
+            l.grant_date,
+            dates.into_iter().flatten().copied(),
+            as_of,
+        )
+    };
     let mut numbers: HashMap<&str, u32> = HashMap::new();
     let enterprises: Vec<u32> = licences
         .iter()
@@ -125,8 +139,7 @@ pub fn frames(
         "enterprise" => enterprises,
         "simplified" => licences.iter().map(|l| l.simplified).collect::<Vec<_>>(),
         "active" => licences.iter().map(|l| l.active).collect::<Vec<_>>(),
-        "direct" => licences.iter().map(|l| l.renewal_direct).collect::<Vec<_>>(),
-        "reviewed" => licences.iter().map(|l| reviewed.contains(l.licence_no.as_str())).collect::<Vec<_>>(),
+        "awaiting" => licences.iter().map(awaiting).collect::<Vec<_>>(),
         "grant" => licences.iter().map(|l| day(l.grant_date)).collect::<Vec<_>>(),
     )?;
     let review_rows: Vec<(u32, &ReviewRow)> = reviews
@@ -224,10 +237,7 @@ fn set(f: &mut CategoryFacts, column: &str, value: u64) {
 
 fn licence_summary(licences: LazyFrame, w: &Windows) -> LazyFrame {
     let simplified_active = col("active").and(col("simplified"));
-    let awaiting = simplified_active
-        .clone()
-        .and(col("direct").not())
-        .and(col("reviewed").not());
+    let awaiting = col("active").and(col("awaiting"));
     let overdue = match w.last_overdue_grant {
         Some(last) => awaiting.clone().and(col("grant").lt_eq(lit(day(last)))),
         None => lit(false),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::aggregate::{LicenceRow, ReviewRow, Windows};
 use super::params::RiskParams;
+use crate::deadlines::{awaits_review, counts_as_review};
 use crate::draw::plan::Tier;
 use crate::model::{ReviewOutcome, ViolationKind};
 
@@ -62,14 +63,9 @@ pub fn enterprise_tiers(
         .start
         .checked_sub_months(Months::new(3 * params.window_months))
         .unwrap_or(w.start);
-    let mut latest: HashMap<&str, (NaiveDate, ReviewOutcome)> = HashMap::new();
-    for r in reviews.iter().filter(|r| r.review_date <= w.as_of) {
-        let entry = latest
-            .entry(r.licence_no.as_str())
-            .or_insert((r.review_date, r.outcome));
-        if r.review_date >= entry.0 {
-            *entry = (r.review_date, r.outcome);
-        }
+    let mut of_licence: HashMap<&str, Vec<&ReviewRow>> = HashMap::new();
+    for r in reviews {
+        of_licence.entry(r.licence_no.as_str()).or_default().push(r);
     }
 
     let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
@@ -77,15 +73,22 @@ pub fn enterprise_tiers(
     for l in licences.iter().filter(|l| l.active) {
         tallies.entry(l.credit_code.as_str()).or_default();
         let c = counts.entry(l.credit_code.as_str()).or_default();
-        match latest.get(l.licence_no.as_str()).map(|(_, o)| *o) {
+        // The latest review that counts for this licence (the review rule's own test).
+        let own = of_licence.get(l.licence_no.as_str());
+        let latest = own
+            .into_iter()
+            .flatten()
+            .filter(|r| counts_as_review(l.grant_date, r.review_date, w.as_of))
+            .max_by_key(|r| r.review_date);
+        match latest.map(|r| r.outcome) {
             Some(ReviewOutcome::Fail) => c[0] += 1,
             Some(ReviewOutcome::Rectify) => c[1] += 1,
             Some(ReviewOutcome::Pass) => {}
             None => {
-                let overdue = l.simplified
-                    && !l.renewal_direct
-                    && w.last_overdue_grant
-                        .is_some_and(|last| l.grant_date <= last);
+                let overdue =
+                    awaits_review(l.simplified, l.renewal_direct, l.grant_date, [], w.as_of)
+                        && w.last_overdue_grant
+                            .is_some_and(|last| l.grant_date <= last);
                 c[2] += u32::from(overdue);
             }
         }

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::records::{OnConflict, write_records};
@@ -170,7 +169,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let digest = format!("{:x}", Sha256::digest(text.as_bytes()));
+        let digest = crate::draw::record::digest(text);
         let distinct = self.distinct_from();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;

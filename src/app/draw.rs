@@ -1,0 +1,321 @@
+//! The 双随机 draw: made from the plan and a snapshot of both directories, stored, audit-logged and
+//! written out (`perform`); the stored record read back once for reports (`stored`); the 一公开
+//! results of a campaign (`results`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Context, Names, Period};
+use crate::draw::plan::Plan;
+use crate::draw::record::Record;
+use crate::draw::rng::seed_digest;
+use crate::output::write_csv_report;
+use crate::report::file_safe;
+use crate::report::public::{ResultLine, result_lines};
+use crate::store::{AuditEntry, DrawScope, Store};
+
+/// What a draw is made from.
+pub struct Drawing<'a> {
+    pub plan: Plan,
+    /// Where the plan came from, for the audit log.
+    pub plan_label: String,
+    /// Overrides the plan's as-of date.
+    pub as_of: Option<NaiveDate>,
+    pub seed: &'a str,
+    pub seed_source: &'a str,
+    pub redraw: bool,
+    pub reason: Option<&'a str>,
+}
+
+/// A draw made and stored, with its outputs written.
+pub struct Drawn {
+    pub id: i64,
+    pub record: Record,
+    pub dir: PathBuf,
+}
+
+/// A stored draw read back: its id, the record, and the SHA-256 of the stored text.
+pub struct Stored {
+    pub id: i64,
+    pub record: Record,
+    pub digest: String,
+}
+
+/// Reads a plan file.
+pub fn read_plan(path: &Path) -> anyhow::Result<Plan> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Plan::parse(&text, &path.display().to_string())?)
+}
+
+/// Reads the seed staff dropped in a file; a missing or empty file says the draw waits for it.
+pub fn read_seed_file(path: &Path) -> anyhow::Result<String> {
+    let seed = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "the seed file {} is not there yet: the draw waits for staff to provide the public seed",
+            path.display()
+        )
+    })?;
+    if seed.trim().is_empty() {
+        bail!("the seed file {} is empty", path.display());
+    }
+    Ok(seed)
+}
+
+/// Whether the campaign has a draw already.
+pub async fn is_drawn(store: &Store, campaign: &str) -> anyhow::Result<bool> {
+    Ok(!store.draws_of(campaign).await?.is_empty())
+}
+
+/// Where a draw's outputs go: `<out>/<week of as_of>/draw-<campaign>-<id>/`.
+pub fn draw_dir(ctx: &Context, as_of: NaiveDate, campaign: &str, id: i64) -> PathBuf {
+    ctx.out_dir(&Period::week_of(as_of))
+        .join(format!("draw-{}-{id}", file_safe(campaign)))
+}
+
+/// The plan's scope in division and category codes.
+fn scope(plan: &Plan, names: &Names) -> anyhow::Result<DrawScope> {
+    let (divisions, catalogue) = (&names.divisions, &names.catalogue);
+    let prefectures = plan
+        .scope
+        .prefectures
+        .iter()
+        .map(|p| Ok(divisions.prefecture(p)?.code.clone()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let counties = plan
+        .scope
+        .counties
+        .iter()
+        .map(|c| {
+            divisions
+                .any_county(c)
+                .map(|d| d.code.clone())
+                .with_context(|| format!("plan: county '{c}' is not a known division"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let categories = plan
+        .categories
+        .iter()
+        .map(|c| Ok(catalogue.resolve(c)?.code.clone()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let window = u64::from(plan.sampling.exclude_checked_within_days);
+    Ok(DrawScope {
+        prefectures,
+        counties,
+        categories,
+        default_tier: Some(plan.sampling.default_tier),
+        checked_since: plan.as_of.map(|d| d - chrono::Days::new(window)),
+    })
+}
+
+/// Makes, stores and writes one draw (the `draw` command, the demo and scheduled jobs).
+pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Result<Drawn> {
+    let mut plan = d.plan;
+    let as_of = d.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today());
+    plan.as_of = Some(as_of);
+    let campaign = plan.campaign_for(as_of);
+
+    store.seed_reference().await?;
+    let earlier = store.draws_of(&campaign).await?;
+    if !earlier.is_empty() && !d.redraw {
+        bail!(
+            "campaign {campaign} was drawn already (record {}); a new draw needs --redraw --reason TEXT",
+            earlier[0].record_sha256
+        );
+    }
+    let names = Names::load(store).await?;
+    let started = std::time::Instant::now();
+    let snapshot = store
+        .draw_snapshot(
+            &scope(&plan, &names)?,
+            as_of,
+            &Period::week_of(as_of).to_string(),
+        )
+        .await?;
+    tracing::info!(elapsed = ?started.elapsed(), units = snapshot.units.len(), "snapshot read");
+    let record = Record::make(plan, as_of, d.seed, snapshot);
+    let text = record.to_canonical();
+    tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
+    let id = store.save_draw(&record, &text, d.reason).await?;
+    tracing::info!(elapsed = ?started.elapsed(), "stored");
+    store
+        .audit(&AuditEntry::now(
+            if d.redraw { "draw:redraw" } else { "draw" },
+            json!({
+                "plan": d.plan_label, "campaign": campaign, "seed_sha256": record.seed_sha256,
+                "enterprises_sha256": record.enterprises_sha256, "inspectors_sha256": record.inspectors_sha256,
+                "reason": d.reason,
+            }),
+            format!(
+                "draw {id}: {} staffed, {} unstaffed",
+                record.result.assignments.len(),
+                record.result.unstaffed.len()
+            ),
+        ))
+        .await?;
+
+    let dir = draw_dir(ctx, as_of, &campaign, id);
+    let rows = rows(&record, &names);
+    write_outputs(&dir, &record, &text, d.seed_source, &rows)?;
+    tracing::info!(elapsed = ?started.elapsed(), "reports written");
+    Ok(Drawn { id, record, dir })
+}
+
+/// The campaign's current draw, or the latest of all when no campaign is given.
+pub async fn stored(store: &Store, campaign: Option<&str>) -> anyhow::Result<Option<Stored>> {
+    let found = match campaign {
+        Some(c) => match store.current_draw(c).await? {
+            Some(found) => Some(found),
+            None => bail!("campaign {c} has no draw"),
+        },
+        None => store.latest_draw().await?,
+    };
+    found
+        .map(|(id, text)| {
+            let record: Record =
+                serde_json::from_str(&text).context("the stored draw record does not parse")?;
+            Ok(Stored {
+                id,
+                record,
+                digest: crate::draw::record::digest(&text),
+            })
+        })
+        .transpose()
+}
+
+/// The 一公开 results of a campaign: its drawn checks whose spot checks are recorded, written to
+/// `results-notice.csv` beside the draw; returns the lines, how many checks were drawn and the file.
+pub async fn results(
+    ctx: &Context,
+    store: &Store,
+    campaign: &str,
+) -> anyhow::Result<(Vec<ResultLine>, usize, PathBuf)> {
+    let Some(drawn) = stored(store, Some(campaign)).await? else {
+        bail!("campaign {campaign} has no draw");
+    };
+    let names = Names::load(store).await?;
+    let checks = store.spot_checks_of_campaign(campaign).await?;
+    let lines = result_lines(&drawn.record, checks, &|c| names.category(c));
+    let file = draw_dir(ctx, drawn.record.as_of, campaign, drawn.id).join("results-notice.csv");
+    write_csv_report(&file, &lines)?;
+    Ok((lines, drawn.record.result.assignments.len(), file))
+}
+
+/// One line of the assignment table, with the names people read beside the codes.
+#[derive(Serialize)]
+pub struct Row<'a> {
+    category: String,
+    credit_code: &'a str,
+    enterprise: &'a str,
+    prefecture: String,
+    county: String,
+    tier: String,
+    lead: String,
+    team: String,
+    status: &'a str,
+    reason: &'a str,
+}
+
+/// The assignment table of a record: staffed checks, then unstaffed ones with their reason.
+pub fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
+    let people: HashMap<&str, &str> = record
+        .snapshot
+        .inspectors
+        .iter()
+        .map(|i| (i.inspector_id.as_str(), i.name.as_str()))
+        .collect();
+    // An inspector as `name (id)`.
+    let label = |id: &str| match people.get(id) {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    };
+    let mut rows: Vec<Row> = record
+        .result
+        .assignments
+        .iter()
+        .map(|a| Row {
+            category: names.category(&a.category),
+            credit_code: &a.credit_code,
+            enterprise: &a.enterprise,
+            prefecture: names.division(&a.prefecture),
+            county: names.division(&a.county),
+            tier: format!("{:?}", a.tier),
+            lead: label(&a.lead),
+            team: a
+                .team
+                .iter()
+                .map(|m| label(m))
+                .collect::<Vec<_>>()
+                .join("; "),
+            status: "staffed",
+            reason: "",
+        })
+        .collect();
+    rows.extend(record.result.unstaffed.iter().map(|u| Row {
+        category: names.category(&u.category),
+        credit_code: &u.credit_code,
+        enterprise: &u.enterprise,
+        prefecture: String::new(),
+        county: String::new(),
+        tier: String::new(),
+        lead: String::new(),
+        team: String::new(),
+        status: "unstaffed",
+        reason: &u.reason,
+    }));
+    rows
+}
+
+/// The record, the assignment table, each inspector's own list and the public plan notice.
+fn write_outputs(
+    dir: &Path,
+    record: &Record,
+    text: &str,
+    seed_source: &str,
+    rows: &[Row],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
+    write_csv_report(&dir.join("assignments.csv"), rows)?;
+    std::fs::write(
+        dir.join("assignments.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
+    let mut own: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for (assignment, row) in record.result.assignments.iter().zip(rows) {
+        for member in &assignment.team {
+            own.entry(member).or_default().push(row);
+        }
+    }
+    for (inspector, rows) in own {
+        write_csv_report(
+            &dir.join("inspectors")
+                .join(format!("{}.csv", file_safe(inspector))),
+            &rows,
+        )?;
+    }
+    // 一公开: the plan before the checks — never the drawn list, nor the seed itself.
+    let notice = json!({
+        "campaign": record.campaign,
+        "name": record.plan.name,
+        "as_of": record.as_of,
+        "scope": record.plan.scope,
+        "categories": record.plan.categories,
+        "sampling": record.plan.sampling,
+        "team_size": record.plan.teams.size,
+        "seed_source": seed_source,
+        "seed_sha256": seed_digest(&record.seed),
+        "algorithm": record.algorithm,
+        "record_sha256": crate::draw::record::digest(text),
+    });
+    std::fs::write(
+        dir.join("plan-notice.json"),
+        serde_json::to_string_pretty(&notice)?,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The reports of DESIGN.md section 3: each audience's `Document` built from the store
+//! (`render_reports`, reads only — reports never write risk tables), written to
+//! `reports/out/<period>/…` and, when sending, queued one message per recipient in the outbox
+//! (`write_and_queue`); `produce` does both, delivers and audit-logs. The command line, the demo and
+//! the scheduler's report step all call `produce`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use chrono::{Days, NaiveDate, Utc};
+use clap::ValueEnum;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::draw::{Stored, draw_dir, stored};
+use super::{Context, Names, Period, deadlines, delivery, prefecture_code, risk};
+use crate::deadlines::{DeadlineRow, Subject};
+use crate::mail;
+use crate::report::{self, Document, weekly::CheckLine};
+use crate::risk::Ranked;
+use crate::store::{AuditEntry, Outgoing, Queued, Scope, Store};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportChoice {
+    /// Each jurisdiction's weekly report, and the region-wide one.
+    Weekly,
+    /// Each jurisdiction's daily alert: reviews, renewals and certificates due within five working
+    /// days or late.
+    Alerts,
+    /// The leadership risk ranking.
+    Risk,
+    /// Each inspector's own assignments from a draw.
+    Assignments,
+    /// The 一公开 plan and results notices of a draw.
+    Public,
+    /// Renewal reminders to enterprises whose window is open.
+    Reminders,
+    /// All of the above.
+    All,
+}
+
+impl ReportChoice {
+    fn expand(kinds: &[ReportChoice]) -> Vec<ReportChoice> {
+        if kinds.contains(&ReportChoice::All) {
+            vec![
+                ReportChoice::Weekly,
+                ReportChoice::Alerts,
+                ReportChoice::Risk,
+                ReportChoice::Assignments,
+                ReportChoice::Public,
+                ReportChoice::Reminders,
+            ]
+        } else {
+            kinds.to_vec()
+        }
+    }
+}
+
+/// What to produce and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub kinds: Vec<ReportChoice>,
+    pub as_of: NaiveDate,
+    pub send: bool,
+    /// Which messages wait as `held` for `licwatch outbox release` (leadership signs off).
+    pub hold: Hold,
+    pub campaign: Option<String>,
+    pub prefecture: Option<String>,
+    /// The command or job asking, for the outbox and the audit log.
+    pub actor: String,
+}
+
+/// Which queued messages are held for approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    Nothing,
+    /// Inspectors' assignment mails only: a job's `approval`. The 一公开 plan notice goes out
+    /// without it — it names no enterprise, so there is nothing to sign off.
+    Assignments,
+    /// Every message (`report --send --hold`).
+    Everything,
+}
+
+impl Hold {
+    fn holds(self, kind: report::ReportKind) -> bool {
+        match self {
+            Hold::Nothing => false,
+            Hold::Assignments => kind == report::ReportKind::Assignment,
+            Hold::Everything => true,
+        }
+    }
+}
+
+/// One produced document, as the summary lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Produced {
+    pub kind: &'static str,
+    pub scope: String,
+    pub title: String,
+    pub recipients: usize,
+    pub queued: String,
+    pub file: PathBuf,
+}
+
+/// A document and the folder its files go to.
+pub type Placed = (Document, PathBuf);
+
+/// Builds the requested documents from the store. Reads only.
+pub async fn render_reports(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+) -> anyhow::Result<Vec<Placed>> {
+    let period = Period::week_of(req.as_of);
+    let dir = ctx.out_dir(&period);
+    let mut docs: Vec<Placed> = Vec::new();
+    // The region's ranking, once computed for the weekly reports, serves the risk report too.
+    let mut region_ranking = None;
+    let mut stored_draw: Option<Option<Stored>> = None;
+    for kind in ReportChoice::expand(&req.kinds) {
+        match kind {
+            ReportChoice::Weekly => {
+                let (weekly_docs, region) = weekly(ctx, store, req, &period).await?;
+                region_ranking = region;
+                docs.extend(weekly_docs.into_iter().map(|d| (d, dir.join("weekly"))));
+            }
+            ReportChoice::Alerts => {
+                let alerts = alerts(ctx, store, req).await?;
+                docs.extend(alerts.into_iter().map(|d| (d, dir.join("alerts"))));
+            }
+            ReportChoice::Risk => {
+                let ranked = match region_ranking.take() {
+                    Some(ranked) => ranked,
+                    None => {
+                        let mut ranking = risk::rank(ctx, store, req.as_of, &[None], false).await?;
+                        ranking.scopes.remove(0).1
+                    }
+                };
+                let d = report::risk::document(
+                    &period.to_string(),
+                    req.as_of,
+                    &ranked,
+                    ctx.config.recipients.leadership.clone(),
+                )?;
+                docs.push((d, dir.join("risk")));
+            }
+            ReportChoice::Assignments | ReportChoice::Public => {
+                // The record (59 MB at national scale) is read and parsed once for both.
+                if stored_draw.is_none() {
+                    stored_draw = Some(stored(store, req.campaign.as_deref()).await?);
+                }
+                let Some(Some(drawn)) = &stored_draw else {
+                    tracing::warn!("no draw recorded yet: no assignments or notices");
+                    continue;
+                };
+                let sub = dir.join(
+                    draw_dir(ctx, req.as_of, &drawn.record.campaign, drawn.id)
+                        .file_name()
+                        .expect("a draw folder has a name"),
+                );
+                for d in draw_documents(ctx, store, kind, drawn, &period).await? {
+                    docs.push((d, sub.clone()));
+                }
+            }
+            ReportChoice::Reminders => {
+                let reminders = reminders(ctx, store, req.as_of).await?;
+                docs.extend(reminders.into_iter().map(|d| (d, dir.join("reminders"))));
+            }
+            ReportChoice::All => unreachable!("expanded above"),
+        }
+    }
+    Ok(docs)
+}
+
+/// Renders the documents, writes their files and, when sending, queues their messages — a chunk
+/// at a time: one transaction per chunk, never every inspector's messages in memory at once.
+/// Keys sent before are not rendered again. Returns the summary and whether anything is pending.
+pub async fn write_and_queue(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+    mut docs: Vec<Placed>,
+) -> anyhow::Result<(Vec<Produced>, bool)> {
+    let footer = format!(
+        "由 licwatch 于 {}（{}）自动生成 · 周期 {} · 数据截至 {}",
+        Utc::now().with_timezone(&ctx.zone).format("%Y-%m-%d %H:%M"),
+        ctx.zone,
+        Period::week_of(req.as_of),
+        req.as_of
+    );
+    let from = ctx.config.mail.from_mailbox()?;
+    let mut produced = Vec::new();
+    let mut queued_any = false;
+    if req.send {
+        // What was sent for these keys before is not rendered again: a rerun of the week, or the
+        // reminders of windows already reminded, cost a lookup.
+        let mut sent = HashSet::new();
+        let kinds: BTreeSet<&str> = docs.iter().map(|(d, _)| d.kind.code()).collect();
+        for kind in kinds {
+            sent.extend(store.sent_keys(kind).await?);
+        }
+        docs.retain(|(doc, _)| {
+            let done = !doc.recipients.is_empty()
+                && doc
+                    .recipients
+                    .iter()
+                    .all(|r| mail::key(doc, r).is_ok_and(|k| sent.contains(&k)));
+            if done {
+                produced.push(Produced {
+                    kind: doc.kind.code(),
+                    scope: doc.scope.clone(),
+                    title: doc.title.clone(),
+                    recipients: doc.recipients.len(),
+                    queued: format!("already sent {}", doc.recipients.len()),
+                    file: PathBuf::new(),
+                });
+            }
+            !done
+        });
+    }
+    for chunk in docs.chunks(200) {
+        // Rendering is pure CPU work per document: spread it over the cores.
+        let rendered: Vec<anyhow::Result<(PathBuf, Vec<Outgoing>, bool)>> = chunk
+            .par_iter()
+            .map(|(doc, dir)| {
+                let rendered = report::render(doc, &footer)?;
+                let files = report::write(dir, doc, &rendered)?;
+                let hold = req.hold.holds(doc.kind);
+                let messages = if req.send {
+                    mail::compose(doc, &rendered, &from, hold, &req.actor)?
+                } else {
+                    Vec::new()
+                };
+                Ok((files[0].clone(), messages, hold))
+            })
+            .collect();
+        let mut messages = Vec::new();
+        let mut owners = Vec::new();
+        for ((doc, _), result) in chunk.iter().zip(rendered) {
+            let (file, composed, hold) = result?;
+            for m in composed {
+                messages.push(m);
+                owners.push((produced.len(), hold));
+            }
+            produced.push(Produced {
+                kind: doc.kind.code(),
+                scope: doc.scope.clone(),
+                title: doc.title.clone(),
+                recipients: doc.recipients.len(),
+                queued: String::new(),
+                file,
+            });
+        }
+        release_freed_memory();
+        if messages.is_empty() {
+            continue;
+        }
+        let mut counts: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+        for ((owner, hold), outcome) in owners.into_iter().zip(store.enqueue(&messages).await?) {
+            queued_any |= !hold;
+            let label = match outcome {
+                Queued::New if hold => "held",
+                Queued::New => "queued",
+                Queued::Refreshed => "refreshed",
+                Queued::Kept => "already sent",
+            };
+            *counts.entry(owner).or_default().entry(label).or_default() += 1;
+        }
+        for (owner, labels) in counts {
+            produced[owner].queued = labels
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+    }
+    Ok((produced, queued_any))
+}
+
+/// Renders, writes, queues and (when anything is pending) delivers the requested reports, and
+/// audit-logs the run.
+pub async fn produce(ctx: &Context, store: &Store, req: &Request) -> anyhow::Result<Vec<Produced>> {
+    let docs = render_reports(ctx, store, req).await?;
+    let (produced, queued_any) = write_and_queue(ctx, store, req, docs).await?;
+    if req.send && queued_any {
+        let (transport, done) = delivery::deliver(ctx, store, &req.actor).await?;
+        eprintln!(
+            "邮件 mail ({transport:?}): {} sent, {} failed{}",
+            done.sent,
+            done.failed,
+            if done.failed > 0 {
+                " — see `licwatch outbox --status failed`"
+            } else {
+                ""
+            }
+        );
+    }
+    store
+        .audit(&AuditEntry::now(
+            &format!("report:{}", req.actor),
+            json!({"kinds": req.kinds, "as_of": req.as_of, "period": Period::week_of(req.as_of),
+                   "send": req.send, "hold": req.hold}),
+            format!("ok: {} documents", produced.len()),
+        ))
+        .await?;
+    Ok(produced)
+}
+
+/// Hands memory freed by the last chunk back to the system. glibc raises its mmap threshold as large
+/// buffers (workbooks, messages) are freed, after which they come from the heap and fragment it:
+/// 20,000 assignment mails grew the process to 5 GiB with 214 MiB live. Trimming after each chunk
+/// keeps it near what is live.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the kernel; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// One jurisdiction a bureau report goes to.
+struct Jurisdiction {
+    /// The prefecture's division code; None for the whole region.
+    code: Option<String>,
+    name: String,
+    recipients: Vec<String>,
+}
+
+/// Each prefecture (or the one asked for), then the whole region.
+async fn jurisdictions(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+) -> anyhow::Result<Vec<Jurisdiction>> {
+    let divisions = store.divisions().await?;
+    let only = prefecture_code(store, req.prefecture.as_deref()).await?;
+    let by = &ctx.config.recipients.prefecture;
+    let mut scopes: Vec<Jurisdiction> = divisions
+        .prefectures()
+        .filter(|p| only.as_ref().is_none_or(|o| *o == p.code))
+        .map(|p| Jurisdiction {
+            code: Some(p.code.clone()),
+            name: p.name.clone(),
+            // Recipients are configured by code or by name.
+            recipients: by
+                .get(&p.code)
+                .or_else(|| by.get(&p.name))
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    if only.is_none() {
+        scopes.push(Jurisdiction {
+            code: None,
+            name: "全区".into(),
+            recipients: ctx.config.recipients.region.clone(),
+        });
+    }
+    Ok(scopes)
+}
+
+/// The flags of one jurisdiction: a prefecture's own, or all of them for the region.
+fn own_flags(flags: &[DeadlineRow], j: &Jurisdiction) -> Vec<DeadlineRow> {
+    match &j.code {
+        Some(code) => flags
+            .iter()
+            .filter(|f| f.prefecture_code == *code)
+            .cloned()
+            .collect(),
+        None => flags.to_vec(),
+    }
+}
+
+async fn alerts(ctx: &Context, store: &Store, req: &Request) -> anyhow::Result<Vec<Document>> {
+    let flags =
+        deadlines::flags_in(ctx, store, req.prefecture.as_deref(), req.as_of, false).await?;
+    let mut docs = Vec::new();
+    for j in jurisdictions(ctx, store, req).await? {
+        docs.extend(report::alerts::document(
+            req.as_of,
+            j.code.as_deref().unwrap_or("all"),
+            &j.name,
+            &own_flags(&flags, &j),
+            j.recipients,
+        ));
+    }
+    Ok(docs)
+}
+
+/// The weekly documents, and the region's ranking when it was computed among them.
+async fn weekly(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+    period: &Period,
+) -> anyhow::Result<(Vec<Document>, Option<Vec<Ranked>>)> {
+    let scopes = jurisdictions(ctx, store, req).await?;
+    // One read for every jurisdiction, split in memory.
+    let only = prefecture_code(store, req.prefecture.as_deref()).await?;
+    let from = req.as_of - Days::new(7);
+    let subjects = store
+        .subjects(&Scope {
+            prefecture: only.clone(),
+            credit_code: None,
+            active_only: false,
+        })
+        .await?;
+    let flags = deadlines::flags(ctx, &subjects, req.as_of, false)?;
+    let checks: Vec<CheckLine> = store
+        .spot_checks_between(only.as_deref(), from, req.as_of)
+        .await?
+        .iter()
+        .map(|c| {
+            CheckLine::new(
+                &c.check,
+                &c.enterprise,
+                &c.prefecture_name,
+                &c.category_name,
+            )
+        })
+        .collect();
+    let codes: Vec<Option<String>> = scopes.iter().map(|j| j.code.clone()).collect();
+    let ranking = risk::rank(ctx, store, req.as_of, &codes, false).await?;
+
+    let period = period.to_string();
+    let mut docs = Vec::new();
+    let mut region = None;
+    for (j, (_, risk)) in scopes.into_iter().zip(ranking.scopes) {
+        // A prefecture's own rows; the region's are all of them.
+        let own_subjects: Vec<Subject>;
+        let own_checks: Vec<CheckLine>;
+        let own = own_flags(&flags, &j);
+        let (s, c) = match &j.code {
+            Some(code) => {
+                own_subjects = subjects
+                    .iter()
+                    .filter(|s| s.prefecture == *code)
+                    .cloned()
+                    .collect();
+                own_checks = checks
+                    .iter()
+                    .filter(|c| c.prefecture == j.name)
+                    .cloned()
+                    .collect();
+                (&own_subjects, &own_checks)
+            }
+            None => (&subjects, &checks),
+        };
+        docs.push(report::weekly::document(&report::weekly::WeeklyData {
+            period: &period,
+            scope: j.code.as_deref().unwrap_or("all"),
+            scope_name: &j.name,
+            from,
+            to: req.as_of,
+            subjects: s,
+            flags: &own,
+            checks: c,
+            risk: &risk,
+            recipients: j.recipients,
+        }));
+        if j.code.is_none() {
+            region = Some(risk);
+        }
+    }
+    Ok((docs, region))
+}
+
+async fn draw_documents(
+    ctx: &Context,
+    store: &Store,
+    kind: ReportChoice,
+    drawn: &Stored,
+    period: &Period,
+) -> anyhow::Result<Vec<Document>> {
+    let names = Names::load(store).await?;
+    let category = |code: &str| names.category(code);
+    let division = |code: &str| names.division(code);
+    let period = period.to_string();
+    if kind == ReportChoice::Assignments {
+        let inspectors = store.inspector_contacts().await?;
+        let addresses: HashMap<String, String> = store
+            .enterprise_contacts()
+            .await?
+            .into_iter()
+            .filter_map(|(code, (address, _))| address.map(|a| (code, a)))
+            .collect();
+        let dir = report::assignments::Directory {
+            category: &category,
+            division: &division,
+            inspectors: &inspectors,
+            addresses: &addresses,
+        };
+        return Ok(report::assignments::documents(&drawn.record, &dir, &period));
+    }
+    let public = ctx.config.recipients.public.clone();
+    let checks = store
+        .spot_checks_of_campaign(&drawn.record.campaign)
+        .await?;
+    let lines = report::public::result_lines(&drawn.record, checks, &category);
+    Ok(vec![
+        report::public::plan_notice(
+            &drawn.record,
+            &drawn.digest,
+            "",
+            &period,
+            &category,
+            public.clone(),
+        ),
+        report::public::results_notice(&drawn.record, &lines, &period, public),
+    ])
+}
+
+async fn reminders(
+    ctx: &Context,
+    store: &Store,
+    as_of: NaiveDate,
+) -> anyhow::Result<Vec<Document>> {
+    let flags = deadlines::flags_in(ctx, store, None, as_of, false).await?;
+    let contacts = store.enterprise_contacts().await?;
+    let email = |code: &str| contacts.get(code).and_then(|(_, e)| e.clone());
+    Ok(report::reminder::documents(&flags, &email))
+}

@@ -1,0 +1,135 @@
+//! What each step of a job does: one call into the application layer. Every step is idempotent for
+//! its (job, period) — ingest never loads a file twice, risk replaces its period, a campaign is
+//! drawn once, a mail key is sent once — so a tick taken over after a crash runs again from the
+//! first step without doubling anything.
+
+use anyhow::bail;
+use chrono::{DateTime, Utc};
+
+use super::{Job, Step};
+use crate::app::draw::{Drawing, is_drawn, perform, read_plan, read_seed_file};
+use crate::app::ingest::{Input, Reading, fail_on_failed_files, load};
+use crate::app::reports::{Hold, Request, produce};
+use crate::app::{Context, Period, deadlines, delivery, risk};
+use crate::draw::plan::Plan;
+use crate::store::Store;
+
+/// What a draw step takes from its caller instead of the disk: the demo's inputs, as it has no
+/// staff to drop a seed in and, run outside the repository, no plan files.
+pub struct Supplied<'a> {
+    pub seed: &'a str,
+    pub seed_source: &'a str,
+    /// Plan texts by the path a job names them with.
+    pub plans: &'a [(&'a str, &'a str)],
+}
+
+/// Runs one step of `job` for the tick `tick`; returns a line saying what it did.
+pub async fn run_step(
+    ctx: &Context,
+    store: &Store,
+    job: &Job,
+    step: &Step,
+    tick: DateTime<Utc>,
+    supplied: Option<&Supplied<'_>>,
+) -> anyhow::Result<String> {
+    let as_of = tick.with_timezone(&job.zone).date_naive();
+    let actor = format!("job:{}", job.name());
+    match step {
+        Step::Ingest {
+            inbox,
+            source_url,
+            query,
+        } => {
+            let input = match (inbox, source_url, query) {
+                (Some(dir), _, _) => Input::Inbox(dir),
+                (None, Some(url), Some(query)) => Input::Sql { url, query },
+                _ => unreachable!("validated when the job was loaded"),
+            };
+            let summaries = load(ctx, store, input, Reading::default(), as_of, &actor).await?;
+            fail_on_failed_files(&summaries)?;
+            Ok(format!("{} input(s) loaded", summaries.len()))
+        }
+        Step::Risk => {
+            let ranking = risk::rank_and_record_all(ctx, store, as_of).await?;
+            Ok(format!(
+                "风险排名 risk ranking {}: 企业风险分级 tiers {}",
+                ranking.period,
+                risk::tier_counts(ranking.tiers.as_deref().unwrap_or_default())
+            ))
+        }
+        Step::Deadlines => {
+            let rows = deadlines::flags_in(ctx, store, None, as_of, false).await?;
+            let files = deadlines::write_flags(&ctx.out_dir(&Period::week_of(as_of)), &rows)?;
+            Ok(format!("{} flags: {}", rows.len(), files[0].display()))
+        }
+        Step::Draw { plan, seed_file } => {
+            let shipped = supplied.and_then(|s| {
+                s.plans
+                    .iter()
+                    .find(|(path, _)| plan.as_path() == std::path::Path::new(path))
+            });
+            let plan_def = match shipped {
+                Some((path, text)) => Plan::parse(text, path)?,
+                None => read_plan(plan)?,
+            };
+            let campaign = plan_def.campaign_for(as_of);
+            if is_drawn(store, &campaign).await? {
+                return Ok(format!("campaign {campaign} already drawn"));
+            }
+            let seed_path = seed_file.replace("{campaign}", &campaign);
+            let (seed, source) = match supplied {
+                Some(s) => (s.seed.to_string(), s.seed_source.to_string()),
+                None => (read_seed_file(seed_path.as_ref())?, seed_path),
+            };
+            let drawn = perform(
+                ctx,
+                store,
+                Drawing {
+                    plan: plan_def,
+                    plan_label: plan.display().to_string(),
+                    as_of: Some(as_of),
+                    seed: &seed,
+                    seed_source: &source,
+                    redraw: false,
+                    reason: None,
+                },
+            )
+            .await?;
+            Ok(format!(
+                "双随机抽取 draw {} ({}): {} checks staffed, {} unstaffed — {}",
+                drawn.id,
+                drawn.record.campaign,
+                drawn.record.result.assignments.len(),
+                drawn.record.result.unstaffed.len(),
+                drawn.dir.display()
+            ))
+        }
+        Step::Report { reports } => {
+            let request = Request {
+                kinds: reports.clone(),
+                as_of,
+                send: true,
+                hold: if job.def.approval {
+                    Hold::Assignments
+                } else {
+                    Hold::Nothing
+                },
+                campaign: None,
+                prefecture: None,
+                actor,
+            };
+            let produced = produce(ctx, store, &request).await?;
+            Ok(format!("{} report(s)", produced.len()))
+        }
+        Step::Send => {
+            let (_, done) = delivery::deliver(ctx, store, &actor).await?;
+            if done.failed > 0 {
+                bail!(
+                    "{} message(s) failed; see `licwatch outbox --status failed`",
+                    done.failed
+                );
+            }
+            Ok(format!("{} sent", done.sent))
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Synthetic but realistic supervision data for `licwatch demo`: Xinjiang's divisions, valid credit
+//! codes, licences across the 17 categories granted 2018–today under both procedures, reviews on time
+//! and late, renewals in their window, inspectors with qualifications, spot-check history with
+//! failures, conflicts of interest and violations. A pure function of (scale, seed, as-of date).
+
+mod delta;
+mod generator;
+mod vocabulary;
+
+pub use delta::week_after;
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, Days, NaiveDate};
+use clap::ValueEnum;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::calendar::Calendar;
+use crate::catalogue::{Catalogue, Category};
+use crate::credit_code::CreditCode;
+use crate::deadlines::validity_end;
+use crate::divisions::{Division, Divisions};
+use crate::model::{
+    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OnsiteReview, Procedure,
+    ReviewOutcome, SpotCheck, Violation, ViolationKind,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scale {
+    /// About 300 enterprises: a quick look.
+    Small,
+    /// About 5,000 enterprises: one province.
+    Province,
+    /// About 200,000 enterprises and 5,000,000 spot checks: the national benchmark.
+    National,
+}
+
+impl Scale {
+    /// (enterprises, inspectors, spot checks per enterprise)
+    fn sizes(self) -> (usize, usize, usize) {
+        match self {
+            Scale::Small => (300, 60, 3),
+            Scale::Province => (5_000, 600, 5),
+            Scale::National => (200_000, 50_000, 20),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub enterprises: Vec<Enterprise>,
+    pub licences: Vec<Licence>,
+    pub reviews: Vec<OnsiteReview>,
+    pub inspectors: Vec<Inspector>,
+    pub spot_checks: Vec<SpotCheck>,
+    pub conflicts: Vec<Conflict>,
+    pub violations: Vec<Violation>,
+}
+
+use generator::{Generator, credit_code, place};
+use vocabulary::*;
+
+pub fn generate(
+    scale: Scale,
+    seed: u64,
+    as_of: NaiveDate,
+    calendar: &Calendar,
+    catalogue: &Catalogue,
+    divisions: &Divisions,
+) -> Dataset {
+    let (n_enterprises, n_inspectors, checks_each) = scale.sizes();
+    let mut g = Generator {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        calendar,
+        as_of,
+    };
+    let categories: Vec<&Category> = catalogue.in_scope().collect();
+    let prefectures: Vec<&Division> = divisions.prefectures().collect();
+    let mut data = Dataset::default();
+    let mut licence_seq = 0usize;
+    let mut check_seq = 0usize;
+
+    for i in 0..n_enterprises {
+        let prefecture = *g.weighted(&prefectures, |p| economic_weight(&p.code));
+        let counties: Vec<&Division> = divisions.counties_of(&prefecture.code).collect();
+        let county = *g.pick(&counties);
+        let main = *g.weighted(&categories, |c| prevalence(&c.code));
+        let code = credit_code(i, &county.code);
+        let name = format!(
+            "新疆{}{}{}{}",
+            place(county),
+            g.pick(TRADE_NAMES),
+            trade_word(&main.code),
+            g.pick(COMPANY_FORMS)
+        );
+        let address = format!(
+            "{}{}{}路{}号",
+            prefecture.name,
+            county.name,
+            g.pick(ROADS),
+            g.rng.random_range(1..=999)
+        );
+        let email = g.chance(80).then(|| format!("qy{i:06}@example.com"));
+        data.enterprises.push(Enterprise {
+            credit_code: code.to_string(),
+            name,
+            prefecture: prefecture.code.clone(),
+            county: county.code.clone(),
+            address: Some(address),
+            email,
+        });
+
+        let mut held = vec![main];
+        if g.chance(25) {
+            let second = *g.weighted(&categories, |c| prevalence(&c.code));
+            if second.code != main.code {
+                held.push(second);
+            }
+        }
+        for category in held {
+            let number = categories
+                .iter()
+                .position(|c| c.code == category.code)
+                .map_or(0, |p| p + 1);
+            licence_history(&mut g, &mut data, &code, category, number, &mut licence_seq);
+            spot_check_history(
+                &mut g,
+                &mut data,
+                &code,
+                category,
+                checks_each,
+                &mut check_seq,
+            );
+        }
+        if g.chance(3) {
+            let serious = g.chance(15);
+            let from = as_of - Days::new(3 * 365);
+            data.violations.push(Violation {
+                credit_code: code.to_string(),
+                date: g.day_between(from, as_of),
+                kind: if serious {
+                    ViolationKind::SeriousDishonesty
+                } else {
+                    ViolationKind::Violation
+                },
+                description: g.pick(VIOLATION_TEXTS).to_string(),
+            });
+        }
+    }
+
+    for i in 0..n_inspectors {
+        let prefecture = *g.weighted(&prefectures, |p| economic_weight(&p.code));
+        let counties: Vec<&Division> = divisions.counties_of(&prefecture.code).collect();
+        let county = *g.pick(&counties);
+        let mut qualifications: Vec<String> = (0..g.rng.random_range(2..=5))
+            .map(|_| g.pick(&categories).code.clone())
+            .collect();
+        qualifications.sort();
+        qualifications.dedup();
+        let id = format!("{}{:06}", prefecture.code, i + 1);
+        data.inspectors.push(Inspector {
+            email: Some(format!("{id}@scjg.example.gov.cn")),
+            inspector_id: id,
+            name: g.person_name(),
+            prefecture: prefecture.code.clone(),
+            county: county.code.clone(),
+            qualifications,
+            active: g.chance(95),
+        });
+    }
+
+    // Conflicts of interest: about one inspector in twenty declares one, in their own prefecture.
+    for inspector in &data.inspectors {
+        if g.rng.random_range(0..20) != 0 {
+            continue;
+        }
+        let local: Vec<&Enterprise> = data
+            .enterprises
+            .iter()
+            .filter(|e| e.prefecture == inspector.prefecture)
+            .take(200)
+            .collect();
+        if local.is_empty() {
+            continue;
+        }
+        let enterprise = *g.pick(&local);
+        data.conflicts.push(Conflict {
+            inspector_id: inspector.inspector_id.clone(),
+            credit_code: enterprise.credit_code.clone(),
+            reason: Some(g.pick(CONFLICT_REASONS).to_string()),
+        });
+    }
+    data.conflicts
+        .sort_by(|a, b| (&a.inspector_id, &a.credit_code).cmp(&(&b.inspector_id, &b.credit_code)));
+    data.conflicts
+        .dedup_by(|a, b| a.inspector_id == b.inspector_id && a.credit_code == b.credit_code);
+    data.violations.sort_by(|a, b| {
+        (&a.credit_code, a.date, a.kind, &a.description).cmp(&(
+            &b.credit_code,
+            b.date,
+            b.kind,
+            &b.description,
+        ))
+    });
+    data.violations.dedup();
+    data
+}
+
+/// One enterprise's licences in one category: the first grant, and a renewal where five years have
+/// passed. Reviews, e-certificates and renewal filings follow, some on time and some late.
+fn licence_history(
+    g: &mut Generator,
+    data: &mut Dataset,
+    code: &CreditCode,
+    category: &Category,
+    category_number: usize,
+    seq: &mut usize,
+) {
+    let start = measures_effective().max(category.effective_from);
+    let mut grant = g.day_between(start, g.as_of - Days::new(1));
+    let mut procedure = if g.chance(65) {
+        Procedure::Simplified
+    } else {
+        Procedure::Standard
+    };
+    let mut direct = false;
+    loop {
+        *seq += 1;
+        let licence_no = format!(
+            "XK{category_number:02}-{}-{:06}",
+            &code.division()[..4],
+            *seq
+        );
+        let expiry = validity_end(grant, 5);
+        let decision = grant;
+        let renew =
+            expiry < g.as_of + Days::new(200) && g.chance(if expiry < g.as_of { 75 } else { 45 });
+        let renewal_filed = renew.then(|| {
+            let last_day = g
+                .calendar
+                .add(expiry, -30)
+                .map(|d| d.value)
+                .unwrap_or(expiry);
+            let filed = g.workdays_after(last_day, -50, 3);
+            filed.min(g.as_of)
+        });
+        let status = if expiry < g.as_of {
+            if renew || !g.chance(5) {
+                LicenceStatus::Expired
+            } else {
+                LicenceStatus::Active
+            }
+        } else if g.chance(4) {
+            *g.pick(&[
+                LicenceStatus::Revoked,
+                LicenceStatus::Cancelled,
+                LicenceStatus::Annulled,
+            ])
+        } else {
+            LicenceStatus::Active
+        };
+        let e_cert = if g.chance(97) {
+            Some(g.workdays_after(decision, 1, 12)).filter(|d| *d <= g.as_of)
+        } else {
+            None
+        };
+        if procedure == Procedure::Simplified && !direct && g.chance(93) {
+            let review_date = g.workdays_after(grant, 5, 40);
+            if review_date <= g.as_of {
+                let outcome = match g.rng.random_range(0..100) {
+                    0..82 => ReviewOutcome::Pass,
+                    82..96 => ReviewOutcome::Rectify,
+                    _ => ReviewOutcome::Fail,
+                };
+                data.reviews.push(OnsiteReview {
+                    licence_no: licence_no.clone(),
+                    review_date,
+                    outcome,
+                });
+            }
+        }
+        data.licences.push(Licence {
+            licence_no,
+            credit_code: code.to_string(),
+            category: category.code.clone(),
+            procedure,
+            grant_date: grant,
+            expiry: Some(expiry),
+            decision_date: Some(decision),
+            e_cert_date: e_cert,
+            status,
+            renewal_filed,
+            renewal_direct: direct,
+        });
+        if !(renew && expiry < g.as_of) {
+            break;
+        }
+        // The renewal: granted the day after expiry, directly when the record is clean.
+        grant = expiry.succ_opt().expect("not the end of time");
+        direct = g.chance(80);
+        procedure = Procedure::Simplified;
+    }
+}
+
+fn spot_check_history(
+    g: &mut Generator,
+    data: &mut Dataset,
+    code: &CreditCode,
+    category: &Category,
+    checks: usize,
+    seq: &mut usize,
+) {
+    let start = measures_effective();
+    let mut seen = HashSet::new();
+    for _ in 0..g.rng.random_range(0..=checks * 2) {
+        let date = g.day_between(start, g.as_of);
+        if !seen.insert(date) {
+            continue;
+        }
+        let fail = g.chance(failure_percent(&category.code));
+        let items = fail.then(|| g.pick(FAILED_ITEMS).to_string());
+        let campaign = format!("{}-{:02}", date.year(), date.month());
+        *seq += 1;
+        data.spot_checks.push(SpotCheck {
+            check_id: Some(format!("CC{}{:08}", date.year(), *seq)),
+            credit_code: code.to_string(),
+            category: category.code.clone(),
+            check_date: date,
+            result: if fail {
+                CheckResult::Fail
+            } else {
+                CheckResult::Pass
+            },
+            items,
+            campaign: Some(campaign),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Procedure;
+
+    fn small() -> Dataset {
+        generate(
+            Scale::Small,
+            7,
+            NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+            &Calendar::builtin(),
+            &Catalogue::builtin(),
+            &Divisions::builtin(),
+        )
+    }
+
+    #[test]
+    fn same_seed_same_data() {
+        let (a, b) = (small(), small());
+        assert_eq!(a.licences, b.licences);
+        assert_eq!(a.spot_checks, b.spot_checks);
+    }
+
+    #[test]
+    fn credit_codes_are_valid_and_unique() {
+        let data = small();
+        let mut seen = HashSet::new();
+        for e in &data.enterprises {
+            assert!(
+                CreditCode::parse(&e.credit_code).is_ok(),
+                "{}",
+                e.credit_code
+            );
+            assert!(seen.insert(e.credit_code.clone()));
+        }
+    }
+
+    #[test]
+    fn the_data_exercises_every_rule() {
+        let data = small();
+        let catalogue = Catalogue::builtin();
+        assert!(
+            data.licences
+                .iter()
+                .all(|l| catalogue.resolve(&l.category).is_ok())
+        );
+        assert!(
+            data.licences
+                .iter()
+                .any(|l| l.procedure == Procedure::Simplified)
+        );
+        assert!(
+            data.licences
+                .iter()
+                .any(|l| l.procedure == Procedure::Standard)
+        );
+        assert!(data.licences.iter().any(|l| l.renewal_direct));
+        assert!(data.licences.iter().any(|l| l.renewal_filed.is_some()));
+        assert!(
+            data.reviews
+                .iter()
+                .any(|r| r.outcome == ReviewOutcome::Fail)
+        );
+        assert!(
+            data.spot_checks
+                .iter()
+                .any(|c| c.result == CheckResult::Fail)
+        );
+        assert!(!data.inspectors.is_empty() && !data.conflicts.is_empty());
+        let keys: HashSet<String> = data.spot_checks.iter().map(SpotCheck::key).collect();
+        assert_eq!(keys.len(), data.spot_checks.len());
+    }
+}
