@@ -1,14 +1,12 @@
 //! The scheduler against a real store: replicas that run each tick once, a killed replica whose tick
 //! another finishes without doubling a mail, each catch-up policy, and `run` claiming the same tick.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use chrono::{DateTime, DurationRound, Timelike, Utc};
-use common::*;
 
 const BASE: &str = "[scheduler]\njobs_dir = \"jobs\"\nlease_seconds = 2\n\n[mail]\nlease_seconds = 2\nbackoff_seconds = 1\nmax_backoff_seconds = 2\n";
 

@@ -1,9 +1,7 @@
 //! `licwatch risk` on a hand-built store: levels and ranks, the small-sample and no-check cases,
 //! history per period (replaced, never duplicated) and the tiers the draw reads.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use licwatch::model::{CheckResult, SpotCheck, Violation, ViolationKind};
 
 fn checks(code: &str, category: &str, n: usize, failed: usize, from: &str) -> Vec<SpotCheck> {

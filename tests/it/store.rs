@@ -1,9 +1,7 @@
 //! The store on a real engine: migrations, reference data, upserts on natural keys, constraints,
 //! and reading licences back with their facts.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use licwatch::catalogue::Catalogue;
 use licwatch::divisions::Divisions;
 use licwatch::model::{

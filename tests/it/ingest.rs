@@ -1,11 +1,9 @@
 //! `licwatch ingest` end to end on a real store: the formats bureaus send, validation with
 //! quarantine, re-ingest as a no-op, unreadable files applying nothing, inbox and SQL sources.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn examples() -> PathBuf {

@@ -2,12 +2,10 @@
 //! what, what arrives (decoded Chinese subjects, both alternatives, workbooks that open), and that
 //! nothing is lost or doubled across a rerun or an outage.
 
-mod common;
-
 use std::collections::{BTreeSet, HashMap};
 
+use crate::common::*;
 use calamine::{Data, Reader, Xlsx};
-use common::*;
 use mail_parser::{Message, MessageParser, MimeHeaders};
 
 const AS_OF: &str = "2026-11-26";

@@ -1,9 +1,7 @@
 //! The command-line contract (DESIGN.md section 3) against the built binary and a real store:
 //! output formats, exit codes, and deadline flags hand-checked to the day.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use licwatch::model::{LicenceStatus, OnsiteReview, Procedure, ReviewOutcome};
 use serde_json::Value;
 

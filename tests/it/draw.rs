@@ -1,11 +1,9 @@
 //! `licwatch draw` on a real store: recorded, verifiable, refused twice without a reason, honest
 //! when a check cannot be staffed.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use licwatch::model::Procedure;
 
 fn plan_file(db: &TestDb, extra: &str) -> String {

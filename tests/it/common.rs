@@ -2,8 +2,6 @@
 //! and fixtures built from the library's own types. A PostgreSQL run that cannot reach its server
 //! fails; it never skips.
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
