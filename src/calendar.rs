@@ -62,6 +62,11 @@ pub struct Dated<T> {
     pub provisional: bool,
 }
 
+/// Whether the calendar can reach `date` (its span, 1949–2199). Ingest refuses dates outside it.
+pub fn in_span(date: NaiveDate) -> bool {
+    (SPAN_FIRST_YEAR..=SPAN_LAST_YEAR).contains(&date.year())
+}
+
 #[derive(Debug, Clone)]
 pub struct Calendar {
     first: NaiveDate,

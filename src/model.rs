@@ -111,6 +111,10 @@ pub struct Enterprise {
     pub email: Option<String>,
 }
 
+/// The expiry of an open-ended licence (长期): what many systems export for "no end", and what the
+/// store keeps for it.
+pub const OPEN_ENDED: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a real day");
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Licence {
     pub licence_no: String,
@@ -119,6 +123,7 @@ pub struct Licence {
     pub category: String,
     pub procedure: Procedure,
     pub grant_date: NaiveDate,
+    /// As given; None means five years from the grant, [`OPEN_ENDED`] means no expiry.
     pub expiry: Option<NaiveDate>,
     pub decision_date: Option<NaiveDate>,
     pub e_cert_date: Option<NaiveDate>,

@@ -23,7 +23,7 @@ pub fn flags(
         params: &ctx.config.rules,
         as_of,
     };
-    deadlines::rows(&rules, subjects, all).with_context(|| format!("deadlines as of {as_of}"))
+    Ok(deadlines::rows(&rules, subjects, all))
 }
 
 /// The flags of the active licences of one prefecture (given by name or code), or of all.

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::{Context, Flag, Rule, Status};
 use crate::calendar::CalendarError;
-use crate::model::Licence;
+use crate::model::{Licence, OPEN_ENDED};
 
 /// The last valid day of a licence granted on `grant` for `years` years: the day before the
 /// anniversary, where an anniversary of 29 February in a common year falls on 1 March
@@ -18,15 +18,20 @@ pub fn validity_end(grant: NaiveDate, years: u32) -> NaiveDate {
     anniversary.pred_opt().expect("not the first day of time")
 }
 
-/// The licence's expiry: as given, or computed from the grant.
-pub fn effective_expiry(licence: &Licence, years: u32) -> NaiveDate {
-    licence
-        .expiry
-        .unwrap_or_else(|| validity_end(licence.grant_date, years))
+/// The licence's expiry: as given, or computed from the grant; None for an open-ended licence
+/// (长期, written 9999-12-31 by many systems), which has no renewal or expiry to flag.
+pub fn effective_expiry(licence: &Licence, years: u32) -> Option<NaiveDate> {
+    match licence.expiry {
+        Some(OPEN_ENDED) => None,
+        Some(given) => Some(given),
+        None => Some(validity_end(licence.grant_date, years)),
+    }
 }
 
 pub fn expiry(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, CalendarError> {
-    let expiry = effective_expiry(licence, ctx.params.validity_years);
+    let Some(expiry) = effective_expiry(licence, ctx.params.validity_years) else {
+        return Ok(None);
+    };
     if ctx.as_of <= expiry {
         return Ok(None);
     }

@@ -98,6 +98,8 @@ pub enum Status {
     Issued,
     ExpiredActive,
     Candidate,
+    /// The rule could not be evaluated for this licence; the reason is in the detail.
+    Error,
 }
 
 impl Status {
@@ -116,6 +118,7 @@ impl Status {
             Status::Issued => "issued",
             Status::ExpiredActive => "expired_active",
             Status::Candidate => "candidate",
+            Status::Error => "error",
         }
     }
 
@@ -134,6 +137,7 @@ impl Status {
             Status::Issued => "已推送",
             Status::ExpiredActive => "已过期仍显示有效",
             Status::Candidate => "应核查是否退出",
+            Status::Error => "无法判定",
         }
     }
 
@@ -259,15 +263,11 @@ impl DeadlineRow {
 }
 
 /// The deadline rows of `subjects`: those needing attention, or every row with `all`; most urgent
-/// first.
-pub fn rows(
-    ctx: &Context,
-    subjects: &[Subject],
-    all: bool,
-) -> Result<Vec<DeadlineRow>, CalendarError> {
+/// first. A rule that cannot be evaluated for a licence gives an `error` row; the others go on.
+pub fn rows(ctx: &Context, subjects: &[Subject], all: bool) -> Vec<DeadlineRow> {
     let mut rows = Vec::new();
     for subject in subjects {
-        for flag in evaluate(ctx, &subject.licence, &subject.facts)? {
+        for flag in evaluate(ctx, &subject.licence, &subject.facts) {
             if all || flag.status.needs_attention() {
                 rows.push(DeadlineRow::new(subject, flag));
             }
@@ -281,28 +281,34 @@ pub fn rows(
             b.rule.code(),
         ))
     });
-    Ok(rows)
+    rows
 }
 
-/// Every flag of one licence, in rule order; none unless the licence is `active`.
-pub fn evaluate(
-    ctx: &Context,
-    licence: &Licence,
-    facts: &LicenceFacts,
-) -> Result<Vec<Flag>, CalendarError> {
+/// Every flag of one licence, in rule order; none unless the licence is `active`. A rule that
+/// fails (a date the calendar cannot reach) gives an `error` flag with its reason, dated the day
+/// seen, and the other rules still run.
+pub fn evaluate(ctx: &Context, licence: &Licence, facts: &LicenceFacts) -> Vec<Flag> {
     if licence.status != LicenceStatus::Active {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    Ok([
-        onsite_review(ctx, licence, &facts.reviews)?,
-        renewal(ctx, licence)?,
-        e_certificate(ctx, licence)?,
-        expiry(ctx, licence)?,
-        exit_review(ctx, licence, facts)?,
+    let error = |rule: Rule, e: CalendarError| Flag {
+        rule,
+        status: Status::Error,
+        due: ctx.as_of,
+        workdays_left: 0,
+        provisional: false,
+        detail: format!("无法判定：{e}"),
+    };
+    [
+        (Rule::OnsiteReview, onsite_review(ctx, licence, &facts.reviews)),
+        (Rule::Renewal, renewal(ctx, licence)),
+        (Rule::ECertificate, e_certificate(ctx, licence)),
+        (Rule::Expiry, expiry(ctx, licence)),
+        (Rule::ExitReview, exit_review(ctx, licence, facts)),
     ]
     .into_iter()
-    .flatten()
-    .collect())
+    .filter_map(|(rule, outcome)| outcome.unwrap_or_else(|e| Some(error(rule, e))))
+    .collect()
 }
 
 #[cfg(test)]
@@ -354,8 +360,7 @@ mod tests {
             &ctx(&cal, &params, "2026-11-26"),
             &l,
             &LicenceFacts::default(),
-        )
-        .unwrap();
+        );
         assert!(flags.is_empty());
     }
 
@@ -368,8 +373,7 @@ mod tests {
             &ctx(&cal, &params, "2026-11-26"),
             &l,
             &LicenceFacts::default(),
-        )
-        .unwrap();
+        );
         let got: Vec<_> = flags.iter().map(|f| (f.rule, f.status)).collect();
         assert_eq!(
             got,
@@ -380,5 +384,50 @@ mod tests {
                 (Rule::Expiry, Status::ExpiredActive),
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_that_cannot_be_evaluated_gives_an_error_row_and_the_others_go_on() {
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        let ctx = ctx(&cal, &params, "2026-11-26");
+        // A grant the calendar cannot reach (a typo for 2019): every date rule fails for it alone.
+        let mut broken = licence("1019-01-02");
+        broken.licence_no = "XK-BROKEN".into();
+        let fine = licence("2026-11-02");
+        let subject = |l: &Licence| Subject {
+            licence: l.clone(),
+            enterprise: "企业".into(),
+            prefecture: "650100".into(),
+            prefecture_name: "乌鲁木齐市".into(),
+            category_name: "钢丝绳".into(),
+            facts: LicenceFacts::default(),
+        };
+        let rows = rows(&ctx, &[subject(&broken), subject(&fine)], false);
+        let errors: Vec<_> = rows
+            .iter()
+            .filter(|r| r.licence_no == "XK-BROKEN")
+            .map(|r| (r.rule, r.status))
+            .collect();
+        assert!(errors.contains(&(Rule::OnsiteReview, Status::Error)), "{rows:?}");
+        assert!(errors.iter().all(|(_, s)| *s == Status::Error), "{errors:?}");
+        let detail = &rows.iter().find(|r| r.licence_no == "XK-BROKEN").unwrap().detail;
+        assert!(detail.contains("1019-01-02"), "{detail}");
+        // The other licence keeps its own flag: granted 2026-11-02, its review is due.
+        assert!(rows.iter().any(|r| r.licence_no != "XK-BROKEN"
+            && r.rule == Rule::OnsiteReview
+            && r.status == Status::Due));
+    }
+
+    #[test]
+    fn an_open_ended_licence_has_no_renewal_or_expiry_flag() {
+        let cal = Calendar::builtin();
+        let params = RuleParams::default();
+        let mut l = licence("2019-01-02");
+        l.expiry = Some(crate::model::OPEN_ENDED);
+        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default());
+        let rules: Vec<_> = flags.iter().map(|f| f.rule).collect();
+        assert!(!rules.contains(&Rule::Renewal) && !rules.contains(&Rule::Expiry), "{flags:?}");
+        assert!(flags.iter().all(|f| f.status != Status::Error), "{flags:?}");
     }
 }

@@ -9,7 +9,9 @@ use crate::model::Licence;
 
 pub fn renewal(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, CalendarError> {
     let params = ctx.params;
-    let expiry = effective_expiry(licence, params.validity_years);
+    let Some(expiry) = effective_expiry(licence, params.validity_years) else {
+        return Ok(None);
+    };
     let last_day = ctx.calendar.add(expiry, -params.renewal_filing_workdays)?;
     let left = ctx.left(last_day.value)?;
 

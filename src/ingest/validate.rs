@@ -11,11 +11,12 @@ use super::kinds::{HeaderMap, Kind};
 use super::read::{Cell, MAX_FIELD_CHARS, RawRow};
 use crate::catalogue::Catalogue;
 use crate::credit_code::CreditCode;
+use crate::calendar::in_span;
 use crate::dates::{normalise, parse_date};
 use crate::divisions::Divisions;
 use crate::model::{
-    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OnsiteReview, Procedure,
-    ReviewOutcome, SpotCheck, Violation, ViolationKind, parse_yes_no,
+    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OPEN_ENDED, OnsiteReview,
+    Procedure, ReviewOutcome, SpotCheck, Violation, ViolationKind, parse_yes_no,
 };
 use crate::store::Record;
 
@@ -152,8 +153,9 @@ impl<'a> Row<'a> {
         normalise(&self.required(field))
     }
 
+    /// A date the calendar can reach: a real day of 1949–2199, as written or as a workbook date.
     fn date(&self, field: &str) -> Option<NaiveDate> {
-        match self.cell(field) {
+        let date = match self.cell(field) {
             Cell::Date(d) => Some(*d),
             Cell::Empty => None,
             _ => {
@@ -168,7 +170,27 @@ impl<'a> Row<'a> {
                 }
                 parsed
             }
+        }?;
+        if !in_span(date) {
+            self.reject(
+                field,
+                &date.to_string(),
+                "outside 1949–2199, the years the working-day calendar covers: check the year",
+            );
+            return None;
         }
+        Some(date)
+    }
+
+    /// An expiry: a date, or open-ended — 长期 and its usual spellings, or 9999-12-31 as many
+    /// systems export it — kept as [`OPEN_ENDED`].
+    fn expiry(&self, field: &str) -> Option<NaiveDate> {
+        const SPELLINGS: &[&str] = &["长期", "长期有效", "永久", "永久有效", "无期限"];
+        let text = normalise(&self.cell(field).text());
+        if SPELLINGS.contains(&text.as_str()) || parse_date(&text) == Some(OPEN_ENDED) {
+            return Some(OPEN_ENDED);
+        }
+        self.date(field)
     }
 
     fn required_date(&self, field: &str) -> NaiveDate {
@@ -312,7 +334,7 @@ impl Ingest for Licence {
     const KIND: Kind = Kind::Licences;
     fn from_row(row: &Row, v: &Validator) -> Self {
         let grant_date = row.required_date("grant_date");
-        let expiry = row.date("expiry");
+        let expiry = row.expiry("expiry");
         if let Some(e) = expiry.filter(|e| *e <= grant_date) {
             row.reject(
                 "expiry",

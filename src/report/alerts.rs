@@ -24,6 +24,8 @@ pub fn urgent(f: &DeadlineRow) -> bool {
         (Rule::OnsiteReview, Status::Overdue)
         | (Rule::Renewal, Status::Missed)
         | (Rule::ECertificate, Status::Late) => true,
+        // A licence a rule cannot judge needs a person to look at its record.
+        (_, Status::Error) => true,
         (Rule::OnsiteReview, Status::Due)
         | (Rule::Renewal, Status::Closing)
         | (Rule::ECertificate, Status::Pending) => f.workdays_left <= WITHIN_WORKDAYS,

@@ -52,11 +52,16 @@ pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>, XlsxError> {
                     Cell::Number(n) => {
                         sheet.write_number(r, c, *n)?;
                     }
-                    Cell::Date(d) => {
-                        let value =
-                            ExcelDateTime::parse_from_str(&d.format("%Y-%m-%d").to_string())?;
-                        sheet.write_datetime_with_format(r, c, &value, &date)?;
-                    }
+                    // Excel holds dates from 1900 on; an older one (a typo in old data) is
+                    // written as text rather than failing the whole workbook.
+                    Cell::Date(d) => match excel_date(*d) {
+                        Some(value) => {
+                            sheet.write_datetime_with_format(r, c, &value, &date)?;
+                        }
+                        None => {
+                            sheet.write_string(r, c, d.to_string())?;
+                        }
+                    },
                     Cell::Empty => {}
                 }
                 if let Some(w) = widths.get_mut(col) {
@@ -73,6 +78,15 @@ pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>, XlsxError> {
         book.add_worksheet();
     }
     book.save_to_buffer()
+}
+
+/// The date as an Excel date cell, when Excel can hold it (1900-01-01 to 9999-12-31).
+fn excel_date(d: chrono::NaiveDate) -> Option<ExcelDateTime> {
+    use chrono::Datelike;
+    if !(1900..=9999).contains(&d.year()) {
+        return None;
+    }
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).ok()
 }
 
 #[cfg(test)]
@@ -113,5 +127,22 @@ mod tests {
         };
         assert_eq!(d.as_datetime().unwrap().date().to_string(), "2026-11-30");
         assert_eq!(range.get((1, 2)), Some(&Data::Float(-2.0)));
+    }
+
+    #[test]
+    fn a_date_excel_cannot_hold_is_written_as_text() {
+        let table = Table::from_rows(
+            "旧数据",
+            &[Row {
+                enterprise: "企业",
+                due: chrono::NaiveDate::from_ymd_opt(1019, 1, 2).unwrap(),
+                workdays_left: 0,
+            }],
+            &["enterprise", "due", "workdays_left"],
+        );
+        let bytes = workbook(&[&table]).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("旧数据").unwrap();
+        assert_eq!(range.get((1, 1)), Some(&Data::String("1019-01-02".into())));
     }
 }
