@@ -15,7 +15,7 @@ use crate::draw::plan::Plan;
 use crate::draw::record::Record;
 use crate::draw::rng::seed_digest;
 use crate::output::write_csv_report;
-use crate::report::file_safe;
+use crate::report::{file_name, file_safe};
 use crate::report::public::{ResultLine, result_lines};
 use crate::store::{AuditEntry, DrawScope, Store};
 
@@ -75,7 +75,7 @@ pub async fn is_drawn(store: &Store, campaign: &str) -> anyhow::Result<bool> {
 /// Where a draw's outputs go: `<out>/<week of as_of>/draw-<campaign>-<id>/`.
 pub fn draw_dir(ctx: &Context, as_of: NaiveDate, campaign: &str, id: i64) -> PathBuf {
     ctx.out_dir(&Period::week_of(as_of))
-        .join(format!("draw-{}-{id}", file_safe(campaign)))
+        .join(file_safe(&format!("draw-{campaign}-{id}")))
 }
 
 /// The plan's scope in division and category codes.
@@ -294,8 +294,7 @@ fn write_outputs(
     }
     for (inspector, rows) in own {
         write_csv_report(
-            &dir.join("inspectors")
-                .join(format!("{}.csv", file_safe(inspector))),
+            &dir.join("inspectors").join(file_name(inspector, "csv")),
             &rows,
         )?;
     }

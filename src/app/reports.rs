@@ -16,10 +16,10 @@ use serde_json::json;
 use super::draw::{Stored, draw_dir, stored};
 use super::{Context, Names, Period, deadlines, delivery, prefecture_code, risk};
 use crate::deadlines::{DeadlineRow, Subject};
-use crate::mail;
+use crate::mail::{self, Composed};
 use crate::report::{self, Document, weekly::CheckLine};
 use crate::risk::Ranked;
-use crate::store::{AuditEntry, Outgoing, Queued, Scope, Store};
+use crate::store::{AuditEntry, Queued, Scope, Store};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize, serde::Deserialize,
@@ -225,34 +225,42 @@ pub async fn write_and_queue(
     }
     for chunk in docs.chunks(200) {
         // Rendering is pure CPU work per document: spread it over the cores.
-        let rendered: Vec<anyhow::Result<(PathBuf, Vec<Outgoing>, bool)>> = chunk
+        let rendered: Vec<anyhow::Result<(PathBuf, Option<Composed>, bool)>> = chunk
             .par_iter()
             .map(|(doc, dir)| {
                 let rendered = report::render(doc, &footer)?;
                 let files = report::write(dir, doc, &rendered)?;
                 let hold = req.hold.holds(doc.kind);
-                let messages = if req.send {
-                    mail::compose(doc, &rendered, &from, hold, &req.actor)?
-                } else {
-                    Vec::new()
-                };
-                Ok((files[0].clone(), messages, hold))
+                let composed = req
+                    .send
+                    .then(|| mail::compose(doc, &rendered, &from, hold, &req.actor))
+                    .transpose()?;
+                Ok((files[0].clone(), composed, hold))
             })
             .collect();
         let mut messages = Vec::new();
         let mut owners = Vec::new();
         for ((doc, _), result) in chunk.iter().zip(rendered) {
             let (file, composed, hold) = result?;
-            for m in composed {
-                messages.push(m);
-                owners.push((produced.len(), hold));
+            let mut queued = String::new();
+            if let Some(composed) = composed {
+                for m in composed.messages {
+                    messages.push(m);
+                    owners.push((produced.len(), hold));
+                }
+                for refused in &composed.refused {
+                    tracing::warn!(document = %doc.title, "{refused}: not queued");
+                }
+                if !composed.refused.is_empty() {
+                    queued = format!("refused {}", composed.refused.len());
+                }
             }
             produced.push(Produced {
                 kind: doc.kind.code(),
                 scope: doc.scope.clone(),
                 title: doc.title.clone(),
                 recipients: doc.recipients.len(),
-                queued: String::new(),
+                queued,
                 file,
             });
         }
@@ -272,11 +280,11 @@ pub async fn write_and_queue(
             *counts.entry(owner).or_default().entry(label).or_default() += 1;
         }
         for (owner, labels) in counts {
-            produced[owner].queued = labels
-                .iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mut parts: Vec<String> = labels.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            if !produced[owner].queued.is_empty() {
+                parts.push(std::mem::take(&mut produced[owner].queued));
+            }
+            produced[owner].queued = parts.join(", ");
         }
     }
     Ok((produced, queued_any))

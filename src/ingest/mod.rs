@@ -367,8 +367,15 @@ async fn load_as<R: Ingest>(
         rows.dedup();
         rows.len() as u64
     };
+    // Optional columns the file does not have keep what the store holds.
+    let kept: Vec<&str> = R::KIND
+        .columns()
+        .iter()
+        .filter(|c| !c.required && map.positions(c.name).is_empty())
+        .map(|c| c.name)
+        .collect();
     let counts = loader
-        .finish(&quarantined, |counts| IngestedFile {
+        .finish(&kept, &quarantined, |counts| IngestedFile {
             digest: digest.clone(),
             file_name: name.clone(),
             kind: R::KIND.name().to_string(),
@@ -406,7 +413,7 @@ fn rejects_path(dir: &Path, file: &str) -> PathBuf {
     let stem = Path::new(file)
         .file_name()
         .map_or_else(|| "input".into(), |n| n.to_string_lossy().into_owned());
-    dir.join(format!("{stem}.rejects.csv"))
+    dir.join(crate::report::file_name(&stem, "rejects.csv"))
 }
 
 #[derive(Serialize)]

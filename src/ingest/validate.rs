@@ -14,6 +14,7 @@ use crate::credit_code::CreditCode;
 use crate::calendar::in_span;
 use crate::dates::{normalise, parse_date};
 use crate::divisions::Divisions;
+use crate::mail::{is_address, split_addresses};
 use crate::model::{
     CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OPEN_ENDED, OnsiteReview,
     Procedure, ReviewOutcome, SpotCheck, Violation, ViolationKind, parse_yes_no,
@@ -148,9 +149,30 @@ impl<'a> Row<'a> {
         })
     }
 
-    /// An identifier: full-width characters and spaces folded away.
+    /// A required identifier: full-width characters and spaces folded away (see [`Row::identifier`]).
     fn code(&self, field: &str) -> String {
-        normalise(&self.required(field))
+        let text = normalise(&self.required(field));
+        self.check_identifier(field, &text);
+        text
+    }
+
+    /// An optional identifier, folded as [`Row::code`]. Identifiers name files and folders
+    /// (an inspector's list, a campaign's draw), so one holding a path separator or a control
+    /// character is refused.
+    fn identifier(&self, field: &str) -> Option<String> {
+        let text = normalise(&self.text(field)?);
+        self.check_identifier(field, &text);
+        Some(text)
+    }
+
+    fn check_identifier(&self, field: &str, text: &str) {
+        if text.contains(['/', '\\']) || text.contains(char::is_control) {
+            self.reject(
+                field,
+                text,
+                "holds a path separator (/ \\) or a control character, which no identifier has",
+            );
+        }
     }
 
     /// A date the calendar can reach: a real day of 1949–2199, as written or as a workbook date.
@@ -289,16 +311,16 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// E-mail addresses, each checked with the parser the mailer uses (lettre), so an address that
+    /// lands is one the mailer accepts. Several in one cell (`;` `,` `、` or spaces between) are
+    /// each checked and kept, joined by `; `.
     fn email(&self, field: &str) -> Option<String> {
-        let email = self.text(field)?;
-        let plausible = email
-            .split_once('@')
-            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
-            && !email.contains(char::is_whitespace);
-        if !plausible {
-            self.reject(field, &email, "not an e-mail address");
+        let text = self.text(field)?;
+        let addresses = split_addresses(&text);
+        for a in addresses.iter().filter(|a| !is_address(a)) {
+            self.reject(field, a, "not an e-mail address the mailer accepts");
         }
-        Some(email)
+        Some(addresses.join("; "))
     }
 
     fn later_than(&self, field: &str, date: Option<NaiveDate>, start: NaiveDate, what: &str) {
@@ -451,7 +473,7 @@ impl Ingest for SpotCheck {
     const KIND: Kind = Kind::SpotChecks;
     fn from_row(row: &Row, v: &Validator) -> Self {
         SpotCheck {
-            check_id: row.text("check_id").map(|t| normalise(&t)),
+            check_id: row.identifier("check_id"),
             credit_code: row.enterprise_ref("credit_code", v),
             category: row.category("category", v),
             check_date: row.required_date("check_date"),
@@ -459,7 +481,7 @@ impl Ingest for SpotCheck {
                 .choice("result", CheckResult::parse, "合格, 不合格", None)
                 .unwrap_or(CheckResult::Pass),
             items: row.text("items"),
-            campaign: row.text("campaign").map(|t| normalise(&t)),
+            campaign: row.identifier("campaign"),
         }
     }
     fn register(&self, _: &mut Known) {}

@@ -14,7 +14,7 @@ use lettre::message::Mailbox;
 use serde_json::json;
 
 use super::{MailConfig, Transport};
-use crate::report::file_safe;
+use crate::report::{file_name, file_safe};
 use crate::store::{AuditEntry, Claimed, Store};
 
 /// What one delivery run did.
@@ -50,12 +50,15 @@ async fn send(transport: &Transport, from: &Mailbox, m: &Claimed) -> anyhow::Res
 fn write_eml(dir: &Path, m: &Claimed) -> anyhow::Result<()> {
     let dir = dir.join(file_safe(&m.key.period));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = file_safe(&format!(
-        "{}-{}-{}.eml",
-        m.key.kind,
-        m.key.scope.replace('/', "-"),
-        m.key.recipient
-    ));
+    let name = file_name(
+        &format!(
+            "{}-{}-{}",
+            m.key.kind,
+            m.key.scope.replace('/', "-"),
+            m.key.recipient
+        ),
+        "eml",
+    );
     let path = dir.join(name);
     std::fs::write(&path, &m.message).with_context(|| format!("writing {}", path.display()))
 }

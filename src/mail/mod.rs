@@ -112,6 +112,21 @@ impl MailConfig {
     }
 }
 
+/// The addresses of one cell or setting: separated by `;` `,` `；` `，` `、` or spaces. Ingest checks
+/// each with [`is_address`] and stores them joined by `; `.
+pub fn split_addresses(text: &str) -> Vec<String> {
+    text.split(|c: char| matches!(c, ';' | ',' | '；' | '，' | '、') || c.is_whitespace())
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether lettre — the parser the mailer uses — accepts `text` as one address.
+pub fn is_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok()
+}
+
 /// A stable Message-ID for a key: the same key always yields the same ID, so a receiver can tell a
 /// (never intended) second delivery for what it is.
 pub fn message_id(key: &OutboxKey, from: &Mailbox) -> String {
@@ -137,6 +152,13 @@ pub fn key(doc: &Document, recipient: &str) -> Result<OutboxKey, MailError> {
     })
 }
 
+/// A composed document: one message per recipient, and the recipients the mailer refused (an
+/// address from old data or configuration) — each skipped with its reason, never failing the rest.
+pub struct Composed {
+    pub messages: Vec<Outgoing>,
+    pub refused: Vec<MailError>,
+}
+
 /// One message per recipient of `doc`, ready for the outbox.
 pub fn compose(
     doc: &Document,
@@ -144,11 +166,18 @@ pub fn compose(
     from: &Mailbox,
     held: bool,
     requested_by: &str,
-) -> Result<Vec<Outgoing>, MailError> {
+) -> Result<Composed, MailError> {
     let subject = format!("【{}】{}", doc.kind.label(), doc.title);
     let mut out = Vec::new();
+    let mut refused = Vec::new();
     for recipient in &doc.recipients {
-        let key = key(doc, recipient)?;
+        let key = match key(doc, recipient) {
+            Ok(key) => key,
+            Err(e) => {
+                refused.push(e);
+                continue;
+            }
+        };
         let to: Mailbox = recipient.parse().expect("parsed by key()");
         let id = message_id(&key, from);
         let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
@@ -185,5 +214,8 @@ pub fn compose(
             requested_by: requested_by.into(),
         });
     }
-    Ok(out)
+    Ok(Composed {
+        messages: out,
+        refused,
+    })
 }

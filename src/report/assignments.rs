@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::mail::split_addresses;
 use super::{Document, Figure, ReportKind, Table};
 use crate::draw::record::Record;
 
@@ -115,7 +116,7 @@ pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document
                     super::file_safe(&name),
                     super::file_safe(id)
                 ),
-                recipients: email.into_iter().collect(),
+                recipients: email.as_deref().map(split_addresses).unwrap_or_default(),
             }
         })
         .collect()

@@ -19,6 +19,7 @@ use anyhow::Context as _;
 use minijinja::value::Serde;
 use minijinja::{Environment, context};
 use serde::Serialize;
+use sha2::Digest as _;
 
 pub use table::{Cell, Table};
 
@@ -144,7 +145,7 @@ struct TableView<'a> {
 
 pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
     let env = environment();
-    let workbook = format!("{}.xlsx", doc.stem);
+    let workbook = file_name(&doc.stem, "xlsx");
     let tables: Vec<TableView> = doc
         .tables
         .iter()
@@ -173,7 +174,8 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
         let sheets: Vec<&Table> = doc.tables.iter().collect();
         attachments.push((workbook, XLSX, xlsx::workbook(&sheets)?));
         for t in doc.tables.iter().filter(|t| !t.rows.is_empty()) {
-            attachments.push((format!("{}-{}.csv", doc.stem, t.title), CSV, t.to_csv()));
+            let name = file_name(&format!("{}-{}", doc.stem, t.title), "csv");
+            attachments.push((name, CSV, t.to_csv()));
         }
     }
     Ok(Rendered {
@@ -188,16 +190,16 @@ pub fn write(dir: &Path, doc: &Document, rendered: &Rendered) -> anyhow::Result<
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = vec![
         (
-            dir.join(format!("{}.html", doc.stem)),
+            dir.join(file_name(&doc.stem, "html")),
             rendered.html.as_bytes(),
         ),
         (
-            dir.join(format!("{}.txt", doc.stem)),
+            dir.join(file_name(&doc.stem, "txt")),
             rendered.text.as_bytes(),
         ),
     ];
     if let Some(png) = &doc.chart {
-        files.push((dir.join(format!("{}.png", doc.stem)), png.as_slice()));
+        files.push((dir.join(file_name(&doc.stem, "png")), png.as_slice()));
     }
     for (name, _, bytes) in &rendered.attachments {
         files.push((dir.join(name), bytes.as_slice()));
@@ -208,11 +210,46 @@ pub fn write(dir: &Path, doc: &Document, rendered: &Rendered) -> anyhow::Result<
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 
-/// A name made safe as a file name on Windows and Linux (Chinese kept).
+/// The longest file name written, in bytes: under the 255 of Linux file systems, with room left.
+const MAX_NAME_BYTES: usize = 200;
+
+/// A name made safe as one file name on Linux and Windows, Chinese kept: path separators (the
+/// full-width ／ ＼ too), the characters Windows refuses and control characters become `_`; leading
+/// dots and spaces go, so it can be neither `..` nor hidden; a name over 200 bytes is cut at a
+/// character boundary and ends in a digest of the whole, so two long names stay apart. Every file
+/// licwatch writes is named through it or [`file_name`].
 pub fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| if "/\\:*?\"<>|".contains(c) { '_' } else { c })
-        .collect()
+    bounded(name, MAX_NAME_BYTES)
+}
+
+/// `stem.ext`, made safe as [`file_safe`] with the extension kept whole.
+pub fn file_name(stem: &str, ext: &str) -> String {
+    format!("{}.{ext}", bounded(stem, MAX_NAME_BYTES - ext.len() - 1))
+}
+
+fn bounded(name: &str, max: usize) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|／＼".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim_start_matches(['.', ' ']).trim_end();
+    let clean = if clean.is_empty() { "_" } else { clean };
+    if clean.len() <= max {
+        return clean.to_string();
+    }
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let mut cut = max - tag.len() - 1;
+    while !clean.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{tag}", &clean[..cut])
 }
 
 #[cfg(test)]
@@ -268,5 +305,20 @@ mod tests {
                 "乌鲁木齐市-每周监管报告-2026-W48-逾期现场审查.csv"
             ]
         );
+    }
+
+    #[test]
+    fn file_names_stay_in_their_folder_and_under_the_length_limit() {
+        assert_eq!(file_safe("../../x"), "_.._x");
+        assert_eq!(file_safe("/srv/x"), "_srv_x");
+        assert_eq!(file_safe("／srv／x"), "_srv_x");
+        assert_eq!(file_safe(".."), "_");
+        assert_eq!(file_safe("a\u{0}b\nc"), "a_b_c");
+        assert_eq!(file_safe("乌鲁木齐市-每周监管报告"), "乌鲁木齐市-每周监管报告");
+        let long = "阿".repeat(100);
+        let name = file_name(&long, "html");
+        assert!(name.len() <= 200 && name.ends_with(".html"), "{name}");
+        let other = file_name(&format!("{long}乙"), "html");
+        assert_ne!(name, other, "two long names stay apart");
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{Document, Figure, ReportKind};
 use crate::deadlines::{DeadlineRow, Rule, Status};
+use crate::mail::split_addresses;
 
 /// A reminder for each `renewal` flag that is `window_open` or `closing`, to the enterprise's address
 /// on file (`emails`: credit code → address); flags without an address are skipped.
@@ -37,7 +38,7 @@ pub fn documents(flags: &[DeadlineRow], emails: &dyn Fn(&str) -> Option<String>)
                 tables: Vec::new(),
                 chart: None,
                 stem: format!("延续申请提醒-{}", super::file_safe(&f.licence_no)),
-                recipients: vec![email],
+                recipients: split_addresses(&email),
             })
         })
         .collect()

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::{Postgres, Row, Sqlite, Transaction};
 
 use super::conn::Conn;
-use super::records::{OnConflict, conflict_clause, write_records};
+use super::records::{OnConflict, upsert_clause, write_records};
 use super::{Param, Record, Store, StoreError, with_pool};
 
 const STAGE: &str = "ingest_stage";
@@ -254,9 +254,11 @@ impl<R: Record> Load<R> {
     }
 
     /// Counts the stage against the table, merges it, quarantines `rejects`, records the file and
-    /// commits.
+    /// commits. The columns of `kept` (optional columns the file does not have) keep their stored
+    /// values: an upsert changes only what the file says.
     pub async fn finish(
         mut self,
+        kept: &[&str],
         rejects: &[Quarantined],
         file: impl FnOnce(LoadCounts) -> IngestedFile,
     ) -> Result<LoadCounts, StoreError> {
@@ -265,7 +267,11 @@ impl<R: Record> Load<R> {
             .iter()
             .map(|c| format!("t.{c} = s.{c}"))
             .collect();
-        let rest = &columns[key..];
+        let rest: Vec<&str> = columns[key..]
+            .iter()
+            .copied()
+            .filter(|c| !kept.contains(c))
+            .collect();
         let changed = if rest.is_empty() {
             "0".to_string()
         } else {
@@ -286,7 +292,7 @@ impl<R: Record> Load<R> {
         );
         let merge_sql = format!(
             "INSERT INTO {table} ({cols}) SELECT {cols} FROM {STAGE} WHERE true {}",
-            conflict_clause(table, columns, key, self.distinct_from, OnConflict::Update),
+            upsert_clause(table, &columns[..key], &rest, self.distinct_from),
             cols = columns.join(", ")
         );
         let distinct = self.distinct_from;

@@ -180,14 +180,31 @@ pub(crate) fn conflict_clause(
     distinct_from: &str,
     on_conflict: OnConflict,
 ) -> String {
-    let keys = columns[..key].join(", ");
-    let rest = &columns[key..];
-    if rest.is_empty() || on_conflict == OnConflict::Keep {
+    let rest = match on_conflict {
+        OnConflict::Keep => &[][..],
+        OnConflict::Update => &columns[key..],
+    };
+    upsert_clause(table, &columns[..key], rest, distinct_from)
+}
+
+/// `ON CONFLICT (keys)`: update the `updated` columns where any of them differs, or do nothing
+/// when there are none.
+pub(crate) fn upsert_clause(
+    table: &str,
+    keys: &[&str],
+    updated: &[&str],
+    distinct_from: &str,
+) -> String {
+    let keys = keys.join(", ");
+    if updated.is_empty() {
         return format!("ON CONFLICT ({keys}) DO NOTHING");
     }
-    let set: Vec<String> = rest.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    let old: Vec<String> = rest.iter().map(|c| format!("{table}.{c}")).collect();
-    let new: Vec<String> = rest.iter().map(|c| format!("excluded.{c}")).collect();
+    let set: Vec<String> = updated
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let old: Vec<String> = updated.iter().map(|c| format!("{table}.{c}")).collect();
+    let new: Vec<String> = updated.iter().map(|c| format!("excluded.{c}")).collect();
     format!(
         "ON CONFLICT ({keys}) DO UPDATE SET {} WHERE ({}) {distinct_from} ({})",
         set.join(", "),
