@@ -15,8 +15,8 @@ use crate::draw::plan::Plan;
 use crate::draw::record::Record;
 use crate::draw::rng::seed_digest;
 use crate::output::write_csv_report;
-use crate::report::{file_name, file_safe};
 use crate::report::public::{ResultLine, result_lines};
+use crate::report::{file_name, file_safe};
 use crate::store::{AuditEntry, DrawScope, Store};
 
 /// What a draw is made from.

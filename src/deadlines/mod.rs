@@ -300,7 +300,10 @@ pub fn evaluate(ctx: &Context, licence: &Licence, facts: &LicenceFacts) -> Vec<F
         detail: format!("无法判定：{e}"),
     };
     [
-        (Rule::OnsiteReview, onsite_review(ctx, licence, &facts.reviews)),
+        (
+            Rule::OnsiteReview,
+            onsite_review(ctx, licence, &facts.reviews),
+        ),
         (Rule::Renewal, renewal(ctx, licence)),
         (Rule::ECertificate, e_certificate(ctx, licence)),
         (Rule::Expiry, expiry(ctx, licence)),
@@ -409,9 +412,19 @@ mod tests {
             .filter(|r| r.licence_no == "XK-BROKEN")
             .map(|r| (r.rule, r.status))
             .collect();
-        assert!(errors.contains(&(Rule::OnsiteReview, Status::Error)), "{rows:?}");
-        assert!(errors.iter().all(|(_, s)| *s == Status::Error), "{errors:?}");
-        let detail = &rows.iter().find(|r| r.licence_no == "XK-BROKEN").unwrap().detail;
+        assert!(
+            errors.contains(&(Rule::OnsiteReview, Status::Error)),
+            "{rows:?}"
+        );
+        assert!(
+            errors.iter().all(|(_, s)| *s == Status::Error),
+            "{errors:?}"
+        );
+        let detail = &rows
+            .iter()
+            .find(|r| r.licence_no == "XK-BROKEN")
+            .unwrap()
+            .detail;
         assert!(detail.contains("1019-01-02"), "{detail}");
         // The other licence keeps its own flag: granted 2026-11-02, its review is due.
         assert!(rows.iter().any(|r| r.licence_no != "XK-BROKEN"
@@ -425,9 +438,16 @@ mod tests {
         let params = RuleParams::default();
         let mut l = licence("2019-01-02");
         l.expiry = Some(crate::model::OPEN_ENDED);
-        let flags = evaluate(&ctx(&cal, &params, "2026-11-26"), &l, &LicenceFacts::default());
+        let flags = evaluate(
+            &ctx(&cal, &params, "2026-11-26"),
+            &l,
+            &LicenceFacts::default(),
+        );
         let rules: Vec<_> = flags.iter().map(|f| f.rule).collect();
-        assert!(!rules.contains(&Rule::Renewal) && !rules.contains(&Rule::Expiry), "{flags:?}");
+        assert!(
+            !rules.contains(&Rule::Renewal) && !rules.contains(&Rule::Expiry),
+            "{flags:?}"
+        );
         assert!(flags.iter().all(|f| f.status != Status::Error), "{flags:?}");
     }
 }

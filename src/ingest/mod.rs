@@ -129,6 +129,15 @@ pub fn digest_file(path: &Path) -> std::io::Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}
+
 /// An input opened and its kind known, ready to load.
 pub struct Opened {
     pub name: String,
@@ -143,8 +152,13 @@ fn open_file(path: &Path, options: &Options) -> Result<Opened, Box<Summary>> {
     let digest = digest_file(path)
         .map_err(|e| Box::new(Summary::new(&name, "").failed(format!("cannot read: {e}"))))?;
     let failed = |message: String| Box::new(Summary::new(&name, &digest).failed(message));
-    let table = read::open(path, options.encoding, options.sheet.as_deref())
-        .map_err(|e| failed(e.to_string()))?;
+    // A parser crate that panics on a hostile file fails that file, not the command: the rest of
+    // the files, and the week's reports after them, go on.
+    let table = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read::open(path, options.encoding, options.sheet.as_deref())
+    }))
+    .unwrap_or_else(|panic| Err(read::ReadError::Crashed(panic_text(panic.as_ref()))))
+    .map_err(|e| failed(e.to_string()))?;
     let map = match options.kind {
         Some(kind) => kinds::map_as(kind, &table.header),
         None => kinds::detect(&table.header),

@@ -76,6 +76,8 @@ pub enum ReadError {
     Parquet(String),
     #[error("JSON {0}")]
     Json(String),
+    #[error("could not be parsed (the reader gave up: {0}); nothing of it applied")]
+    Crashed(String),
 }
 
 /// A file's header and its rows, streamed where the format allows.
@@ -212,36 +214,95 @@ fn csv_error(e: csv::Error) -> ReadError {
     }
 }
 
+/// Workbooks larger than this are refused: they are read whole, and CSV streams instead.
+const MAX_WORKBOOK_BYTES: u64 = 256 << 20;
+/// Non-empty cells read from one sheet at most (a national spot-check file is about 35 million).
+const MAX_WORKBOOK_CELLS: usize = 60_000_000;
+
+/// Reads one sheet. XLSX is read cell by cell, so a sheet whose used range spans the whole grid
+/// (a stray cell at XFD1048576) costs what its cells cost, not the rectangle; other workbook
+/// formats are bounded by the file size.
 fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, ReadError> {
     let err = |e: calamine::Error| ReadError::Workbook(e.to_string());
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_WORKBOOK_BYTES {
+        return Err(ReadError::Workbook(format!(
+            "is {} MiB; workbooks over {} MiB are refused — save the sheet as CSV",
+            size >> 20,
+            MAX_WORKBOOK_BYTES >> 20
+        )));
+    }
     let mut book = calamine::open_workbook_auto(path).map_err(err)?;
-    let range = match sheet {
-        Some(name) => book.worksheet_range(name).map_err(err)?,
-        None => {
-            let names = book.sheet_names();
-            let first = names
-                .first()
-                .ok_or_else(|| ReadError::Workbook("has no sheets".into()))?;
-            book.worksheet_range(first).map_err(err)?
-        }
+    let name = match sheet {
+        Some(name) => name.to_string(),
+        None => book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| ReadError::Workbook("has no sheets".into()))?,
     };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate().map(|(i, cells)| RawRow {
-        number: first_row + i + 1,
-        cells: cells.iter().map(cell_of).collect(),
-    });
-    let header = loop {
-        match rows.next() {
-            None => return Err(ReadError::Empty),
-            Some(r) if r.cells.iter().all(|c| *c == Cell::Empty) => continue,
-            Some(r) => break r.cells.iter().map(Cell::text).collect(),
-        }
+    let too_many = || {
+        ReadError::Workbook(format!(
+            "sheet {name} holds over {MAX_WORKBOOK_CELLS} cells — split it or save it as CSV"
+        ))
     };
-    let rows: Vec<_> = rows.map(Ok).collect();
+    let mut cells: Vec<((u32, u32), Cell)> = Vec::new();
+    match &mut book {
+        calamine::Sheets::Xlsx(xlsx) => {
+            let xerr = |e: calamine::XlsxError| ReadError::Workbook(e.to_string());
+            let mut reader = xlsx.worksheet_cells_reader(&name).map_err(xerr)?;
+            while let Some(cell) = reader.next_cell().map_err(xerr)? {
+                let data = Data::from(cell.get_value().clone());
+                if data != Data::Empty {
+                    if cells.len() >= MAX_WORKBOOK_CELLS {
+                        return Err(too_many());
+                    }
+                    cells.push((cell.get_position(), cell_of(&data)));
+                }
+            }
+        }
+        other => {
+            let range = other.worksheet_range(&name).map_err(err)?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, data) in range.used_cells() {
+                if cells.len() >= MAX_WORKBOOK_CELLS {
+                    return Err(too_many());
+                }
+                cells.push(((r0 + r as u32, c0 + c as u32), cell_of(data)));
+            }
+        }
+    }
+    cells.sort_by_key(|(pos, _)| *pos);
+    let first_col = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
+    // Rows in sheet order; the spreadsheet's own row numbers (the header is row 1).
+    let mut rows: Vec<RawRow> = Vec::new();
+    for ((r, c), cell) in cells {
+        let number = r as usize + 1;
+        if rows.last().is_none_or(|row| row.number != number) {
+            rows.push(RawRow {
+                number,
+                cells: Vec::new(),
+            });
+        }
+        let row = rows.last_mut().expect("pushed above");
+        let at = (c - first_col) as usize;
+        if row.cells.len() <= at {
+            row.cells.resize(at + 1, Cell::Empty);
+        }
+        row.cells[at] = cell;
+    }
+    let mut rows = rows.into_iter();
+    let header = rows
+        .next()
+        .ok_or(ReadError::Empty)?
+        .cells
+        .iter()
+        .map(Cell::text)
+        .collect();
     Ok(Table {
         format: "workbook",
         header,
-        rows: Box::new(rows.into_iter()),
+        rows: Box::new(rows.map(Ok)),
     })
 }
 
@@ -253,6 +314,11 @@ fn cell_of(data: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
+        // A date cell far outside any calendar (-1e300) is read as its number, which validation
+        // then refuses; calamine is never asked to turn it into a date.
+        Data::DateTime(d) if !(-1e7..=3e6).contains(&d.as_f64()) => {
+            Cell::Text(d.as_f64().to_string())
+        }
         Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
             Some(d) => Cell::Date(d),
             None => Cell::Text(data.to_string()),

@@ -10,14 +10,14 @@ use sqlx::{Column, Connection, Row};
 use super::kinds::{self, Kind};
 use super::read::{Cell, RawRow, Table};
 use super::{Context, Opened, Options, Status, Summary, audit, ingest_files, load};
-use crate::store::{Store, StoreError, redact};
+use crate::store::{Store, StoreError, redact, redact_in};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("inbox {dir}: {source}")]
     Inbox { dir: String, source: std::io::Error },
-    #[error("cannot read from {url}: {source}")]
-    Sql { url: String, source: sqlx::Error },
+    #[error("cannot read from {url}: {message}")]
+    Sql { url: String, message: String },
     #[error("source {0}: use a sqlite:// or postgres:// URL")]
     Scheme(String),
     #[error(transparent)]
@@ -40,8 +40,34 @@ fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     Ok(target)
 }
 
+/// A file that changed this recently may still be being written: it is left for the next run.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether an inbox file is one to take: not a dotfile, not a partial download or editor lock
+/// (`*.part`, `*.tmp`, `~$*`), and unchanged for [`SETTLE`].
+fn ready(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_lowercase()) else {
+        return false;
+    };
+    if name.starts_with('.')
+        || name.starts_with("~$")
+        || name.ends_with(".part")
+        || name.ends_with(".tmp")
+    {
+        return false;
+    }
+    let settled = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= SETTLE));
+    if !settled {
+        tracing::info!(file = %path.display(), "changed in the last seconds: left for the next run");
+    }
+    settled
+}
+
 /// Loads the new files of `dir` (together, so references resolve across them), then moves each
-/// to `processed/` or `failed/`. A file whose content was loaded before is not loaded again.
+/// to `processed/` or `failed/`. A file whose content landed whole before is not loaded again; one
+/// that had rows rejected is, so rows whose references were fixed since can land.
 pub async fn ingest_inbox(
     store: &Store,
     dir: &Path,
@@ -54,12 +80,7 @@ pub async fn ingest_inbox(
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(inbox_error)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
+        .filter(|p| p.is_file() && ready(p))
         .collect();
     files.sort();
 
@@ -67,7 +88,7 @@ pub async fn ingest_inbox(
     let mut fresh = Vec::new();
     for path in files {
         let digest = super::digest_file(&path).map_err(inbox_error)?;
-        if store.file_loaded(&digest).await? {
+        if store.file_rejected_rows(&digest).await? == Some(0) {
             let mut s = Summary::new(&path.display().to_string(), &digest);
             s.status = Status::Skipped;
             s.message = "already loaded (same content)".into();
@@ -111,9 +132,9 @@ macro_rules! cell_of {
 
 /// Runs `query` on the database at `url`; its column names are the kind's (English or Chinese).
 async fn fetch(url: &str, query: &str) -> Result<(Vec<String>, Vec<Vec<Cell>>), SourceError> {
-    let sql_error = |source| SourceError::Sql {
+    let sql_error = |source: sqlx::Error| SourceError::Sql {
         url: redact(url),
-        source,
+        message: redact_in(&source.to_string(), url),
     };
     macro_rules! run {
         ($conn:ty) => {{

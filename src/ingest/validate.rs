@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::kinds::{HeaderMap, Kind};
 use super::read::{Cell, MAX_FIELD_CHARS, RawRow};
+use crate::calendar::in_span;
 use crate::catalogue::Catalogue;
 use crate::credit_code::CreditCode;
-use crate::calendar::in_span;
 use crate::dates::{normalise, parse_date};
 use crate::divisions::Divisions;
 use crate::mail::{is_address, split_addresses};

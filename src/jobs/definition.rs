@@ -27,10 +27,13 @@ pub enum CatchUp {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
-    /// Load the new files of an inbox directory, or rows from a SQL source.
+    /// Load the new files of an inbox directory, or rows from a SQL source: its URL written out
+    /// (without a password) or named by an environment variable (`source_url_env`), which is how
+    /// credentials reach a job.
     Ingest {
         inbox: Option<PathBuf>,
         source_url: Option<String>,
+        source_url_env: Option<String>,
         query: Option<String>,
     },
     /// The category ranking and the enterprise tiers for the period.
@@ -159,13 +162,24 @@ impl Job {
                 Step::Ingest {
                     inbox,
                     source_url,
+                    source_url_env,
                     query,
                 } => {
-                    let ok = inbox.is_some() != (source_url.is_some() && query.is_some());
-                    if !ok || source_url.is_some() != query.is_some() {
-                        return Err(err(
-                            "an ingest step takes either inbox or source_url with query".into(),
-                        ));
+                    let sources = usize::from(inbox.is_some())
+                        + usize::from(source_url.is_some())
+                        + usize::from(source_url_env.is_some());
+                    if sources != 1 || inbox.is_some() == query.is_some() {
+                        return Err(err("an ingest step takes either inbox, or source_url or \
+                             source_url_env with query"
+                            .into()));
+                    }
+                    if source_url
+                        .as_deref()
+                        .is_some_and(|u| url::Url::parse(u).is_ok_and(|u| u.password().is_some()))
+                    {
+                        return Err(err("source_url carries a password: name an environment \
+                             variable holding the URL with source_url_env instead"
+                            .into()));
                     }
                 }
                 Step::Draw { seed_file, .. } if seed_file.trim().is_empty() => {

@@ -38,9 +38,16 @@ pub async fn run_step(
         Step::Ingest {
             inbox,
             source_url,
+            source_url_env,
             query,
         } => {
-            let input = match (inbox, source_url, query) {
+            let from_env = match source_url_env {
+                Some(name) => Some(std::env::var(name).map_err(|_| {
+                    anyhow::anyhow!("source_url_env: the environment variable {name} is not set")
+                })?),
+                None => None,
+            };
+            let input = match (inbox, source_url.as_ref().or(from_env.as_ref()), query) {
                 (Some(dir), _, _) => Input::Inbox(dir),
                 (None, Some(url), Some(query)) => Input::Sql { url, query },
                 _ => unreachable!("validated when the job was loaded"),

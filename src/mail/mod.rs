@@ -24,6 +24,11 @@ pub enum MailError {
     #[error("mail: LICWATCH_SMTP_URL is not a valid SMTP URL ({0})")]
     Url(String),
     #[error(
+        "mail: the SMTP URL carries credentials but no TLS, so the password would cross the network in clear: \
+         add ?tls=required (STARTTLS) or use smtps://; `?tls=none` accepts the risk explicitly"
+    )]
+    CredentialsInClear,
+    #[error(
         "config [mail] smtp_url carries credentials: put them in LICWATCH_SMTP_URL (environment), never in a file"
     )]
     CredentialsInFile,
@@ -102,8 +107,9 @@ impl MailConfig {
         match url {
             None => Ok(Transport::Files(self.eml_dir.clone())),
             Some(url) => {
+                let url = plain_text_checked(&url)?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                    .map_err(|e| MailError::Url(e.to_string()))?
+                    .map_err(|e| MailError::Url(crate::store::redact_in(&e.to_string(), &url)))?
                     .timeout(Some(std::time::Duration::from_secs(30)))
                     .build();
                 Ok(Transport::Smtp(transport))
@@ -125,6 +131,39 @@ pub fn split_addresses(text: &str) -> Vec<String> {
 /// Whether lettre — the parser the mailer uses — accepts `text` as one address.
 pub fn is_address(text: &str) -> bool {
     text.parse::<lettre::Address>().is_ok()
+}
+
+/// The SMTP URL to hand to lettre. Credentials over plain SMTP are refused unless the URL says
+/// `tls=none` explicitly; that marker (which lettre does not know) is taken out, with a warning.
+fn plain_text_checked(url: &str) -> Result<String, MailError> {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return Ok(url.to_string());
+    };
+    let tls: Option<String> = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let credentials = parsed.password().is_some() || !parsed.username().is_empty();
+    match (parsed.scheme(), tls.as_deref()) {
+        ("smtp", Some("none")) => {
+            if credentials {
+                tracing::warn!("SMTP credentials sent without TLS, as tls=none asks");
+            }
+            let rest: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(k, _)| k != "tls")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if rest.is_empty() {
+                parsed.set_query(None);
+            } else {
+                parsed.query_pairs_mut().clear().extend_pairs(rest);
+            }
+            Ok(parsed.to_string())
+        }
+        ("smtp", None) if credentials => Err(MailError::CredentialsInClear),
+        _ => Ok(url.to_string()),
+    }
 }
 
 /// A stable Message-ID for a key: the same key always yields the same ID, so a receiver can tell a

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::mail::split_addresses;
 use super::{Document, Figure, ReportKind, Table};
 use crate::draw::record::Record;
+use crate::mail::split_addresses;
 
 /// What the mail needs beyond the record: names for codes and the directories' contact details.
 pub struct Directory<'a> {

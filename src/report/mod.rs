@@ -314,7 +314,10 @@ mod tests {
         assert_eq!(file_safe("／srv／x"), "_srv_x");
         assert_eq!(file_safe(".."), "_");
         assert_eq!(file_safe("a\u{0}b\nc"), "a_b_c");
-        assert_eq!(file_safe("乌鲁木齐市-每周监管报告"), "乌鲁木齐市-每周监管报告");
+        assert_eq!(
+            file_safe("乌鲁木齐市-每周监管报告"),
+            "乌鲁木齐市-每周监管报告"
+        );
         let long = "阿".repeat(100);
         let name = file_name(&long, "html");
         assert!(name.len() <= 200 && name.ends_with(".html"), "{name}");

@@ -197,12 +197,13 @@ impl Store {
         })
     }
 
-    /// Whether a file with this digest has been loaded.
-    pub async fn file_loaded(&self, digest: &str) -> Result<bool, StoreError> {
-        const SQL: &str = "SELECT COUNT(*) FROM ingest_files WHERE digest = $1";
+    /// How many rows of the file with this digest were rejected when it was last loaded; None
+    /// when it never was.
+    pub async fn file_rejected_rows(&self, digest: &str) -> Result<Option<u64>, StoreError> {
+        const SQL: &str = "SELECT CAST(rejected AS BIGINT) FROM ingest_files WHERE digest = $1";
         with_pool!(self, pool => {
-            let n: i64 = sqlx::query(SQL).bind(digest).fetch_one(pool).await?.try_get(0)?;
-            Ok(n > 0)
+            let row = sqlx::query(SQL).bind(digest).fetch_optional(pool).await?;
+            Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.map(|n| n as u64))
         })
     }
 
@@ -310,8 +311,16 @@ impl<R: Record> Load<R> {
                     unchanged: existing - changed,
                 }
             };
+            let record = file(counts);
+            // The quarantine holds what this load rejected: rows of an earlier load of the same
+            // file that land now are no longer in it.
+            conn.execute(
+                "DELETE FROM ingest_rejects WHERE digest = $1".to_string(),
+                vec![(&record.digest).into()],
+            )
+            .await?;
             write_records(conn, rejects, distinct, OnConflict::Keep).await?;
-            write_records(conn, &[file(counts)], distinct, OnConflict::Update).await?;
+            write_records(conn, &[record], distinct, OnConflict::Update).await?;
             Ok::<_, StoreError>(counts)
         })?;
         match self.tx {

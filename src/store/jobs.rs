@@ -46,8 +46,16 @@ impl Store {
              VALUES ($1, $2, 'running', $3, $4, 1) ON CONFLICT (job, scheduled_for) DO NOTHING";
         const TAKE_OVER: &str = "UPDATE job_ticks SET status = 'running', owner = $3, lease_until = $4, \
              attempts = attempts + 1 WHERE job = $1 AND scheduled_for = $2 AND lease_until < $5 \
-             AND (status = 'running' OR (status = 'failed' AND attempts < $6)) \
+             AND status IN ('running', 'failed') AND attempts < $6 \
              RETURNING CAST(attempts AS BIGINT)";
+        // A tick whose process died `max_attempts` times (a file that kills the reader, say) is
+        // failed and left alone, not taken over by every replica in turn.
+        const GIVE_UP: &str = "UPDATE job_ticks SET status = 'failed', owner = NULL \
+             WHERE job = $1 AND scheduled_for = $2 AND status = 'running' AND lease_until < $3 \
+             AND attempts >= $4";
+        const GAVE_UP: &str = "UPDATE job_runs SET status = 'failed', finished_at = $3, \
+             error = 'lease expired: the process running it stopped; no attempts left' \
+             WHERE job = $1 AND scheduled_for = $2 AND status = 'running'";
         const LEDGER: &str = "INSERT INTO job_runs (job, scheduled_for, attempt, host, started_at, status) \
              VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id";
         const ABANDONED: &str = "UPDATE job_runs SET status = 'interrupted', finished_at = $3, \
@@ -67,7 +75,17 @@ impl Store {
                     .fetch_optional(&mut *tx).await?;
                 match row {
                     Some(r) => r.try_get(0)?,
-                    None => return Ok(None),
+                    None => {
+                        let gave_up = sqlx::query(GIVE_UP)
+                            .bind(job).bind(tick).bind(now).bind(max_attempts as i32)
+                            .execute(&mut *tx).await?.rows_affected();
+                        if gave_up == 1 {
+                            sqlx::query(GAVE_UP).bind(job).bind(tick).bind(now).execute(&mut *tx).await?;
+                            tracing::error!(job, %tick, max_attempts, "the tick's process died on every attempt: marked failed");
+                        }
+                        tx.commit().await?;
+                        return Ok(None);
+                    }
                 }
             };
             sqlx::query(ABANDONED).bind(job).bind(tick).bind(now).execute(&mut *tx).await?;
@@ -117,8 +135,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         const RUN: &str =
             "UPDATE job_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1";
-        const TICK: &str = "UPDATE job_ticks SET status = $3, lease_until = $4, owner = NULL \
-                            WHERE job = $1 AND scheduled_for = $2";
+        // An interrupted run (a shutdown) gives its attempt back: only runs that failed or died
+        // count against `max_attempts`.
+        const TICK: &str = "UPDATE job_ticks SET status = $3, lease_until = $4, owner = NULL, \
+                            attempts = attempts - $5 WHERE job = $1 AND scheduled_for = $2";
         let now = Utc::now();
         let (tick_status, lease) = match status {
             "succeeded" => ("succeeded", None),
@@ -130,7 +150,9 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(RUN).bind(run_id).bind(status).bind(now).bind(error).execute(&mut *tx).await?;
-            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status).bind(lease).execute(&mut *tx).await?;
+            let given_back = i32::from(status == "interrupted");
+            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status).bind(lease).bind(given_back)
+                .execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -142,12 +142,83 @@ where
 /// The URL with any password masked, for messages.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            let pairs: Vec<(String, String)> = u
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if secret_key(&k) {
+                        "***".into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            if pairs.iter().any(|(_, v)| v == "***") {
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
-        _ => url.to_string(),
+        // Not a URL the parser takes: still never shown with its password.
+        Err(_) => redact_unparsed(url),
     }
+}
+
+/// Query parameters that carry secrets (`password`, `sslpassword`, `token`, `secret`, `key`…).
+fn secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key"]
+        .iter()
+        .any(|s| key.contains(s))
+}
+
+/// A URL the parser refuses, with the password of `user:password@` and secret query values
+/// replaced by `***`.
+fn redact_unparsed(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let end = out[start..]
+            .find(['/', '?'])
+            .map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..end].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let query: Vec<String> = out[q + 1..]
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if secret_key(k) => format!("{k}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out = format!("{}?{}", &out[..q], query.join("&"));
+    }
+    out
+}
+
+/// `text` (an error message) with every secret of `url` in it replaced by `***`.
+pub fn redact_in(text: &str, url: &str) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    if let Ok(u) = url::Url::parse(url) {
+        secrets.extend(u.password().map(str::to_string));
+        secrets.extend(
+            u.query_pairs()
+                .filter(|(k, _)| secret_key(k))
+                .map(|(_, v)| v.into_owned()),
+        );
+    }
+    let shown = redact(url);
+    let mut out = text.replace(url, &shown);
+    for secret in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
 }
 
 impl Store {
@@ -245,5 +316,19 @@ mod tests {
             "postgres://u:***@db:5432/x"
         );
         assert_eq!(redact("sqlite://licwatch.db"), "sqlite://licwatch.db");
+        let shown = redact("postgres://db:5432/x?user=u&password=hunter22&sslmode=require");
+        assert!(
+            !shown.contains("hunter22") && shown.contains("sslmode=require"),
+            "{shown}"
+        );
+        // A URL the parser refuses is redacted all the same.
+        let shown = redact("postgres://u:hunter22@[bad/x?password=hunter23");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("hunter23"),
+            "{shown}"
+        );
+        let text = "cannot connect to postgres://u:hunter22@db/x: hunter22 refused";
+        let scrubbed = redact_in(text, "postgres://u:hunter22@db/x");
+        assert!(!scrubbed.contains("hunter22"), "{scrubbed}");
     }
 }

@@ -256,3 +256,14 @@ pub async fn store_two_enterprises(store: &Store) {
         .await
         .unwrap();
 }
+
+/// Marks a file as written a minute ago: the inbox takes only files that have settled.
+pub fn settle(path: &std::path::Path) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+}

@@ -315,8 +315,10 @@ async fn inbox_loads_each_content_once_and_sorts_files_out() {
     std::fs::create_dir_all(&inbox).unwrap();
     for name in ["enterprises.csv", "licences-gbk.csv"] {
         std::fs::copy(examples().join(name), inbox.join(name)).unwrap();
+        settle(&inbox.join(name));
     }
     std::fs::write(inbox.join("junk.csv"), b"foo,bar\n").unwrap();
+    settle(&inbox.join("junk.csv"));
     let out = db.run(&[
         "ingest",
         "--inbox",
@@ -338,6 +340,7 @@ async fn inbox_loads_each_content_once_and_sorts_files_out() {
 
     // The same content dropped in again under another name is not loaded twice.
     std::fs::copy(examples().join("enterprises.csv"), inbox.join("again.csv")).unwrap();
+    settle(&inbox.join("again.csv"));
     let out = db.run(&[
         "ingest",
         "--inbox",
