@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod draw;
 mod ingest;
+mod messy;
 mod report;
 mod risk;
 mod scheduler;
