@@ -8,6 +8,9 @@ pub mod read;
 pub mod source;
 pub mod validate;
 
+#[cfg(test)]
+mod fuzz;
+
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};

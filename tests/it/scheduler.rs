@@ -126,7 +126,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
         &db,
         "weekly",
         &format!(
-            "cron = \"{} {} {} * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\nretries = 0\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+            "cron = \"{} {} {} * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\nretries = 1\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
             at.second(),
             at.minute(),
             at.hour()
