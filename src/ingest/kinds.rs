@@ -25,6 +25,9 @@ pub struct Column {
     /// Chinese header names accepted for it.
     pub zh: &'static [&'static str],
     pub required: bool,
+    /// An empty cell keeps the stored value (a new row gets the default): empty is not a
+    /// deliberate blank here, so a blank 证书状态 never re-activates a revoked licence.
+    pub blank_keeps: bool,
 }
 
 const fn req(name: &'static str, zh: &'static [&'static str]) -> Column {
@@ -32,6 +35,7 @@ const fn req(name: &'static str, zh: &'static [&'static str]) -> Column {
         name,
         zh,
         required: true,
+        blank_keeps: false,
     }
 }
 
@@ -40,6 +44,15 @@ const fn opt(name: &'static str, zh: &'static [&'static str]) -> Column {
         name,
         zh,
         required: false,
+        blank_keeps: false,
+    }
+}
+
+/// An optional column whose empty cell keeps the stored value.
+const fn kept(name: &'static str, zh: &'static [&'static str]) -> Column {
+    Column {
+        blank_keeps: true,
+        ..opt(name, zh)
     }
 }
 
@@ -65,9 +78,9 @@ const LICENCES: &[Column] = &[
     opt("expiry", &["有效期至"]),
     opt("decision_date", &["决定日期"]),
     opt("e_cert_date", &["电子证书生成日期"]),
-    opt("status", &["证书状态"]),
+    kept("status", &["证书状态"]),
     opt("renewal_filed", &["延续申请日期"]),
-    opt("renewal_direct", &["直接延续"]),
+    kept("renewal_direct", &["直接延续"]),
 ];
 const ONSITE_REVIEWS: &[Column] = &[
     LICENCE_NO,
@@ -81,7 +94,7 @@ const INSPECTORS: &[Column] = &[
     req("county", &["所属区县"]),
     req("qualifications", &["专业类别"]),
     opt("email", &["邮箱"]),
-    opt("active", &["在岗"]),
+    kept("active", &["在岗"]),
 ];
 const SPOT_CHECKS: &[Column] = &[
     opt("check_id", &["抽查编号"]),

@@ -313,6 +313,16 @@ async fn load_as<R: Ingest>(
         divisions: &ctx.divisions,
         known: &ctx.known,
     };
+    // Columns present in the file whose empty cells keep the stored value: (cell, param) positions.
+    let blank_keeps: Vec<(&[usize], usize)> = R::KIND
+        .columns()
+        .iter()
+        .filter(|c| c.blank_keeps && !map.positions(c.name).is_empty())
+        .filter_map(|c| {
+            let at = R::COLUMNS.iter().position(|name| *name == c.name)?;
+            Some((map.positions(c.name), at))
+        })
+        .collect();
     let mut loader = store.begin_load::<R>().await?;
     let mut seen: HashMap<u128, usize> = HashMap::new();
     let mut rejects: Vec<Reject> = Vec::new();
@@ -334,7 +344,16 @@ async fn load_as<R: Ingest>(
         summary.read += 1;
         match Row::new(&raw, &map).read::<R>(&validator, width) {
             Ok(record) => {
-                let params = record.params();
+                let mut params = record.params();
+                for &(cells, at) in &blank_keeps {
+                    let blank = cells
+                        .iter()
+                        .all(|&i| raw.cells.get(i).is_none_or(|c| c.text().trim().is_empty()));
+                    if blank {
+                        let default = std::mem::replace(&mut params[at], Param::Bool(false));
+                        params[at] = Param::Unset(Box::new(default));
+                    }
+                }
                 match seen.entry(key_hash(&params[..R::KEY])) {
                     Entry::Occupied(first) => rejects.push(Reject {
                         row: raw.number,

@@ -137,6 +137,8 @@ pub struct Load<R: Record> {
     distinct_from: &'static str,
     direct: bool,
     staged: u64,
+    /// Columns that received [`Param::Unset`] cells, with the default a new row gets.
+    unset: std::collections::BTreeMap<usize, Param>,
     _kind: PhantomData<R>,
 }
 
@@ -186,6 +188,18 @@ impl Store {
                     vec![],
                 )
                 .await?;
+                // Unset cells are staged as NULL until they are filled from the table.
+                let nullable: Vec<String> = R::COLUMNS[R::KEY..]
+                    .iter()
+                    .map(|c| format!("ALTER COLUMN {c} DROP NOT NULL"))
+                    .collect();
+                if !nullable.is_empty() {
+                    conn.execute(
+                        format!("ALTER TABLE {STAGE} {}", nullable.join(", ")),
+                        vec![],
+                    )
+                    .await?;
+                }
             }
         }
         Ok(Load {
@@ -193,6 +207,7 @@ impl Store {
             distinct_from: self.distinct_from(),
             direct,
             staged: 0,
+            unset: Default::default(),
             _kind: PhantomData,
         })
     }
@@ -248,8 +263,20 @@ impl Store {
 impl<R: Record> Load<R> {
     /// Adds good records, as their [`Record::params`], to the stage. Their keys must be distinct
     /// across the whole load.
-    pub async fn stage(&mut self, rows: Vec<Vec<Param>>) -> Result<(), StoreError> {
+    pub async fn stage(&mut self, mut rows: Vec<Vec<Param>>) -> Result<(), StoreError> {
         self.staged += rows.len() as u64;
+        for row in &mut rows {
+            for (i, param) in row.iter_mut().enumerate() {
+                if let Param::Unset(default) = param {
+                    if self.direct {
+                        // An empty table: every row is new and gets the default.
+                        *param = std::mem::replace(&mut **default, Param::Bool(false));
+                    } else {
+                        self.unset.entry(i).or_insert_with(|| (**default).clone());
+                    }
+                }
+            }
+        }
         let target = if self.direct { R::TABLE } else { STAGE };
         with_tx!(&mut self.tx, conn => conn.bulk_insert(target, R::COLUMNS, rows).await)
     }
@@ -296,9 +323,30 @@ impl<R: Record> Load<R> {
             upsert_clause(table, &columns[..key], &rest, self.distinct_from),
             cols = columns.join(", ")
         );
+        // Unset cells take the stored value, or the default for a new row.
+        let fills: Vec<(String, Param)> = self
+            .unset
+            .iter()
+            .map(|(&i, default)| {
+                let c = columns[i];
+                let keys: Vec<String> = columns[..key]
+                    .iter()
+                    .map(|k| format!("t.{k} = {STAGE}.{k}"))
+                    .collect();
+                let sql = format!(
+                    "UPDATE {STAGE} SET {c} = COALESCE((SELECT t.{c} FROM {table} t WHERE {}), $1) \
+                     WHERE {c} IS NULL",
+                    keys.join(" AND ")
+                );
+                (sql, default.clone())
+            })
+            .collect();
         let distinct = self.distinct_from;
         let (direct, staged) = (self.direct, self.staged);
         let counts = with_tx!(&mut self.tx, conn => {
+            for (sql, default) in fills {
+                conn.execute(sql, vec![default]).await?;
+            }
             let counts = if direct {
                 LoadCounts { inserted: staged, updated: 0, unchanged: 0 }
             } else {

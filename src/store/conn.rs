@@ -132,7 +132,7 @@ fn copy_csv_row(out: &mut Vec<u8>, row: &[Param]) {
             out.push(b',');
         }
         match param {
-            Param::Text(None) | Param::Date(None) => {}
+            Param::Text(None) | Param::Date(None) | Param::Unset(_) => {}
             Param::Text(Some(s)) => {
                 out.push(b'"');
                 if s.contains('"') {

@@ -81,6 +81,9 @@ pub enum Param {
     Bool(bool),
     Int(i64),
     Timestamp(DateTime<Utc>),
+    /// An empty cell in a column where empty is not a deliberate blank: the stored value stays,
+    /// and a new row gets the default inside. Staged as NULL (see `store::bulk`).
+    Unset(Box<Param>),
 }
 
 impl From<&str> for Param {
@@ -126,6 +129,9 @@ where
     for<'t> bool: Encode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Type<DB>,
     for<'t> DateTime<Utc>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<bool>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<DateTime<Utc>>: Encode<'t, DB> + Type<DB>,
 {
     for p in params {
         query = match p {
@@ -134,6 +140,14 @@ where
             Param::Bool(v) => query.bind(*v),
             Param::Int(v) => query.bind(*v),
             Param::Timestamp(v) => query.bind(*v),
+            Param::Unset(default) => match **default {
+                Param::Text(_) => query.bind(None::<String>),
+                Param::Date(_) => query.bind(None::<NaiveDate>),
+                Param::Bool(_) => query.bind(None::<bool>),
+                Param::Int(_) => query.bind(None::<i64>),
+                Param::Timestamp(_) => query.bind(None::<DateTime<Utc>>),
+                Param::Unset(_) => unreachable!("an unset value holds its default"),
+            },
         };
     }
     query

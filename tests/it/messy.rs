@@ -195,10 +195,31 @@ async fn a_file_without_an_optional_column_leaves_the_stored_values_alone() {
              65010020190001,王伟,650100,650102,钢丝绳{extra}\n"
         )
     };
+    // The status column present, its cell empty: still not a deliberate blank. A new licence
+    // in the same file gets the default, 有效.
+    let blank = write(
+        &db,
+        "l3.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date,status\n\
+             XK-R,{URUMQI_CO},钢丝绳,简化,2024-03-01,\n\
+             XK-N,{URUMQI_CO},钢丝绳,简化,2024-04-01,\n"
+        ),
+    );
+    let (code, rows, err) = ingest(&db, &[&blank]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (rows[0]["inserted"].as_u64(), rows[0]["unchanged"].as_u64()),
+        (Some(1), Some(1)),
+        "{rows:?}"
+    );
+
     let retired = write(&db, "i1.csv", &inspectors(",active", ",否"));
     assert_eq!(ingest(&db, &[&retired]).0, Some(0));
     let again = write(&db, "i2.csv", &inspectors("", ""));
     assert_eq!(ingest(&db, &[&again]).0, Some(0));
+    let blank_cell = write(&db, "i3.csv", &inspectors(",在岗", ","));
+    assert_eq!(ingest(&db, &[&blank_cell]).0, Some(0));
 
     let store = db.store().await;
     let email = text(&store, "SELECT email FROM enterprises").await;
@@ -207,10 +228,16 @@ async fn a_file_without_an_optional_column_leaves_the_stored_values_alone() {
     assert_eq!(name.as_deref(), Some("天山钢丝绳有限公司"));
     let licence = text(
         &store,
-        "SELECT status || ' ' || CAST(e_cert_date AS TEXT) FROM licences",
+        "SELECT status || ' ' || CAST(e_cert_date AS TEXT) FROM licences WHERE licence_no = 'XK-R'",
     )
     .await;
     assert_eq!(licence.as_deref(), Some("revoked 2024-03-05"));
+    let new = text(
+        &store,
+        "SELECT status FROM licences WHERE licence_no = 'XK-N'",
+    )
+    .await;
+    assert_eq!(new.as_deref(), Some("active"));
     let active = text(
         &store,
         "SELECT CASE WHEN active THEN 'active' ELSE 'retired' END FROM inspectors",
