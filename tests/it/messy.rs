@@ -545,3 +545,37 @@ async fn a_tick_whose_process_dies_every_time_is_failed_after_max_attempts() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_name_longer_than_a_file_name_can_be_still_gets_its_report() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let mut e = enterprise(KARAMAY_CO, "650200", "650203");
+    e.email = Some("kunlun@example.cn".into());
+    store.upsert(&[e]).await.unwrap();
+    // 100 CJK characters: 300 bytes, more than a file name may hold.
+    let long = "长".repeat(100);
+    store
+        .upsert(&[licence_with(
+            &long,
+            KARAMAY_CO,
+            "2022-01-16",
+            Some("2027-01-15"),
+        )])
+        .await
+        .unwrap();
+    let out = db.run(&[
+        "report",
+        "reminders",
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let produced = json(&out);
+    let file = produced[0]["file"].as_str().unwrap();
+    let name = Path::new(file).file_name().unwrap().to_string_lossy();
+    assert!(name.len() <= 200 && name.ends_with(".html"), "{name}");
+    assert!(db.dir.path().join(file).exists());
+}
