@@ -2,6 +2,7 @@
 //! stray spaces tolerated.
 
 use chrono::NaiveDate;
+use serde::Deserialize as _;
 
 /// Folds full-width digits and punctuation to ASCII and drops spaces (including the ideographic one).
 pub fn normalise(text: &str) -> String {
@@ -28,6 +29,27 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Reads an optional date from configuration: a TOML date (`2019-01-01`) or text in any accepted
+/// form (`"2019年1月1日"`).
+pub fn optional_config_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Option::<Given>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Given::Toml(t)) => t.to_string(),
+        Some(Given::Text(t)) => t,
+    };
+    parse_date(&text)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD)")))
 }
 
 /// A clap value parser for dates in any accepted form.

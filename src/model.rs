@@ -83,10 +83,14 @@ labelled_enum!(
 );
 
 labelled_enum!(
-    /// 类型 of a recorded violation.
+    /// 类型 of a recorded violation. `improper_grant` (a licence obtained by fraud, bribery or other
+    /// improper means) and `refused_supervision` are grounds of quick exit, 三(一); the others are
+    /// investigated under 三(二) and 三(五).
     ViolationKind {
         Violation => "violation", "违法", [];
         SeriousDishonesty => "serious_dishonesty", "严重违法失信", ["黑名单", "serious-dishonesty"];
+        ImproperGrant => "improper_grant", "骗取或贿赂取得许可", ["骗取", "贿赂取得", "骗取或贿赂取得", "improper-grant"];
+        RefusedSupervision => "refused_supervision", "拒绝监督检查", ["不配合监督检查", "refused-supervision"];
     }
 );
 
@@ -129,9 +133,18 @@ pub struct Licence {
     pub e_cert_date: Option<NaiveDate>,
     pub status: LicenceStatus,
     pub renewal_filed: Option<NaiveDate>,
-    /// Granted by direct renewal (直接延续): exempt from the on-site review.
+    /// Granted by direct renewal (直接延续), as the issuing bureau decided; exempt from the on-site
+    /// review only when the conditions of 二(三)5 hold (see `deadlines::onsite_review`).
     pub renewal_direct: bool,
+    /// The licence this one renews (原许可证编号), when the renewal is linked to it.
+    pub renews: Option<String>,
+    /// Production conditions changed materially (生产条件重大变化) since the licence renewed.
+    pub major_change: bool,
 }
+
+/// The day the 2018 measures took effect (their closing line): no licence is granted by the
+/// simplified procedure before it.
+pub const MEASURES_IN_FORCE: NaiveDate = NaiveDate::from_ymd_opt(2018, 7, 10).expect("a real day");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OnsiteReview {

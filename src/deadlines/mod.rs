@@ -1,12 +1,14 @@
 //! The deadline rules of DESIGN.md section 5, each a pure function of one licence's facts, the
 //! calendar, the configured figures and the day it is seen on. Only `active` licences are flagged.
 
+mod direct_renewal;
 mod e_certificate;
 mod exit_review;
 mod expiry;
 mod onsite_review;
 mod renewal;
 
+pub use direct_renewal::{DirectRenewal, direct_renewal};
 pub use e_certificate::e_certificate;
 pub use exit_review::exit_review;
 pub use expiry::{expiry, validity_end};
@@ -35,6 +37,11 @@ pub struct RuleParams {
     pub e_certificate_workdays: i64,
     /// Licence validity in years, when no expiry is given.
     pub validity_years: u32,
+    /// The day the rebuilt approval system went live (measures 四(二): "在审批系统未开发改造完成前，
+    /// 以纸质形式开展相关工作"): decisions before it were on paper and get no `e_certificate` row.
+    /// None: every licence is checked.
+    #[serde(deserialize_with = "crate::dates::optional_config_date")]
+    pub e_certificate_from: Option<NaiveDate>,
 }
 
 impl Default for RuleParams {
@@ -46,6 +53,7 @@ impl Default for RuleParams {
             renewal_closing_workdays: 10,
             e_certificate_workdays: 10,
             validity_years: 5,
+            e_certificate_from: None,
         }
     }
 }
@@ -98,6 +106,10 @@ pub enum Status {
     Issued,
     ExpiredActive,
     Candidate,
+    /// A renewal filed after the last filing day: granted, but not directly (二(三)5).
+    FiledLate,
+    /// A violation recorded since the grant: investigated under 三(二), not a quick-exit ground.
+    Investigate,
     /// The rule could not be evaluated for this licence; the reason is in the detail.
     Error,
 }
@@ -118,6 +130,8 @@ impl Status {
             Status::Issued => "issued",
             Status::ExpiredActive => "expired_active",
             Status::Candidate => "candidate",
+            Status::FiledLate => "filed_late",
+            Status::Investigate => "investigate",
             Status::Error => "error",
         }
     }
@@ -130,13 +144,15 @@ impl Status {
             Status::Exempt => "免于审查(直接延续)",
             Status::WindowOpen => "延续窗口已开启",
             Status::Closing => "延续即将截止",
-            Status::Missed => "逾期未申请延续",
+            Status::Missed => "已过直接延续申请期限",
             Status::Filed => "已申请延续",
             Status::Pending => "待推送",
             Status::Late => "逾期未推送",
             Status::Issued => "已推送",
             Status::ExpiredActive => "已过期仍显示有效",
             Status::Candidate => "应核查是否退出",
+            Status::FiledLate => "逾期申请延续(需现场审查)",
+            Status::Investigate => "违法行为待依法查处",
             Status::Error => "无法判定",
         }
     }
@@ -170,6 +186,19 @@ pub struct LicenceFacts {
     pub failed_checks: Vec<NaiveDate>,
     /// Violations recorded against the licence's enterprise.
     pub violations: Vec<(NaiveDate, ViolationKind)>,
+    /// The licence this one renews, when it is linked (`renews`) and in the store.
+    pub renewed: Option<Renewed>,
+}
+
+/// What the direct-renewal conditions of 二(三)5 read from the licence a renewal renews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renewed {
+    pub licence_no: String,
+    pub grant_date: NaiveDate,
+    /// As stored: None means five years from the grant.
+    pub expiry: Option<NaiveDate>,
+    /// The renewal application, when it was recorded on the old licence.
+    pub renewal_filed: Option<NaiveDate>,
 }
 
 /// The calendar, the figures and the day a licence is seen on.
@@ -300,10 +329,7 @@ pub fn evaluate(ctx: &Context, licence: &Licence, facts: &LicenceFacts) -> Vec<F
         detail: format!("无法判定：{e}"),
     };
     [
-        (
-            Rule::OnsiteReview,
-            onsite_review(ctx, licence, &facts.reviews),
-        ),
+        (Rule::OnsiteReview, onsite_review(ctx, licence, facts)),
         (Rule::Renewal, renewal(ctx, licence)),
         (Rule::ECertificate, e_certificate(ctx, licence)),
         (Rule::Expiry, expiry(ctx, licence)),
@@ -336,6 +362,8 @@ pub(crate) mod test_support {
             status: LicenceStatus::Active,
             renewal_filed: None,
             renewal_direct: false,
+            renews: None,
+            major_change: false,
         }
     }
 

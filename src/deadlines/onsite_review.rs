@@ -2,11 +2,12 @@
 //! `onsite_review_workdays` (30) working days after the grant; one granted by direct renewal
 //! (直接延续) is exempt. Standard-procedure licences were reviewed before the grant and get no row.
 
-use super::{Context, Flag, Rule, Status};
+use super::direct_renewal::{DirectRenewal, direct_renewal};
+use super::{Context, Flag, LicenceFacts, Rule, Status};
 use chrono::NaiveDate;
 
 use crate::calendar::{Calendar, CalendarError};
-use crate::model::{Licence, OnsiteReview, Procedure};
+use crate::model::{Licence, Procedure};
 
 /// Whether a review dated `review_date` is the post-licence review of a licence granted on `grant`,
 /// as seen on `as_of`: dated from the grant on, and not after the day seen. The one test the
@@ -53,11 +54,15 @@ pub fn last_overdue_grant(
     Ok(None)
 }
 
+/// 证后监督性现场审查 (measures 二(三)4): "对通过简化审批程序取得生产许可证的企业…应…在其获证后
+/// 30 个工作日内完成现场审查" — due `add(grant, onsite_review_workdays)`; a direct renewal that meets
+/// 二(三)5 is exempt (see [`direct_renewal`]).
 pub fn onsite_review(
     ctx: &Context,
     licence: &Licence,
-    reviews: &[OnsiteReview],
+    facts: &LicenceFacts,
 ) -> Result<Option<Flag>, CalendarError> {
+    let reviews = &facts.reviews;
     if licence.procedure != Procedure::Simplified {
         return Ok(None);
     }
@@ -69,9 +74,41 @@ pub fn onsite_review(
         .filter(|r| counts_as_review(licence.grant_date, r.review_date, ctx.as_of))
         .min_by_key(|r| r.review_date);
 
-    let (status, detail) = if licence.renewal_direct {
-        (Status::Exempt, "直接延续，免于现场审查".to_string())
-    } else if let Some(review) = first_review {
+    // Why a direct renewal is reviewed after all, said before the review's own state.
+    let mut prefix = String::new();
+    match direct_renewal(ctx, licence, facts)? {
+        DirectRenewal::NotDirect => {}
+        DirectRenewal::Qualifies(notes) => {
+            let mut detail = "直接延续，符合二(三)5 条件，免于现场审查".to_string();
+            for n in notes {
+                detail.push_str(&format!("；{n}"));
+            }
+            return ctx
+                .flag(
+                    Rule::OnsiteReview,
+                    Status::Exempt,
+                    due.value,
+                    due.provisional,
+                    detail,
+                )
+                .map(Some);
+        }
+        DirectRenewal::Unchecked(why) => {
+            return ctx
+                .flag(
+                    Rule::OnsiteReview,
+                    Status::Exempt,
+                    due.value,
+                    due.provisional,
+                    format!("直接延续，免于现场审查；{why}"),
+                )
+                .map(Some);
+        }
+        DirectRenewal::Contradicted(failed) => {
+            prefix = format!("登记为直接延续，但不符合二(三)5：{}；", failed.join("；"));
+        }
+    }
+    let (status, detail) = if let Some(review) = first_review {
         let late = ctx.calendar.count(due.value, review.review_date)?.value;
         let timing = if late > 0 {
             format!("，超期 {late} 个工作日")
@@ -99,7 +136,7 @@ pub fn onsite_review(
         status,
         due.value,
         due.provisional,
-        detail,
+        format!("{prefix}{detail}"),
     )
     .map(Some)
 }
@@ -110,12 +147,20 @@ mod tests {
     use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
-    use crate::model::ReviewOutcome;
+    use crate::model::{OnsiteReview, ReviewOutcome};
 
     fn run(l: &Licence, reviews: &[OnsiteReview], as_of: &str) -> Flag {
+        let facts = LicenceFacts {
+            reviews: reviews.to_vec(),
+            ..LicenceFacts::default()
+        };
+        run_with(l, &facts, as_of)
+    }
+
+    fn run_with(l: &Licence, facts: &LicenceFacts, as_of: &str) -> Flag {
         let cal = Calendar::builtin();
         let params = RuleParams::default();
-        onsite_review(&ctx(&cal, &params, as_of), l, reviews)
+        onsite_review(&ctx(&cal, &params, as_of), l, facts)
             .unwrap()
             .unwrap()
     }
@@ -170,18 +215,92 @@ mod tests {
     }
 
     #[test]
-    fn direct_renewal_is_exempt_and_standard_procedure_has_no_row() {
+    fn an_unlinked_direct_renewal_stands_and_standard_procedure_has_no_row() {
         let mut l = licence("2024-01-19");
         l.renewal_direct = true;
-        assert_eq!(run(&l, &[], "2025-01-01").status, Status::Exempt);
+        let f = run(&l, &[], "2025-01-01");
+        assert_eq!(f.status, Status::Exempt);
+        assert!(f.detail.contains("无法核对"), "{}", f.detail);
         l.procedure = Procedure::Standard;
         let cal = Calendar::builtin();
         let params = RuleParams::default();
         assert!(
-            onsite_review(&ctx(&cal, &params, "2025-01-01"), &l, &[])
-                .unwrap()
-                .is_none()
+            onsite_review(
+                &ctx(&cal, &params, "2025-01-01"),
+                &l,
+                &LicenceFacts::default()
+            )
+            .unwrap()
+            .is_none()
         );
+    }
+
+    /// A direct renewal granted 2025-11-14 of a licence expiring 2025-11-14, whose last filing day is
+    /// Sunday 2025-09-28 (a 调休 working day before National Day; see renewal.rs).
+    fn renewal_of_old(filed: &str) -> (Licence, LicenceFacts) {
+        let mut l = licence("2025-11-14");
+        l.renewal_direct = true;
+        l.renews = Some("XK-OLD".into());
+        let facts = LicenceFacts {
+            renewed: Some(super::super::Renewed {
+                licence_no: "XK-OLD".into(),
+                grant_date: d("2020-11-15"),
+                expiry: Some(d("2025-11-14")),
+                renewal_filed: Some(d(filed)),
+            }),
+            ..LicenceFacts::default()
+        };
+        (l, facts)
+    }
+
+    #[test]
+    fn a_direct_renewal_is_exempt_only_when_the_three_conditions_of_2_3_5_hold() {
+        // Filed on the last filing day itself: in time.
+        let (l, facts) = renewal_of_old("2025-09-28");
+        assert_eq!(run_with(&l, &facts, "2025-12-01").status, Status::Exempt);
+
+        // Filed the next day: no longer direct — reviewed within 30 working days of the grant.
+        // Granted Friday 2025-11-14: Nov 17–21 (5) … Dec 22–26 (30).
+        let (l, facts) = renewal_of_old("2025-09-29");
+        let f = run_with(&l, &facts, "2025-12-01");
+        assert_eq!((f.status, f.due), (Status::Due, d("2025-12-26")));
+        assert!(
+            f.detail.contains("不符合二(三)5") && f.detail.contains("2025-09-28"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(run_with(&l, &facts, "2025-12-29").status, Status::Overdue);
+
+        // Production conditions changed materially.
+        let (mut l, facts) = renewal_of_old("2025-09-01");
+        l.major_change = true;
+        let f = run_with(&l, &facts, "2025-12-01");
+        assert!(
+            f.status == Status::Due && f.detail.contains("重大变化"),
+            "{f:?}"
+        );
+
+        // A violation during the old licence's validity; one after it does not count.
+        let (l, mut facts) = renewal_of_old("2025-09-01");
+        facts.violations = vec![(d("2025-11-20"), crate::model::ViolationKind::Violation)];
+        assert_eq!(run_with(&l, &facts, "2025-12-01").status, Status::Exempt);
+        facts
+            .violations
+            .push((d("2023-05-04"), crate::model::ViolationKind::Violation));
+        let f = run_with(&l, &facts, "2025-12-01");
+        assert!(
+            f.status == Status::Due && f.detail.contains("违法记录 1 条"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_renewed_licence_missing_from_the_store_leaves_the_bureaus_decision_standing() {
+        let (l, mut facts) = renewal_of_old("2025-09-01");
+        facts.renewed = None;
+        let f = run_with(&l, &facts, "2025-12-01");
+        assert_eq!(f.status, Status::Exempt);
+        assert!(f.detail.contains("XK-OLD 不在库中"), "{}", f.detail);
     }
 
     #[test]

@@ -1,33 +1,61 @@
-//! 延续: the renewal application is filed no later than `add(expiry, -renewal_filing_workdays)` (30).
-//! The window is flagged from `renewal_window_workdays` (60) working days before that day, and as
-//! `closing` from `renewal_closing_workdays` (10); `missed` once past with nothing filed.
+//! 延续: "在许可有效期届满 30 个工作日前…提交延续申请的，应准予延续并直接换发生产许可证" (measures
+//! 二(三)5): the last day to file for a direct renewal is `add(expiry, -renewal_filing_workdays)`
+//! (30). Local policy, not the measures: the window is flagged from `renewal_window_workdays` (60)
+//! working days before that day, and as `closing` from `renewal_closing_workdays` (10). Once past with
+//! nothing filed, the direct-renewal route is gone (`missed`); a renewal filed after that day is
+//! `filed_late` — it can still be granted, but not directly: the renewed licence gets its on-site
+//! review.
+
+use chrono::NaiveDate;
 
 use super::expiry::effective_expiry;
 use super::{Context, Flag, Rule, Status};
-use crate::calendar::CalendarError;
+use crate::calendar::{CalendarError, Dated};
 use crate::model::Licence;
+
+/// The last day to file for a direct renewal of a licence expiring on `expiry`.
+pub fn last_filing_day(
+    ctx: &Context,
+    expiry: NaiveDate,
+) -> Result<Dated<NaiveDate>, CalendarError> {
+    ctx.calendar
+        .add(expiry, -ctx.params.renewal_filing_workdays)
+}
 
 pub fn renewal(ctx: &Context, licence: &Licence) -> Result<Option<Flag>, CalendarError> {
     let params = ctx.params;
     let Some(expiry) = effective_expiry(licence, params.validity_years) else {
         return Ok(None);
     };
-    let last_day = ctx.calendar.add(expiry, -params.renewal_filing_workdays)?;
+    let last_day = last_filing_day(ctx, expiry)?;
     let left = ctx.left(last_day.value)?;
 
-    let (status, detail) = if let Some(filed) = licence.renewal_filed {
-        (
+    let (status, detail) = match licence.renewal_filed {
+        Some(filed) if filed <= last_day.value => (
             Status::Filed,
-            format!("{filed} 已申请延续，有效期至 {expiry}"),
-        )
-    } else if left < 0 {
-        (Status::Missed, format!("有效期至 {expiry}，未申请延续"))
-    } else if left <= params.renewal_closing_workdays {
-        (Status::Closing, format!("有效期至 {expiry}"))
-    } else if left <= params.renewal_window_workdays {
-        (Status::WindowOpen, format!("有效期至 {expiry}"))
-    } else {
-        return Ok(None);
+            format!("{filed} 已申请延续，在最迟申请日之前，可直接延续；有效期至 {expiry}"),
+        ),
+        Some(filed) => (
+            Status::FiledLate,
+            format!(
+                "{filed} 申请延续，晚于最迟申请日 {}，不能直接延续，延续后需证后现场审查；有效期至 {expiry}",
+                last_day.value
+            ),
+        ),
+        None if left < 0 => (
+            Status::Missed,
+            format!(
+                "已过最迟申请日 {}，不能再直接延续（二(三)5）；有效期至 {expiry}",
+                last_day.value
+            ),
+        ),
+        None if left <= params.renewal_closing_workdays => {
+            (Status::Closing, format!("有效期至 {expiry}"))
+        }
+        None if left <= params.renewal_window_workdays => {
+            (Status::WindowOpen, format!("有效期至 {expiry}"))
+        }
+        None => return Ok(None),
     };
     ctx.flag(
         Rule::Renewal,
@@ -94,10 +122,15 @@ mod tests {
     }
 
     #[test]
-    fn a_filed_renewal_is_filed_whatever_the_date() {
+    fn a_renewal_filed_after_the_last_filing_day_is_filed_late() {
+        // Last filing day Sunday 2025-09-28 (a 调休 working day, see above).
         let mut l = expiring("2025-11-14");
-        l.renewal_filed = Some(d("2025-09-01"));
+        l.renewal_filed = Some(d("2025-09-28"));
         assert_eq!(run(&l, "2025-12-01").unwrap().status, Status::Filed);
+        l.renewal_filed = Some(d("2025-09-29"));
+        let f = run(&l, "2025-10-09").unwrap();
+        assert_eq!(f.status, Status::FiledLate);
+        assert!(f.detail.contains("2025-09-28"), "{}", f.detail);
     }
 
     #[test]

@@ -81,6 +81,8 @@ const LICENCES: &[Column] = &[
     kept("status", &["证书状态"]),
     opt("renewal_filed", &["延续申请日期"]),
     kept("renewal_direct", &["直接延续"]),
+    opt("renews", &["原许可证编号"]),
+    kept("major_change", &["生产条件重大变化"]),
 ];
 const ONSITE_REVIEWS: &[Column] = &[
     LICENCE_NO,

@@ -16,8 +16,9 @@ use crate::dates::{normalise, parse_date};
 use crate::divisions::Divisions;
 use crate::mail::{is_address, split_addresses};
 use crate::model::{
-    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, OPEN_ENDED, OnsiteReview,
-    Procedure, ReviewOutcome, SpotCheck, Violation, ViolationKind, parse_yes_no,
+    CheckResult, Conflict, Enterprise, Inspector, Licence, LicenceStatus, MEASURES_IN_FORCE,
+    OPEN_ENDED, OnsiteReview, Procedure, ReviewOutcome, SpotCheck, Violation, ViolationKind,
+    parse_yes_no,
 };
 use crate::store::Record;
 
@@ -372,18 +373,34 @@ impl Ingest for Licence {
             decision_date.unwrap_or(grant_date),
             "decision",
         );
+        let procedure = row
+            .choice(
+                "procedure",
+                Procedure::parse,
+                "简化/simplified, 常规/standard",
+                None,
+            )
+            .unwrap_or(Procedure::Standard);
+        if procedure == Procedure::Simplified && grant_date < MEASURES_IN_FORCE {
+            row.reject(
+                "grant_date",
+                &grant_date.to_string(),
+                format!(
+                    "the simplified procedure applies from {MEASURES_IN_FORCE} (the measures' closing \
+                     line): a licence granted before was granted by the standard procedure"
+                ),
+            );
+        }
+        let licence_no = row.code("licence_no");
+        let renews = row.identifier("renews");
+        if renews.as_ref() == Some(&licence_no) {
+            row.reject("renews", &licence_no, "a licence cannot renew itself");
+        }
         Licence {
-            licence_no: row.code("licence_no"),
+            licence_no,
             credit_code: row.enterprise_ref("credit_code", v),
             category: row.category("category", v),
-            procedure: row
-                .choice(
-                    "procedure",
-                    Procedure::parse,
-                    "简化/simplified, 常规/standard",
-                    None,
-                )
-                .unwrap_or(Procedure::Standard),
+            procedure,
             grant_date,
             expiry,
             decision_date,
@@ -399,6 +416,10 @@ impl Ingest for Licence {
             renewal_filed: row.date("renewal_filed"),
             renewal_direct: row
                 .choice("renewal_direct", parse_yes_no, "是/否", Some(false))
+                .unwrap_or(false),
+            renews,
+            major_change: row
+                .choice("major_change", parse_yes_no, "是/否", Some(false))
                 .unwrap_or(false),
         }
     }
@@ -517,7 +538,7 @@ impl Ingest for Violation {
                 .choice(
                     "kind",
                     ViolationKind::parse,
-                    "违法/violation, 严重违法失信/黑名单/serious_dishonesty",
+                    "违法/violation, 严重违法失信/黑名单/serious_dishonesty, 骗取/贿赂取得/improper_grant, 拒绝监督检查/refused_supervision",
                     None,
                 )
                 .unwrap_or(ViolationKind::Violation),

@@ -22,6 +22,19 @@ pub enum CatchUp {
     All,
 }
 
+/// Which days a job's ticks may fall on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobCalendar {
+    /// Every day the cron expression names.
+    #[default]
+    Every,
+    /// Only the statutory working days (工作日) of the calendar licwatch keeps. Give the cron every
+    /// day (`0 30 7 * * *`): the calendar then leaves out weekends and holidays and keeps the 调休
+    /// working Saturdays and Sundays.
+    Workdays,
+}
+
 /// One step of a job. Every step is idempotent for its (job, period): ingest never loads a file
 /// twice, risk replaces its period, a campaign is drawn once, a mail key is sent once.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -97,9 +110,12 @@ pub struct JobFile {
     pub retry_backoff_seconds: u64,
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
-    /// Mails wait as `held` until `licwatch outbox release`.
+    /// Assignment mails wait as `held` until `licwatch outbox release`.
     #[serde(default)]
     pub approval: bool,
+    /// `workdays`: ticks fall only on statutory working days.
+    #[serde(default)]
+    pub calendar: JobCalendar,
     pub steps: Vec<Step>,
 }
 

@@ -7,5 +7,5 @@ pub mod run;
 pub mod schedule;
 pub mod steps;
 
-pub use definition::{CatchUp, Job, JobError, Step, load_dir, parse_cron};
+pub use definition::{CatchUp, Job, JobCalendar, JobError, Step, load_dir, parse_cron};
 pub use schedule::{catch_up, next_ticks, ticks_between};

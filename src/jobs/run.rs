@@ -220,14 +220,18 @@ fn watch_signals(stop: Arc<AtomicBool>) -> anyhow::Result<()> {
 }
 
 /// Ticks missed while no scheduler ran, by each job's policy: the ones to run now, oldest first.
-async fn catch_up(store: &Store, jobs: &[Job]) -> anyhow::Result<Vec<(usize, DateTime<Utc>)>> {
+async fn catch_up(
+    ctx: &Context,
+    store: &Store,
+    jobs: &[Job],
+) -> anyhow::Result<Vec<(usize, DateTime<Utc>)>> {
     let now = Utc::now();
     let mut due = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let Some(last) = store.last_tick(job.name()).await? else {
             continue;
         };
-        let missed = ticks_between(job, last, now, 10_000);
+        let missed = ticks_between(job, &ctx.calendar, last, now, 10_000);
         let (run, skip) = catch_up_policy(job.def.catch_up, &missed);
         store.skip_ticks(job.name(), &skip).await?;
         if !missed.is_empty() {
@@ -257,7 +261,7 @@ pub async fn scheduler(ctx: &Context, store: &Store, catch_up_only: bool) -> any
         jobs.len(),
         ctx.config.scheduler.jobs_dir.display()
     );
-    let mut pending: Vec<(usize, DateTime<Utc>)> = catch_up(store, &jobs).await?;
+    let mut pending: Vec<(usize, DateTime<Utc>)> = catch_up(ctx, store, &jobs).await?;
     if catch_up_only {
         for (i, tick) in pending {
             run_tick(ctx, store, &jobs[i], tick, &stop).await?;
@@ -284,7 +288,7 @@ pub async fn scheduler(ctx: &Context, store: &Store, catch_up_only: bool) -> any
         let now = Utc::now();
         for (i, job) in jobs.iter().enumerate() {
             pending.extend(
-                ticks_between(job, seen[i], now, 1000)
+                ticks_between(job, &ctx.calendar, seen[i], now, 1000)
                     .into_iter()
                     .map(|t| (i, t)),
             );
@@ -359,7 +363,7 @@ pub async fn overview(ctx: &Context, store: &Store, count: usize) -> anyhow::Res
             } else {
                 last_runs
             },
-            next_runs: next_ticks(job, now, count)
+            next_runs: next_ticks(job, &ctx.calendar, now, count)
                 .into_iter()
                 .map(local)
                 .collect::<Vec<_>>()

@@ -8,11 +8,14 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
-use super::definition::{CatchUp, Job};
+use super::definition::{CatchUp, Job, JobCalendar};
+use crate::calendar::Calendar;
 
-/// The ticks of `job` in (after, until], oldest first, at most `limit` of them.
+/// The ticks of `job` in (after, until], oldest first, at most `limit` of them. A job on the
+/// `workdays` calendar skips the days `calendar` says are off.
 pub fn ticks_between(
     job: &Job,
+    calendar: &Calendar,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: usize,
@@ -29,7 +32,11 @@ pub fn ticks_between(
             break;
         }
         // A repeated wall-clock hour yields the same local time twice: keep the first.
-        if out.last().is_none_or(|last: &DateTime<Utc>| utc > *last) {
+        let fresh = out.last().is_none_or(|last: &DateTime<Utc>| utc > *last);
+        // A day outside the calendar's span counts as a working day: the cron decides.
+        let on_calendar = job.def.calendar == JobCalendar::Every
+            || calendar.is_working_day(next.date_naive()).unwrap_or(true);
+        if fresh && on_calendar {
             out.push(utc);
         }
         cursor = next;
@@ -38,8 +45,13 @@ pub fn ticks_between(
 }
 
 /// The next `n` ticks after `now`.
-pub fn next_ticks(job: &Job, now: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
-    ticks_between(job, now, now + Duration::days(800), n)
+pub fn next_ticks(
+    job: &Job,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    n: usize,
+) -> Vec<DateTime<Utc>> {
+    ticks_between(job, calendar, now, now + Duration::days(800), n)
 }
 
 /// Which missed ticks to run at start, by the job's catch-up policy; the rest are recorded as
@@ -75,7 +87,7 @@ mod tests {
     #[test]
     fn monday_eight_in_beijing_is_midnight_utc() {
         let j = job("0 0 8 * * Mon", "Asia/Shanghai");
-        let ticks = next_ticks(&j, utc("2026-11-27T00:00:00Z"), 2);
+        let ticks = next_ticks(&j, &Calendar::builtin(), utc("2026-11-27T00:00:00Z"), 2);
         assert_eq!(
             ticks,
             vec![utc("2026-11-30T00:00:00Z"), utc("2026-12-07T00:00:00Z")]
@@ -88,6 +100,7 @@ mod tests {
         let gap = job("0 30 2 * * *", "America/New_York");
         let ticks = ticks_between(
             &gap,
+            &Calendar::builtin(),
             utc("2026-03-07T12:00:00Z"),
             utc("2026-03-09T12:00:00Z"),
             10,
@@ -103,6 +116,7 @@ mod tests {
         let repeated = job("0 30 1 * * *", "America/New_York");
         let ticks = ticks_between(
             &repeated,
+            &Calendar::builtin(),
             utc("2026-10-31T12:00:00Z"),
             utc("2026-11-01T12:00:00Z"),
             10,
@@ -118,7 +132,13 @@ mod tests {
     fn ticks_are_whole_seconds_from_any_instant() {
         let j = job("*/2 * * * * *", "UTC");
         let from = utc("2026-11-27T02:16:18.4678Z");
-        let ticks = ticks_between(&j, from, from + Duration::seconds(5), 10);
+        let ticks = ticks_between(
+            &j,
+            &Calendar::builtin(),
+            from,
+            from + Duration::seconds(5),
+            10,
+        );
         assert_eq!(
             ticks,
             vec![utc("2026-11-27T02:16:20Z"), utc("2026-11-27T02:16:22Z")]
@@ -139,5 +159,29 @@ mod tests {
         );
         assert_eq!(catch_up(CatchUp::All, &missed), (missed.to_vec(), vec![]));
         assert_eq!(catch_up(CatchUp::All, &[]), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_workdays_job_skips_holidays_and_fires_on_tiaoxiu_saturdays() {
+        let text = "name = \"t\"\ncron = \"0 30 7 * * *\"\ntime_zone = \"Asia/Shanghai\"\n\
+                    catch_up = \"all\"\ncalendar = \"workdays\"\n[[steps]]\nstep = \"risk\"\n";
+        let j = Job::parse(text, Path::new("t.toml")).unwrap();
+        // 2026: 中秋 off Sep 25–27, 国庆 off Oct 1–7, Saturday Oct 10 worked.
+        let days: Vec<String> = ticks_between(
+            &j,
+            &Calendar::builtin(),
+            utc("2026-09-23T00:00:00Z"),
+            utc("2026-10-11T00:00:00Z"),
+            100,
+        )
+        .into_iter()
+        .map(|t| t.with_timezone(&j.zone).format("%m-%d").to_string())
+        .collect();
+        assert_eq!(
+            days,
+            [
+                "09-24", "09-28", "09-29", "09-30", "10-08", "10-09", "10-10"
+            ]
+        );
     }
 }

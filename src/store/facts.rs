@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::{Store, StoreError, decode, with_pool};
-use crate::deadlines::{LicenceFacts, Subject};
+use crate::deadlines::{LicenceFacts, Renewed, Subject};
 use crate::model::{
     CheckResult, Enterprise, Licence, LicenceStatus, OnsiteReview, Procedure, ReviewOutcome,
     SpotCheck, ViolationKind,
@@ -55,9 +55,12 @@ pub struct Scope {
 
 const LICENCES: &str = "\
 SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.grant_date, l.expiry, l.decision_date,
-       l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct,
+       l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct, l.renews, l.major_change,
+       o.licence_no AS old_no, o.grant_date AS old_grant, o.expiry AS old_expiry,
+       o.renewal_filed AS old_filed,
        e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name
 FROM licences l
+LEFT JOIN licences o ON o.licence_no = l.renews
 JOIN enterprises e ON e.credit_code = l.credit_code
 JOIN divisions d ON d.code = e.prefecture
 JOIN categories c ON c.code = l.category
@@ -112,12 +115,25 @@ impl Store {
                         status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
                         renewal_filed: r.try_get("renewal_filed")?,
                         renewal_direct: r.try_get("renewal_direct")?,
+                        renews: r.try_get("renews")?,
+                        major_change: r.try_get("major_change")?,
                     },
                     enterprise: r.try_get("enterprise")?,
                     prefecture: r.try_get("prefecture")?,
                     prefecture_name: r.try_get("prefecture_name")?,
                     category_name: r.try_get("category_name")?,
-                    facts: LicenceFacts::default(),
+                    facts: LicenceFacts {
+                        renewed: match r.try_get::<Option<String>, _>("old_no")? {
+                            Some(licence_no) => Some(Renewed {
+                                licence_no,
+                                grant_date: r.try_get("old_grant")?,
+                                expiry: r.try_get("old_expiry")?,
+                                renewal_filed: r.try_get("old_filed")?,
+                            }),
+                            None => None,
+                        },
+                        ..LicenceFacts::default()
+                    },
                 });
             }
             let mut reviews: Vec<OnsiteReview> = Vec::new();
@@ -168,6 +184,7 @@ impl Store {
         for s in &mut subjects {
             let l = &s.licence;
             s.facts = LicenceFacts {
+                renewed: s.facts.renewed.take(),
                 reviews: reviews_by_licence.remove(&l.licence_no).unwrap_or_default(),
                 failed_checks: failed_by_key
                     .get(&(l.credit_code.clone(), l.category.clone()))

@@ -51,6 +51,8 @@ impl Record for Licence {
         "status",
         "renewal_filed",
         "renewal_direct",
+        "renews",
+        "major_change",
     ];
     const KEY: usize = 1;
     fn params(&self) -> Vec<Param> {
@@ -66,6 +68,8 @@ impl Record for Licence {
             self.status.code().into(),
             self.renewal_filed.into(),
             self.renewal_direct.into(),
+            (&self.renews).into(),
+            self.major_change.into(),
         ]
     }
 }

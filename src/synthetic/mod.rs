@@ -292,6 +292,8 @@ fn licence_history(
             status,
             renewal_filed,
             renewal_direct: direct,
+            renews: None,
+            major_change: false,
         });
         if !(renew && expiry < g.as_of) {
             break;

@@ -225,6 +225,8 @@ pub fn licence(no: &str, code: &str, category: &str, grant: &str) -> Licence {
         status: LicenceStatus::Active,
         renewal_filed: None,
         renewal_direct: false,
+        renews: None,
+        major_change: false,
     }
 }
 

@@ -1,0 +1,9 @@
+-- The measures as written (issue 12): direct renewal checked against the licence it renews (二(三)5),
+-- the quick-exit grounds of 三(一) as violation kinds.
+
+ALTER TABLE licences ADD COLUMN renews TEXT;                                   -- 原许可证编号
+ALTER TABLE licences ADD COLUMN major_change BOOLEAN NOT NULL DEFAULT false;  -- 生产条件重大变化
+
+ALTER TABLE violations DROP CONSTRAINT violations_kind_check;
+ALTER TABLE violations ADD CONSTRAINT violations_kind_check
+    CHECK (kind IN ('violation', 'serious_dishonesty', 'improper_grant', 'refused_supervision'));
