@@ -104,7 +104,7 @@ pub enum AvoidArea {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Teams {
-    /// Inspectors per team; the measures require at least two.
+    /// Inspectors per team; local policy requires at least two (the measures do not say).
     pub size: u32,
     pub avoid_same: AvoidArea,
     /// No inspector who inspected the same enterprise within this many months.

@@ -134,17 +134,18 @@ pub fn generate(
             );
         }
         if g.chance(3) {
-            let serious = g.chance(15);
             let from = as_of - Days::new(3 * 365);
+            let (kind, description) = match g.rng.random_range(0..100) {
+                0..15 => (ViolationKind::SeriousDishonesty, g.pick(VIOLATION_TEXTS).to_string()),
+                15..22 => (ViolationKind::ImproperGrant, "提交虚假检验报告骗取许可".to_string()),
+                22..32 => (ViolationKind::RefusedSupervision, "拒绝证后监督检查".to_string()),
+                _ => (ViolationKind::Violation, g.pick(VIOLATION_TEXTS).to_string()),
+            };
             data.violations.push(Violation {
                 credit_code: code.to_string(),
                 date: g.day_between(from, as_of),
-                kind: if serious {
-                    ViolationKind::SeriousDishonesty
-                } else {
-                    ViolationKind::Violation
-                },
-                description: g.pick(VIOLATION_TEXTS).to_string(),
+                kind,
+                description,
             });
         }
     }
@@ -225,6 +226,8 @@ fn licence_history(
         Procedure::Standard
     };
     let mut direct = false;
+    let mut renews: Option<String> = None;
+    let mut major_change = false;
     loop {
         *seq += 1;
         let licence_no = format!(
@@ -236,15 +239,13 @@ fn licence_history(
         let decision = grant;
         let renew =
             expiry < g.as_of + Days::new(200) && g.chance(if expiry < g.as_of { 75 } else { 45 });
-        let renewal_filed = renew.then(|| {
-            let last_day = g
-                .calendar
-                .add(expiry, -30)
-                .map(|d| d.value)
-                .unwrap_or(expiry);
-            let filed = g.workdays_after(last_day, -50, 3);
-            filed.min(g.as_of)
-        });
+        let last_day = g
+            .calendar
+            .add(expiry, -30)
+            .map(|d| d.value)
+            .unwrap_or(expiry);
+        // Most file in time; some after the last filing day (filed_late: no direct renewal).
+        let renewal_filed = renew.then(|| g.workdays_after(last_day, -50, 8).min(g.as_of));
         let status = if expiry < g.as_of {
             if renew || !g.chance(5) {
                 LicenceStatus::Expired
@@ -292,15 +293,26 @@ fn licence_history(
             status,
             renewal_filed,
             renewal_direct: direct,
-            renews: None,
-            major_change: false,
+            renews: renews.take(),
+            major_change,
         });
         if !(renew && expiry < g.as_of) {
             break;
         }
-        // The renewal: granted the day after expiry, directly when the record is clean.
+        // The renewal: granted the day after expiry; directly, as a rule, when filed in time — and
+        // now and then by a bureau's slip when it was not, which the 二(三)5 check then catches.
+        let in_time = renewal_filed.is_some_and(|f| f <= last_day);
         grant = expiry.succ_opt().expect("not the end of time");
-        direct = g.chance(80);
+        direct = g.chance(if in_time { 85 } else { 15 });
+        major_change = g.chance(4);
+        // Most renewals name the licence they renew; some exports leave it out.
+        renews = g.chance(85).then(|| {
+            data.licences
+                .last()
+                .expect("pushed above")
+                .licence_no
+                .clone()
+        });
         procedure = Procedure::Simplified;
     }
 }

@@ -45,7 +45,6 @@ pub(super) const CONFLICT_REASONS: &[&str] =
 pub(super) const VIOLATION_TEXTS: &[&str] = &[
     "无证生产",
     "抽查不合格拒不整改",
-    "拒绝监督检查",
     "伪造检验报告",
     "超范围生产",
 ];
