@@ -136,10 +136,22 @@ pub fn generate(
         if g.chance(3) {
             let from = as_of - Days::new(3 * 365);
             let (kind, description) = match g.rng.random_range(0..100) {
-                0..15 => (ViolationKind::SeriousDishonesty, g.pick(VIOLATION_TEXTS).to_string()),
-                15..22 => (ViolationKind::ImproperGrant, "提交虚假检验报告骗取许可".to_string()),
-                22..32 => (ViolationKind::RefusedSupervision, "拒绝证后监督检查".to_string()),
-                _ => (ViolationKind::Violation, g.pick(VIOLATION_TEXTS).to_string()),
+                0..15 => (
+                    ViolationKind::SeriousDishonesty,
+                    g.pick(VIOLATION_TEXTS).to_string(),
+                ),
+                15..22 => (
+                    ViolationKind::ImproperGrant,
+                    "提交虚假检验报告骗取许可".to_string(),
+                ),
+                22..32 => (
+                    ViolationKind::RefusedSupervision,
+                    "拒绝证后监督检查".to_string(),
+                ),
+                _ => (
+                    ViolationKind::Violation,
+                    g.pick(VIOLATION_TEXTS).to_string(),
+                ),
             };
             data.violations.push(Violation {
                 credit_code: code.to_string(),

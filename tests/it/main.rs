@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod draw;
 mod ingest;
+mod measures;
 mod messy;
 mod report;
 mod risk;

@@ -1,0 +1,188 @@
+//! The measures as written (issue 12), end to end on both engines: licences loaded from a file as a
+//! bureau exports them, then the flags `licwatch deadlines` gives, with dates checked by hand across
+//! the 2025 National Day holiday and its 调休 Sunday.
+
+use crate::common::*;
+use serde_json::Value;
+
+fn write(db: &TestDb, name: &str, text: &str) -> String {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn ingest(db: &TestDb, file: &str) -> (Option<i32>, String) {
+    let out = db.run(&["ingest", "--format", "json", file]);
+    (out.status.code(), stderr(&out))
+}
+
+fn flags(db: &TestDb, as_of: &str) -> Vec<Value> {
+    let out = db.run(&["deadlines", "--as-of", as_of, "--all", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn flag<'a>(rows: &'a [Value], licence: &str, rule: &str) -> Option<&'a Value> {
+    rows.iter()
+        .find(|r| r["licence_no"] == licence && r["rule"] == rule)
+}
+
+/// Old licences expiring Friday 2025-11-14, whose last filing day is Sunday 2025-09-28 (back 30
+/// working days: Nov 13–3 (9), Oct 31–13 (24), Saturday Oct 11 worked (25), Oct 10, 9 (27), Sep 30,
+/// 29 (29), Sunday Sep 28 worked (30)); their renewals granted the next day.
+const RENEWALS: &str = "\
+licence_no,credit_code,category,procedure,grant_date,expiry,status,renewal_filed,renewal_direct,renews,major_change
+XK-OLD-1,{U},钢丝绳,简化,2020-11-16,2025-11-14,过期,2025-09-28,否,,
+XK-NEW-1,{U},钢丝绳,简化,2025-11-15,,有效,,是,XK-OLD-1,否
+XK-OLD-2,{U},电线电缆,简化,2020-11-16,2025-11-14,过期,2025-09-29,否,,
+XK-NEW-2,{U},电线电缆,简化,2025-11-15,,有效,,是,XK-OLD-2,否
+XK-OLD-3,{K},人造板,简化,2020-11-16,2025-11-14,过期,2025-09-01,否,,
+XK-NEW-3,{K},人造板,简化,2025-11-15,,有效,,是,XK-OLD-3,是
+XK-NEW-4,{K},化肥,简化,2025-11-15,,有效,,是,,
+";
+
+#[tokio::test]
+async fn a_direct_renewal_is_exempt_only_as_2_3_5_says() {
+    let db = TestDb::new().await;
+    store_two_enterprises(&db.store().await).await;
+    let text = RENEWALS
+        .replace("{U}", URUMQI_CO)
+        .replace("{K}", KARAMAY_CO);
+    let (code, err) = ingest(&db, &write(&db, "licences.csv", &text));
+    assert_eq!(code, Some(0), "{err}");
+    let rows = flags(&db, "2025-12-01");
+    let review = |no: &str| flag(&rows, no, "onsite_review").unwrap();
+
+    // Filed on the last filing day: exempt.
+    assert_eq!(review("XK-NEW-1")["status"], "exempt");
+    // Filed the day after: reviewed within 30 working days of Saturday 2025-11-15 — Nov 17–21 (5) …
+    // Dec 22–26 (30); the detail names the failed condition.
+    let late = review("XK-NEW-2");
+    assert_eq!(
+        (late["status"].as_str(), late["due"].as_str()),
+        (Some("due"), Some("2025-12-26"))
+    );
+    let detail = late["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("二(三)5") && detail.contains("2025-09-28"),
+        "{detail}"
+    );
+    // Production conditions changed.
+    let changed = review("XK-NEW-3");
+    assert_eq!(changed["status"], "due");
+    assert!(changed["detail"].as_str().unwrap().contains("重大变化"));
+    // No link to the licence renewed: the bureau's decision stands, said to be unchecked.
+    let unlinked = review("XK-NEW-4");
+    assert_eq!(unlinked["status"], "exempt");
+    assert!(unlinked["detail"].as_str().unwrap().contains("无法核对"));
+
+    // A violation during the old licence's validity contradicts it too.
+    let violations = write(
+        &db,
+        "violations.csv",
+        &format!("credit_code,date,kind,description\n{URUMQI_CO},2024-05-06,违法,超范围生产\n"),
+    );
+    assert_eq!(ingest(&db, &violations).0, Some(0));
+    let rows = flags(&db, "2025-12-01");
+    let review = flag(&rows, "XK-NEW-1", "onsite_review").unwrap();
+    assert_eq!(review["status"], "due", "{review}");
+    assert!(review["detail"].as_str().unwrap().contains("违法记录 1 条"));
+}
+
+#[tokio::test]
+async fn a_renewal_filed_after_the_last_filing_day_is_filed_late_and_none_filed_is_missed() {
+    let db = TestDb::new().await;
+    store_two_enterprises(&db.store().await).await;
+    let file = write(
+        &db,
+        "licences.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date,expiry,renewal_filed\n\
+             XK-IN-TIME,{URUMQI_CO},钢丝绳,简化,2020-11-16,2025-11-14,2025-09-28\n\
+             XK-LATE,{URUMQI_CO},电线电缆,简化,2020-11-16,2025-11-14,2025-09-29\n\
+             XK-NONE,{URUMQI_CO},人造板,简化,2020-11-16,2025-11-14,\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &file).0, Some(0));
+    let rows = flags(&db, "2025-10-09");
+    let status = |no: &str| flag(&rows, no, "renewal").unwrap()["status"].clone();
+    assert_eq!(status("XK-IN-TIME"), "filed");
+    assert_eq!(status("XK-LATE"), "filed_late");
+    let missed = flag(&rows, "XK-NONE", "renewal").unwrap();
+    assert_eq!(
+        (missed["status"].as_str(), missed["due"].as_str()),
+        (Some("missed"), Some("2025-09-28"))
+    );
+    assert_eq!(missed["status_label"], "已过直接延续申请期限");
+    // On the last filing day itself nothing is missed yet.
+    let rows = flags(&db, "2025-09-28");
+    assert_eq!(
+        flag(&rows, "XK-NONE", "renewal").unwrap()["status"],
+        "closing"
+    );
+}
+
+#[tokio::test]
+async fn quick_exit_grounds_of_3_1_and_violations_for_investigation() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    store
+        .upsert(&[
+            licence("XK-A", URUMQI_CO, "wire-rope", "2024-03-01"),
+            licence("XK-B", KARAMAY_CO, "wire-rope", "2024-03-01"),
+        ])
+        .await
+        .unwrap();
+    let file = write(
+        &db,
+        "violations.csv",
+        &format!(
+            "credit_code,date,kind,description\n\
+             {URUMQI_CO},2025-01-06,贿赂取得,\n\
+             {KARAMAY_CO},2025-01-06,违法,超范围生产\n"
+        ),
+    );
+    let (code, err) = ingest(&db, &file);
+    assert_eq!(code, Some(0), "{err}");
+    let rows = flags(&db, "2025-12-01");
+    let a = flag(&rows, "XK-A", "exit_review").unwrap();
+    assert_eq!(a["status"], "candidate");
+    assert!(a["detail"].as_str().unwrap().contains("三(一)"));
+    let b = flag(&rows, "XK-B", "exit_review").unwrap();
+    assert_eq!(b["status"], "investigate");
+    assert!(b["detail"].as_str().unwrap().contains("三(二)"));
+}
+
+#[tokio::test]
+async fn paper_decisions_before_go_live_and_grants_before_the_measures() {
+    let db = TestDb::new().await;
+    store_two_enterprises(&db.store().await).await;
+    db.config("[rules]\ne_certificate_from = 2019-01-01\n");
+    let file = write(
+        &db,
+        "licences.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date\n\
+             XK-PAPER,{URUMQI_CO},钢丝绳,简化,2018-12-28\n\
+             XK-ONLINE,{URUMQI_CO},电线电缆,简化,2019-01-02\n\
+             XK-EARLY,{URUMQI_CO},人造板,简化,2018-07-09\n\
+             XK-STANDARD,{URUMQI_CO},化肥,常规,2018-07-09\n"
+        ),
+    );
+    let (code, err) = ingest(&db, &file);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("row 4 grant_date") && err.contains("2018-07-10"),
+        "{err}"
+    );
+    let rows = flags(&db, "2019-03-01");
+    assert!(flag(&rows, "XK-PAPER", "e_certificate").is_none());
+    assert_eq!(
+        flag(&rows, "XK-ONLINE", "e_certificate").unwrap()["status"],
+        "late"
+    );
+    // The standard-procedure licence of the same day landed; the simplified one did not.
+    assert_eq!(db.run(&["show", "licence", "XK-STANDARD"]).status.code(), Some(0));
+    assert_eq!(db.run(&["show", "licence", "XK-EARLY"]).status.code(), Some(1));
+}
