@@ -183,6 +183,12 @@ async fn paper_decisions_before_go_live_and_grants_before_the_measures() {
         "late"
     );
     // The standard-procedure licence of the same day landed; the simplified one did not.
-    assert_eq!(db.run(&["show", "licence", "XK-STANDARD"]).status.code(), Some(0));
-    assert_eq!(db.run(&["show", "licence", "XK-EARLY"]).status.code(), Some(1));
+    assert_eq!(
+        db.run(&["show", "licence", "XK-STANDARD"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        db.run(&["show", "licence", "XK-EARLY"]).status.code(),
+        Some(1)
+    );
 }
