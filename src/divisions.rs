@@ -107,6 +107,11 @@ impl Divisions {
             .find(|d| d.level == level && (d.code == key || d.name == key))
     }
 
+    /// The province-level division (the autonomous region itself), when the table has one.
+    pub fn province(&self) -> Option<&Division> {
+        self.all.iter().find(|d| d.level == Level::Province)
+    }
+
     /// A prefecture-level division by code or exact name.
     pub fn prefecture(&self, text: &str) -> Result<&Division, DivisionError> {
         self.find(Level::Prefecture, text)

@@ -140,6 +140,9 @@ pub struct Licence {
     pub renews: Option<String>,
     /// Production conditions changed materially (生产条件重大变化) since the licence renewed.
     pub major_change: bool,
+    /// The issuing bureau (发证机关, measures 二(二)): the division code of a prefecture bureau the
+    /// region delegated to; None for the autonomous-region bureau itself.
+    pub issuer: Option<String>,
 }
 
 /// The day the 2018 measures took effect (their closing line): no licence is granted by the

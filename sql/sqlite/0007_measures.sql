@@ -1,6 +1,7 @@
 -- The measures as written (issue 12): direct renewal checked against the licence it renews (二(三)5),
--- the quick-exit grounds of 三(一) as violation kinds.
+-- the quick-exit grounds of 三(一) as violation kinds, the issuing bureau of each licence (二(二)).
 
+ALTER TABLE licences ADD COLUMN issuer TEXT REFERENCES divisions (code);   -- 发证机关; NULL: the region's bureau
 ALTER TABLE licences ADD COLUMN renews TEXT;                               -- 原许可证编号
 ALTER TABLE licences ADD COLUMN major_change BOOLEAN NOT NULL DEFAULT 0;  -- 生产条件重大变化
 

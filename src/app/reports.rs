@@ -372,12 +372,13 @@ async fn jurisdictions(
     Ok(scopes)
 }
 
-/// The flags of one jurisdiction: a prefecture's own, or all of them for the region.
+/// The flags of one jurisdiction: the work of a prefecture's bureau (see
+/// `deadlines::responsible_bureau`), or all of them for the region.
 fn own_flags(flags: &[DeadlineRow], j: &Jurisdiction) -> Vec<DeadlineRow> {
     match &j.code {
         Some(code) => flags
             .iter()
-            .filter(|f| f.prefecture_code == *code)
+            .filter(|f| f.bureau.as_deref() == Some(code))
             .cloned()
             .collect(),
         None => flags.to_vec(),

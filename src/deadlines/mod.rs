@@ -256,9 +256,10 @@ pub struct DeadlineRow {
     pub enterprise: String,
     /// The name of the enterprise's prefecture, as people read it.
     pub prefecture: String,
-    /// Its division code, for picking out a jurisdiction's rows (not an output column).
+    /// The prefecture bureau whose work the flag is, or None for the region's bureau (not an
+    /// output column): see [`responsible_bureau`].
     #[serde(skip)]
-    pub prefecture_code: String,
+    pub bureau: Option<String>,
     pub category: String,
     pub rule: Rule,
     pub status: Status,
@@ -277,7 +278,7 @@ impl DeadlineRow {
             credit_code: subject.licence.credit_code.clone(),
             enterprise: subject.enterprise.clone(),
             prefecture: subject.prefecture_name.clone(),
-            prefecture_code: subject.prefecture.clone(),
+            bureau: responsible_bureau(flag.rule, subject),
             category: subject.category_name.clone(),
             rule: flag.rule,
             status: flag.status,
@@ -288,6 +289,18 @@ impl DeadlineRow {
             status_label: flag.status.label(),
             detail: flag.detail,
         }
+    }
+}
+
+/// Whose work a flag is. The on-site review and the electronic certificate belong to the bureau that
+/// issued the licence — the region's, or a prefecture's it delegated to (measures 二(二): "按照委托权限
+/// 负责…受理、审查、审批、发证"; 二(三)4: "自治区质监局或其委托的地州市质监局应组织…现场审查"; 二(三)6);
+/// renewal, expiry and quick-exit flags to the enterprise's prefecture, which supervises it. None:
+/// the region's bureau.
+pub fn responsible_bureau(rule: Rule, subject: &Subject) -> Option<String> {
+    match rule {
+        Rule::OnsiteReview | Rule::ECertificate => subject.licence.issuer.clone(),
+        Rule::Renewal | Rule::Expiry | Rule::ExitReview => Some(subject.prefecture.clone()),
     }
 }
 
@@ -364,6 +377,7 @@ pub(crate) mod test_support {
             renewal_direct: false,
             renews: None,
             major_change: false,
+            issuer: None,
         }
     }
 

@@ -83,6 +83,7 @@ const LICENCES: &[Column] = &[
     kept("renewal_direct", &["直接延续"]),
     opt("renews", &["原许可证编号"]),
     kept("major_change", &["生产条件重大变化"]),
+    opt("issuer", &["发证机关"]),
 ];
 const ONSITE_REVIEWS: &[Column] = &[
     LICENCE_NO,

@@ -315,6 +315,29 @@ impl<'a> Row<'a> {
     /// E-mail addresses, each checked with the parser the mailer uses (lettre), so an address that
     /// lands is one the mailer accepts. Several in one cell (`;` `,` `、` or spaces between) are
     /// each checked and kept, joined by `; `.
+    /// The issuing bureau (发证机关): the region (None, also when the cell is empty) or a prefecture
+    /// bureau it delegated to, by division code or name.
+    fn issuer(&self, field: &str, v: &Validator) -> Option<String> {
+        let text = self.text(field)?;
+        if v.divisions
+            .province()
+            .is_some_and(|p| p.code == text || p.name == text)
+        {
+            return None;
+        }
+        match v.divisions.prefecture(&text) {
+            Ok(p) => Some(p.code.clone()),
+            Err(_) => {
+                self.reject(
+                    field,
+                    &text,
+                    "not the region's bureau nor a prefecture (by name or division code)",
+                );
+                None
+            }
+        }
+    }
+
     fn email(&self, field: &str) -> Option<String> {
         let text = self.text(field)?;
         let addresses = split_addresses(&text);
@@ -421,6 +444,7 @@ impl Ingest for Licence {
             major_change: row
                 .choice("major_change", parse_yes_no, "是/否", Some(false))
                 .unwrap_or(false),
+            issuer: row.issuer("issuer", v),
         }
     }
     fn register(&self, known: &mut Known) {

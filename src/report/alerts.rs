@@ -78,7 +78,7 @@ mod tests {
             credit_code: String::new(),
             enterprise: "测试企业".into(),
             prefecture: "乌鲁木齐市".into(),
-            prefecture_code: "650100".into(),
+            bureau: Some("650100".into()),
             category: "钢丝绳".into(),
             rule,
             status,

@@ -55,7 +55,7 @@ pub struct Scope {
 
 const LICENCES: &str = "\
 SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.grant_date, l.expiry, l.decision_date,
-       l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct, l.renews, l.major_change,
+       l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct, l.renews, l.major_change, l.issuer,
        o.licence_no AS old_no, o.grant_date AS old_grant, o.expiry AS old_expiry,
        o.renewal_filed AS old_filed,
        e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name
@@ -117,6 +117,7 @@ impl Store {
                         renewal_direct: r.try_get("renewal_direct")?,
                         renews: r.try_get("renews")?,
                         major_change: r.try_get("major_change")?,
+                        issuer: r.try_get("issuer")?,
                     },
                     enterprise: r.try_get("enterprise")?,
                     prefecture: r.try_get("prefecture")?,

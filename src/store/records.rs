@@ -53,6 +53,7 @@ impl Record for Licence {
         "renewal_direct",
         "renews",
         "major_change",
+        "issuer",
     ];
     const KEY: usize = 1;
     fn params(&self) -> Vec<Param> {
@@ -70,6 +71,7 @@ impl Record for Licence {
             self.renewal_direct.into(),
             (&self.renews).into(),
             self.major_change.into(),
+            (&self.issuer).into(),
         ]
     }
 }

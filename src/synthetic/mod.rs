@@ -118,12 +118,19 @@ pub fn generate(
                 held.push(second);
             }
         }
+        // Some prefectures issue simplified licences by the region's delegation (measures 二(二)).
+        let delegated = g.chance(35).then(|| prefecture.code.clone());
         for category in held {
             let number = categories
                 .iter()
                 .position(|c| c.code == category.code)
                 .map_or(0, |p| p + 1);
-            licence_history(&mut g, &mut data, &code, category, number, &mut licence_seq);
+            let issued = Issued {
+                category,
+                number,
+                delegated: delegated.as_deref(),
+            };
+            licence_history(&mut g, &mut data, &code, &issued, &mut licence_seq);
             spot_check_history(
                 &mut g,
                 &mut data,
@@ -222,14 +229,23 @@ pub fn generate(
 
 /// One enterprise's licences in one category: the first grant, and a renewal where five years have
 /// passed. Reviews, e-certificates and renewal filings follow, some on time and some late.
+/// A licence's category and its issuing bureau when delegated.
+struct Issued<'a> {
+    category: &'a Category,
+    /// The category's place in the catalogue, for the licence number.
+    number: usize,
+    /// The enterprise's prefecture, when its bureau issues by delegation.
+    delegated: Option<&'a str>,
+}
+
 fn licence_history(
     g: &mut Generator,
     data: &mut Dataset,
     code: &CreditCode,
-    category: &Category,
-    category_number: usize,
+    issued: &Issued,
     seq: &mut usize,
 ) {
+    let (category, category_number) = (issued.category, issued.number);
     let start = measures_effective().max(category.effective_from);
     let mut grant = g.day_between(start, g.as_of - Days::new(1));
     let mut procedure = if g.chance(65) {
@@ -307,6 +323,10 @@ fn licence_history(
             renewal_direct: direct,
             renews: renews.take(),
             major_change,
+            issuer: issued
+                .delegated
+                .filter(|_| procedure == Procedure::Simplified)
+                .map(str::to_string),
         });
         if !(renew && expiry < g.as_of) {
             break;

@@ -227,6 +227,7 @@ pub fn licence(no: &str, code: &str, category: &str, grant: &str) -> Licence {
         renewal_direct: false,
         renews: None,
         major_change: false,
+        issuer: None,
     }
 }
 

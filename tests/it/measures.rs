@@ -192,3 +192,42 @@ async fn paper_decisions_before_go_live_and_grants_before_the_measures() {
         Some(1)
     );
 }
+
+#[tokio::test]
+async fn review_and_certificate_flags_go_to_the_issuing_bureau() {
+    let db = TestDb::new().await;
+    store_two_enterprises(&db.store().await).await;
+    // An Urumqi enterprise licensed by the region; a Karamay one by the Urumqi bureau, delegated.
+    let file = write(
+        &db,
+        "licences.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date,e_cert_date,发证机关\n\
+             XK-REGION,{URUMQI_CO},钢丝绳,简化,2026-11-02,2026-11-03,新疆维吾尔自治区\n\
+             XK-DELEGATED,{KARAMAY_CO},电线电缆,简化,2026-11-02,2026-11-03,乌鲁木齐市\n\
+             XK-NOWHERE,{KARAMAY_CO},人造板,简化,2026-11-02,2026-11-03,火星市\n"
+        ),
+    );
+    let (code, err) = ingest(&db, &file);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("row 4 issuer"), "{err}");
+
+    let out = db.run(&[
+        "report",
+        "weekly",
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let produced: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = |scope: &str| -> String {
+        let row = produced.iter().find(|p| p["scope"] == scope).unwrap();
+        std::fs::read_to_string(db.dir.path().join(row["file"].as_str().unwrap())).unwrap()
+    };
+    let (urumqi, karamay, region) = (report("650100"), report("650200"), report("all"));
+    assert!(urumqi.contains("XK-DELEGATED") && !urumqi.contains("XK-REGION"));
+    assert!(!karamay.contains("XK-DELEGATED"));
+    assert!(region.contains("XK-REGION") && region.contains("XK-DELEGATED"));
+}
