@@ -1,6 +1,6 @@
 //! `licwatch demo`: synthetic data into the store, then the shipped jobs' steps once, through the
 //! same runner the scheduler uses — the risk ranking, the weekly reports, the daily alerts and
-//! reminders, the monthly draw with its assignment mails held for approval. Results land under
+//! reminders, the monthly draw with its assignment mails held for approval and its results notice. Results land under
 //! `reports/out/<ISO week>/`, mails as `.eml` files under `reports/out/mail/` (or over SMTP when
 //! `LICWATCH_SMTP_URL` is set).
 
@@ -37,6 +37,10 @@ const SHIPPED_JOBS: &[(&str, &str)] = &[
     (
         "jobs/monthly-draw.toml",
         include_str!("../jobs/monthly-draw.toml"),
+    ),
+    (
+        "jobs/monthly-results.toml",
+        include_str!("../jobs/monthly-results.toml"),
     ),
 ];
 

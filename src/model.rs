@@ -183,6 +183,8 @@ pub struct SpotCheck {
     pub result: CheckResult,
     pub items: Option<String>,
     pub campaign: Option<String>,
+    /// The day the follow-up (后处理) of a failed check was completed, when recorded.
+    pub disposed: Option<NaiveDate>,
 }
 
 impl SpotCheck {
@@ -251,6 +253,7 @@ mod tests {
             result: CheckResult::Pass,
             items: None,
             campaign: Some("2025-03".into()),
+            disposed: None,
         };
         assert_eq!(c.key(), "91350100M000100Y43|wire-rope|2025-03-01|2025-03");
         c.check_id = Some("CC-1".into());

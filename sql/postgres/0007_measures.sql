@@ -8,3 +8,5 @@ ALTER TABLE licences ADD COLUMN major_change BOOLEAN NOT NULL DEFAULT false;  --
 ALTER TABLE violations DROP CONSTRAINT violations_kind_check;
 ALTER TABLE violations ADD CONSTRAINT violations_kind_check
     CHECK (kind IN ('violation', 'serious_dishonesty', 'improper_grant', 'refused_supervision'));
+
+ALTER TABLE spot_checks ADD COLUMN disposed DATE;                          -- 后处理完成日期

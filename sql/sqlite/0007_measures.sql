@@ -16,3 +16,5 @@ CREATE TABLE violations_new (
 INSERT INTO violations_new SELECT credit_code, date, kind, description FROM violations;
 DROP TABLE violations;
 ALTER TABLE violations_new RENAME TO violations;
+
+ALTER TABLE spot_checks ADD COLUMN disposed TEXT;                          -- 后处理完成日期

@@ -35,8 +35,11 @@ pub enum ReportChoice {
     Risk,
     /// Each inspector's own assignments from a draw.
     Assignments,
-    /// The 一公开 plan and results notices of a draw.
+    /// The 一公开 plan notice of a draw, and its results notice once results are recorded.
     Public,
+    /// The 一公开 results notice of a draw: the checks recorded under its campaign, the
+    /// non-conforming products and enterprises first (measures 三(三)).
+    Results,
     /// Renewal reminders to enterprises whose window is open.
     Reminders,
     /// All of the above.
@@ -149,7 +152,7 @@ pub async fn render_reports(
                 )?;
                 docs.push((d, dir.join("risk")));
             }
-            ReportChoice::Assignments | ReportChoice::Public => {
+            ReportChoice::Assignments | ReportChoice::Public | ReportChoice::Results => {
                 // The record (59 MB at national scale) is read and parsed once for both.
                 if stored_draw.is_none() {
                     stored_draw = Some(stored(store, req.campaign.as_deref()).await?);
@@ -511,17 +514,31 @@ async fn draw_documents(
         .spot_checks_of_campaign(&drawn.record.campaign)
         .await?;
     let lines = report::public::result_lines(&drawn.record, checks, &category);
-    Ok(vec![
-        report::public::plan_notice(
+    let mut docs = Vec::new();
+    if kind == ReportChoice::Public {
+        docs.push(report::public::plan_notice(
             &drawn.record,
             &drawn.digest,
             "",
             &period,
             &category,
             public.clone(),
-        ),
-        report::public::results_notice(&drawn.record, &lines, &period, public),
-    ])
+        ));
+    }
+    // A results notice says something once results are recorded.
+    if lines.is_empty() {
+        if kind == ReportChoice::Results {
+            tracing::warn!(campaign = %drawn.record.campaign, "no results recorded yet: no results notice");
+        }
+    } else {
+        docs.push(report::public::results_notice(
+            &drawn.record,
+            &lines,
+            &period,
+            public,
+        ));
+    }
+    Ok(docs)
 }
 
 async fn reminders(

@@ -32,7 +32,7 @@ pub fn exit_review(
     let failed_checks: Vec<_> = facts
         .failed_checks
         .iter()
-        .copied()
+        .map(|c| c.date)
         .filter(since_grant)
         .collect();
     let violations: Vec<_> = facts
@@ -112,6 +112,7 @@ mod tests {
     use super::super::test_support::*;
     use super::*;
     use crate::calendar::Calendar;
+    use crate::deadlines::FailedCheck;
     use crate::model::OnsiteReview;
 
     fn run(l: &Licence, facts: &LicenceFacts, as_of: &str) -> Option<Flag> {
@@ -152,7 +153,7 @@ mod tests {
     fn findings_before_the_grant_do_not_count() {
         let l = licence("2024-01-02");
         let facts = LicenceFacts {
-            failed_checks: vec![d("2023-06-01")],
+            failed_checks: vec![FailedCheck::on(d("2023-06-01"))],
             violations: vec![(d("2023-12-31"), ViolationKind::Violation)],
             ..Default::default()
         };
@@ -163,7 +164,10 @@ mod tests {
     fn the_latest_finding_dates_the_row() {
         let l = licence("2024-01-02");
         let facts = LicenceFacts {
-            failed_checks: vec![d("2024-05-06"), d("2024-09-02")],
+            failed_checks: vec![
+                FailedCheck::on(d("2024-05-06")),
+                FailedCheck::on(d("2024-09-02")),
+            ],
             violations: vec![(d("2024-07-01"), ViolationKind::SeriousDishonesty)],
             ..Default::default()
         };
@@ -181,7 +185,7 @@ mod tests {
         let mut l = licence("2024-01-02");
         l.procedure = Procedure::Standard;
         let facts = LicenceFacts {
-            failed_checks: vec![d("2024-05-06")],
+            failed_checks: vec![FailedCheck::on(d("2024-05-06"))],
             ..Default::default()
         };
         assert!(run(&l, &facts, "2025-01-01").is_none());

@@ -5,6 +5,7 @@ mod direct_renewal;
 mod e_certificate;
 mod exit_review;
 mod expiry;
+mod follow_up;
 mod onsite_review;
 mod renewal;
 
@@ -12,6 +13,7 @@ pub use direct_renewal::{DirectRenewal, direct_renewal};
 pub use e_certificate::e_certificate;
 pub use exit_review::exit_review;
 pub use expiry::{expiry, validity_end};
+pub use follow_up::follow_up;
 pub use onsite_review::{awaits_review, counts_as_review, last_overdue_grant, onsite_review};
 pub use renewal::renewal;
 
@@ -66,6 +68,7 @@ pub enum Rule {
     ECertificate,
     Expiry,
     ExitReview,
+    FollowUp,
 }
 
 impl Rule {
@@ -76,6 +79,7 @@ impl Rule {
             Rule::ECertificate => "e_certificate",
             Rule::Expiry => "expiry",
             Rule::ExitReview => "exit_review",
+            Rule::FollowUp => "follow_up",
         }
     }
 
@@ -86,6 +90,7 @@ impl Rule {
             Rule::ECertificate => "电子证书推送",
             Rule::Expiry => "有效期届满",
             Rule::ExitReview => "快速退出核查",
+            Rule::FollowUp => "不合格后处理",
         }
     }
 }
@@ -110,6 +115,8 @@ pub enum Status {
     FiledLate,
     /// A violation recorded since the grant: investigated under 三(二), not a quick-exit ground.
     Investigate,
+    /// A failed spot check not yet closed by a later pass or a recorded disposal (三(三)).
+    Open,
     /// The rule could not be evaluated for this licence; the reason is in the detail.
     Error,
 }
@@ -132,6 +139,7 @@ impl Status {
             Status::Candidate => "candidate",
             Status::FiledLate => "filed_late",
             Status::Investigate => "investigate",
+            Status::Open => "open",
             Status::Error => "error",
         }
     }
@@ -153,6 +161,7 @@ impl Status {
             Status::Candidate => "应核查是否退出",
             Status::FiledLate => "逾期申请延续(需现场审查)",
             Status::Investigate => "违法行为待依法查处",
+            Status::Open => "待后处理",
             Status::Error => "无法判定",
         }
     }
@@ -182,12 +191,33 @@ pub struct Flag {
 #[derive(Debug, Clone, Default)]
 pub struct LicenceFacts {
     pub reviews: Vec<OnsiteReview>,
-    /// Dates of failed spot checks of the licence's enterprise in its category.
-    pub failed_checks: Vec<NaiveDate>,
+    /// Failed spot checks of the licence's enterprise in its category.
+    pub failed_checks: Vec<FailedCheck>,
     /// Violations recorded against the licence's enterprise.
     pub violations: Vec<(NaiveDate, ViolationKind)>,
     /// The licence this one renews, when it is linked (`renews`) and in the store.
     pub renewed: Option<Renewed>,
+}
+
+/// A failed spot check and what closes its follow-up (后处理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedCheck {
+    pub date: NaiveDate,
+    /// The first later passing check of the same enterprise and category.
+    pub passed_after: Option<NaiveDate>,
+    /// The recorded completion of its follow-up.
+    pub disposed: Option<NaiveDate>,
+}
+
+impl FailedCheck {
+    /// A failed check on `date`, nothing after it yet.
+    pub fn on(date: NaiveDate) -> Self {
+        FailedCheck {
+            date,
+            passed_after: None,
+            disposed: None,
+        }
+    }
 }
 
 /// What the direct-renewal conditions of 二(三)5 read from the licence a renewal renews.
@@ -300,7 +330,9 @@ impl DeadlineRow {
 pub fn responsible_bureau(rule: Rule, subject: &Subject) -> Option<String> {
     match rule {
         Rule::OnsiteReview | Rule::ECertificate => subject.licence.issuer.clone(),
-        Rule::Renewal | Rule::Expiry | Rule::ExitReview => Some(subject.prefecture.clone()),
+        Rule::Renewal | Rule::Expiry | Rule::ExitReview | Rule::FollowUp => {
+            Some(subject.prefecture.clone())
+        }
     }
 }
 
@@ -347,6 +379,7 @@ pub fn evaluate(ctx: &Context, licence: &Licence, facts: &LicenceFacts) -> Vec<F
         (Rule::ECertificate, e_certificate(ctx, licence)),
         (Rule::Expiry, expiry(ctx, licence)),
         (Rule::ExitReview, exit_review(ctx, licence, facts)),
+        (Rule::FollowUp, follow_up(ctx, facts)),
     ]
     .into_iter()
     .filter_map(|(rule, outcome)| outcome.unwrap_or_else(|e| Some(error(rule, e))))

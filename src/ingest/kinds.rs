@@ -107,6 +107,7 @@ const SPOT_CHECKS: &[Column] = &[
     req("result", &["检验结论"]),
     opt("items", &["不合格项目"]),
     opt("campaign", &["任务编号"]),
+    opt("disposed", &["后处理完成日期", "处置日期"]),
 ];
 const CONFLICTS: &[Column] = &[INSPECTOR_ID, CREDIT_CODE, opt("reason", &["回避原因"])];
 const VIOLATIONS: &[Column] = &[

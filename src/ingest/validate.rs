@@ -527,6 +527,7 @@ impl Ingest for SpotCheck {
                 .unwrap_or(CheckResult::Pass),
             items: row.text("items"),
             campaign: row.identifier("campaign"),
+            disposed: row.date("disposed"),
         }
     }
     fn register(&self, _: &mut Known) {}

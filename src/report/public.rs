@@ -152,7 +152,17 @@ pub fn results_notice(
             Figure::new("已完成", lines.len(), false),
             Figure::new("不合格", failed, failed > 0),
         ],
-        tables: vec![Table::from_rows("抽查结果", lines, RESULT_COLUMNS)],
+        tables: vec![
+            Table::from_rows(
+                "不合格产品及企业",
+                &lines
+                    .iter()
+                    .filter(|l| l.result == "不合格")
+                    .collect::<Vec<_>>(),
+                RESULT_COLUMNS,
+            ),
+            Table::from_rows("抽查结果", lines, RESULT_COLUMNS),
+        ],
         chart: None,
         stem: format!("抽查结果公告-{}", super::file_safe(&record.campaign)),
         recipients,

@@ -96,6 +96,7 @@ const FLAG_SECTIONS: &[(Rule, &str)] = &[
     (Rule::ECertificate, "电子证书推送"),
     (Rule::Expiry, "有效期届满仍显示有效"),
     (Rule::ExitReview, "快速退出核查"),
+    (Rule::FollowUp, "不合格企业后处理"),
 ];
 
 fn licence_line(s: &Subject) -> LicenceLine<'_> {

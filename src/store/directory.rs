@@ -31,7 +31,7 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Vec<NamedCheck>, StoreError> {
         const SQL: &str = "\
-SELECT s.check_key, s.has_check_id, s.credit_code, s.category, s.check_date, s.result, s.items, s.campaign,
+SELECT s.check_key, s.has_check_id, s.credit_code, s.category, s.check_date, s.result, s.items, s.campaign, s.disposed,
        e.name AS enterprise, d.name AS prefecture_name, c.name_zh AS category_name
 FROM spot_checks s
 JOIN enterprises e ON e.credit_code = s.credit_code

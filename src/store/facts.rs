@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::{Store, StoreError, decode, with_pool};
-use crate::deadlines::{LicenceFacts, Renewed, Subject};
+use crate::deadlines::{FailedCheck, LicenceFacts, Renewed, Subject};
 use crate::model::{
     CheckResult, Enterprise, Licence, LicenceStatus, OnsiteReview, Procedure, ReviewOutcome,
     SpotCheck, ViolationKind,
@@ -33,6 +33,7 @@ macro_rules! spot_check {
             )?,
             items: $r.try_get("items")?,
             campaign: $r.try_get("campaign")?,
+            disposed: $r.try_get("disposed")?,
         })
     };
 }
@@ -77,8 +78,13 @@ JOIN enterprises e ON e.credit_code = l.credit_code
 WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)
 ORDER BY r.licence_no, r.review_date";
 
+/// Failed checks, each with the first later passing check of the same enterprise and category (which
+/// closes its follow-up) and its recorded disposal.
 const FAILED_CHECKS: &str = "\
-SELECT s.credit_code, s.category, s.check_date
+SELECT s.credit_code, s.category, s.check_date, s.disposed,
+       (SELECT MIN(p.check_date) FROM spot_checks p
+        WHERE p.credit_code = s.credit_code AND p.category = s.category AND p.result = 'pass'
+          AND p.check_date > s.check_date) AS passed_after
 FROM spot_checks s
 JOIN enterprises e ON e.credit_code = s.credit_code
 WHERE s.result = 'fail' AND ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
@@ -145,9 +151,13 @@ impl Store {
                     outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
                 });
             }
-            let mut failed: Vec<(String, String, NaiveDate)> = Vec::new();
+            let mut failed: Vec<(String, String, FailedCheck)> = Vec::new();
             for r in sqlx::query(FAILED_CHECKS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
-                failed.push((r.try_get("credit_code")?, r.try_get("category")?, r.try_get("check_date")?));
+                failed.push((r.try_get("credit_code")?, r.try_get("category")?, FailedCheck {
+                    date: r.try_get("check_date")?,
+                    passed_after: r.try_get("passed_after")?,
+                    disposed: r.try_get("disposed")?,
+                }));
             }
             let mut violations: Vec<(String, NaiveDate, ViolationKind)> = Vec::new();
             for r in sqlx::query(VIOLATIONS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
@@ -167,12 +177,12 @@ impl Store {
                 .or_default()
                 .push(review);
         }
-        let mut failed_by_key: HashMap<(String, String), Vec<NaiveDate>> = HashMap::new();
-        for (code, category, date) in failed {
+        let mut failed_by_key: HashMap<(String, String), Vec<FailedCheck>> = HashMap::new();
+        for (code, category, check) in failed {
             failed_by_key
                 .entry((code, category))
                 .or_default()
-                .push(date);
+                .push(check);
         }
         let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> =
             HashMap::new();
@@ -249,11 +259,11 @@ impl Store {
     ) -> Result<Vec<SpotCheck>, StoreError> {
         let sql = match filter {
             SpotCheckFilter::Enterprise => {
-                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
+                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign, disposed \
                                             FROM spot_checks WHERE credit_code = $1 ORDER BY check_date DESC"
             }
             SpotCheckFilter::Campaign => {
-                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign \
+                "SELECT check_key, has_check_id, credit_code, category, check_date, result, items, campaign, disposed \
                                           FROM spot_checks WHERE campaign = $1 ORDER BY check_date DESC"
             }
         };

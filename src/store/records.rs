@@ -126,6 +126,7 @@ impl Record for SpotCheck {
         "items",
         "campaign",
         "has_check_id",
+        "disposed",
     ];
     const KEY: usize = 1;
     fn params(&self) -> Vec<Param> {
@@ -138,6 +139,7 @@ impl Record for SpotCheck {
             (&self.items).into(),
             (&self.campaign).into(),
             self.check_id.is_some().into(),
+            self.disposed.into(),
         ]
     }
 }

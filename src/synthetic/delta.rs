@@ -52,6 +52,7 @@ pub fn week_after(
                 },
                 items: fail.then(|| g.pick(FAILED_ITEMS).to_string()),
                 campaign: Some(format!("{}-{:02}", date.year(), date.month())),
+                disposed: None,
             });
         }
         if l.procedure == Procedure::Simplified

@@ -366,6 +366,10 @@ fn spot_check_history(
         }
         let fail = g.chance(failure_percent(&category.code));
         let items = fail.then(|| g.pick(FAILED_ITEMS).to_string());
+        // Some failures have their follow-up (后处理) recorded as done.
+        let disposed = (fail && g.chance(40))
+            .then(|| g.workdays_after(date, 10, 60))
+            .filter(|d| *d <= g.as_of);
         let campaign = format!("{}-{:02}", date.year(), date.month());
         *seq += 1;
         data.spot_checks.push(SpotCheck {
@@ -380,6 +384,7 @@ fn spot_check_history(
             },
             items,
             campaign: Some(campaign),
+            disposed,
         });
     }
 }

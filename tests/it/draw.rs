@@ -87,6 +87,7 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
             result: licwatch::model::CheckResult::Fail,
             items: Some("标志和说明".into()),
             campaign: Some("2026-12".into()),
+            disposed: None,
         }])
         .await
         .unwrap();

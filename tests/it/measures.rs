@@ -231,3 +231,93 @@ async fn review_and_certificate_flags_go_to_the_issuing_bureau() {
     assert!(!karamay.contains("XK-DELEGATED"));
     assert!(region.contains("XK-REGION") && region.contains("XK-DELEGATED"));
 }
+
+#[tokio::test]
+async fn every_failed_check_is_followed_up_until_a_pass_or_a_disposal_closes_it() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let mut standard = licence("XK-STD", URUMQI_CO, "wire-rope", "2020-01-02");
+    standard.procedure = licwatch::model::Procedure::Standard;
+    store
+        .upsert(&[
+            standard,
+            licence("XK-SIMPLE", KARAMAY_CO, "wire-rope", "2024-01-02"),
+        ])
+        .await
+        .unwrap();
+    // Both failed on the Tuesday before National Day 2025; Karamay's follow-up is recorded done.
+    let checks = write(
+        &db,
+        "checks.csv",
+        &format!(
+            "check_id,credit_code,category,check_date,result,disposed\n\
+             C1,{URUMQI_CO},钢丝绳,2025-09-30,不合格,\n\
+             C2,{KARAMAY_CO},钢丝绳,2025-09-30,不合格,2025-10-15\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &checks).0, Some(0));
+    let rows = flags(&db, "2025-10-16");
+    let open = flag(&rows, "XK-STD", "follow_up").expect("standard procedure too");
+    assert_eq!(
+        (open["status"].as_str(), open["due"].as_str()),
+        (Some("open"), Some("2025-09-30"))
+    );
+    assert!(flag(&rows, "XK-SIMPLE", "follow_up").is_none(), "disposed");
+
+    // A later passing check of the same enterprise and category closes it.
+    let pass = write(
+        &db,
+        "pass.csv",
+        &format!(
+            "check_id,credit_code,category,check_date,result\nC3,{URUMQI_CO},钢丝绳,2025-10-20,合格\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &pass).0, Some(0));
+    assert!(flag(&flags(&db, "2025-10-19"), "XK-STD", "follow_up").is_some());
+    assert!(flag(&flags(&db, "2025-10-20"), "XK-STD", "follow_up").is_none());
+}
+
+#[tokio::test]
+async fn the_results_notice_lists_the_non_conforming_first_once_results_are_recorded() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let assignments = std::fs::read_to_string(
+        db.dir
+            .path()
+            .join("reports/out/2026-W48/draw-2026-11-1/assignments.csv"),
+    )
+    .unwrap();
+    let first: Vec<&str> = assignments.lines().nth(1).unwrap().split(',').collect();
+    let (category, credit_code) = (first[0], first[1]);
+    let result = write(
+        &db,
+        "result.csv",
+        &format!(
+            "check_id,credit_code,category,check_date,result,items,campaign\n\
+             T-RESULT-1,{credit_code},{category},2026-11-27,不合格,标志标识,2026-11\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &result).0, Some(0));
+    let out = db.run(&[
+        "report",
+        "results",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let produced: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(produced.len(), 1, "{produced:?}");
+    let html =
+        std::fs::read_to_string(db.dir.path().join(produced[0]["file"].as_str().unwrap())).unwrap();
+    let failed = html
+        .find("不合格产品及企业")
+        .expect("a table of the non-conforming");
+    let all = html.find("抽查结果</").unwrap_or(usize::MAX);
+    assert!(
+        failed < all && html.contains(credit_code),
+        "the non-conforming first"
+    );
+}

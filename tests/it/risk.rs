@@ -18,6 +18,7 @@ fn checks(code: &str, category: &str, n: usize, failed: usize, from: &str) -> Ve
             },
             items: None,
             campaign: None,
+            disposed: None,
         })
         .collect()
 }

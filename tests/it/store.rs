@@ -111,6 +111,7 @@ async fn subjects_carry_their_reviews_failed_checks_and_violations() {
         result,
         items: None,
         campaign: Some("2024-06".into()),
+        disposed: None,
     };
     store
         .upsert(&[
@@ -150,7 +151,8 @@ async fn subjects_carry_their_reviews_failed_checks_and_violations() {
     );
     assert_eq!(s.facts.reviews.len(), 1);
     // Only the failure in the licence's own category counts.
-    assert_eq!(s.facts.failed_checks, vec![d("2024-06-03")]);
+    let dates: Vec<_> = s.facts.failed_checks.iter().map(|c| c.date).collect();
+    assert_eq!(dates, vec![d("2024-06-03")]);
 }
 
 #[tokio::test]
