@@ -314,6 +314,7 @@ reports = ["weekly"]
                 "daily-alerts",
                 "daily-ingest",
                 "monthly-draw",
+                "monthly-results",
                 "weekly-ranking",
                 "weekly-reports"
             ]

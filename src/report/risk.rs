@@ -36,27 +36,42 @@ pub fn document(
     rows: &[Ranked],
     recipients: Vec<String>,
 ) -> anyhow::Result<Document> {
-    let title = format!("{} 工业产品生产许可简化程序 产品类别风险排名", period);
     let count = |level: u8| rows.iter().filter(|r| r.risk.level == level).count();
     let up: Vec<String> = rows
         .iter()
         .filter(|r| r.level_change.is_some_and(|c| c > 0))
         .map(|r| format!("{}（{}）", r.risk.category_name, r.risk.level_label))
         .collect();
+    // 预警 (measures 三(四): 风险监测、预警): a category whose level rose is said first, and in the
+    // title the mail's subject carries.
+    let title = if up.is_empty() {
+        format!("{period} 工业产品生产许可简化程序 产品类别风险排名")
+    } else {
+        format!(
+            "{period} 工业产品生产许可简化程序 产品类别风险排名（预警：{} 类等级上升）",
+            up.len()
+        )
+    };
     let thin: Vec<&str> = rows
         .iter()
         .filter(|r| r.risk.insufficient_data)
         .map(|r| r.risk.category_name.as_str())
         .collect();
-    let mut paragraphs = vec![format!(
-        "截至 {as_of}，17 类简化审批产品按产业规模、技术现状、质量抽查状况和产品自身属性四项因素评定风险等级。\
-         分值 = 可能性 × 严重度 × 100，三项数据因素的贡献之和即为分值；等级由可能性与严重度的 4×4 矩阵确定。"
-    )];
-    paragraphs.push(if up.is_empty() {
-        "与上期相比，没有类别的风险等级上升。".into()
-    } else {
-        format!("与上期相比，风险等级上升的类别：{}。", up.join("、"))
-    });
+    let mut paragraphs = Vec::new();
+    if !up.is_empty() {
+        paragraphs.push(format!(
+            "【预警】与上期相比，风险等级上升的类别：{}。请按其等级的防控措施或本类预案及时处置（三(四)）。",
+            up.join("、")
+        ));
+    }
+    paragraphs.push(format!(
+        "截至 {as_of}，17 类简化审批产品按产业规模、技术现状、质量抽查状况和产品自身属性四项因素评定风险等级\
+         （三(四)）。分值 = 可能性 × 严重度 × 100，三项数据因素的贡献之和即为分值；等级由可能性与严重度的 \
+         4×4 矩阵确定（权重与矩阵为本地政策）。"
+    ));
+    if up.is_empty() {
+        paragraphs.push("与上期相比，没有类别的风险等级上升。".into());
+    }
     if !thin.is_empty() {
         paragraphs.push(format!(
             "以下类别近期抽查批次不足，结论仅供参考（数据不足，不视为低风险）：{}。",
@@ -79,6 +94,7 @@ pub fn document(
         title,
         paragraphs,
         headline: vec![
+            Figure::new("等级上升", up.len(), !up.is_empty()),
             Figure::new("一级（高风险）", count(1), count(1) > 0),
             Figure::new("二级", count(2), false),
             Figure::new("三级", count(3), false),

@@ -199,7 +199,10 @@ pub fn assess(facts: &[CategoryFacts], params: &RiskParams) -> Vec<CategoryRisk>
                 smoothed_failure_rate: round(rate, 4),
                 previous_smoothed_failure_rate: round(previous, 4),
                 trend: round(trend, 4),
-                measures: params.measures[usize::from(level) - 1].clone(),
+                measures: match params.plans.get(&f.category_code) {
+                    Some(plan) => format!("本类预案：{plan}"),
+                    None => params.measures[usize::from(level) - 1].clone(),
+                },
             }
         })
         .collect();

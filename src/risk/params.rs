@@ -52,6 +52,9 @@ pub struct RiskParams {
     pub default_severity: u8,
     /// The prevention measures suggested for each level, 一级 first.
     pub measures: [String; 4],
+    /// A category's own prevention plan (measures 三(四): "逐类…制定实施风险防控预案"), by category
+    /// code; shown instead of its level's measures when set.
+    pub plans: BTreeMap<String, String>,
     pub tiers: TierParams,
 }
 
@@ -155,6 +158,7 @@ impl Default for RiskParams {
                 "常规监管：按年度计划双随机抽查，按期完成证后现场审查".into(),
                 "一般监管：按基础比例随机抽查，以信用监管和企业自查为主".into(),
             ],
+            plans: BTreeMap::new(),
             tiers: TierParams::default(),
         }
     }

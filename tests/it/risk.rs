@@ -211,3 +211,52 @@ async fn tiers_land_in_the_store_and_the_draw_reads_them() {
         vec!["2026-W48"]
     );
 }
+
+#[tokio::test]
+async fn a_category_whose_level_rises_is_a_warning_at_the_top_and_plans_show_per_category() {
+    let db = TestDb::new().await;
+    hand_built(&db).await;
+    db.config("[risk.plans]\nfertilizer = \"每季度专项抽查，约谈不合格企业\"\n");
+    let first = risk(&db, "2026-11-27");
+    let plan = row(&first, "fertilizer")["measures"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(plan, "本类预案：每季度专项抽查，约谈不合格企业");
+    assert!(
+        !row(&first, "wire-rope")["measures"]
+            .as_str()
+            .unwrap()
+            .contains("本类预案")
+    );
+
+    // 特种劳动防护用品, unchecked in W48 (数据不足, 三级), fails 30 of 60 checks: its level rises.
+    assert_eq!(row(&first, "ppe")["level"], 3);
+    let store = db.store().await;
+    store
+        .upsert(&checks(URUMQI_CO, "ppe", 60, 30, "2026-10-01"))
+        .await
+        .unwrap();
+    store.close().await;
+    let next = risk(&db, "2026-12-04");
+    let rising = row(&next, "ppe");
+    assert!(rising["level_change"].as_i64().unwrap() > 0, "{rising}");
+    let out = db.run(&[
+        "report",
+        "risk",
+        "--as-of",
+        "2026-12-04",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let produced: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(produced[0]["title"].as_str().unwrap().contains("预警"));
+    let html =
+        std::fs::read_to_string(db.dir.path().join(produced[0]["file"].as_str().unwrap())).unwrap();
+    let warning = html.find("【预警】").expect("the warning");
+    assert!(warning < html.find("截至").unwrap(), "said first");
+    assert!(
+        html[warning..].starts_with("【预警】与上期相比，风险等级上升的类别：特种劳动防护用品")
+    );
+}
