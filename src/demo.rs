@@ -143,9 +143,10 @@ async fn load(ctx: &Context, store: &Store, demo: &Demo) -> anyhow::Result<serde
     }))
 }
 
-/// With no recipients configured, the demo mails example addresses, so that every report shows up
-/// as a message.
-async fn with_example_recipients(ctx: &Context, store: &Store) -> anyhow::Result<Context> {
+/// The demo's settings where the configuration has none: example recipients, so that every report
+/// shows up as a message, and a go-live date of the rebuilt approval system (measures 四(二)), so that
+/// the earliest paper decisions show they get no e-certificate flag.
+async fn with_demo_settings(ctx: &Context, store: &Store) -> anyhow::Result<Context> {
     let mut config = ctx.config.clone();
     let r = &mut config.recipients;
     if r.leadership.is_empty()
@@ -163,6 +164,10 @@ async fn with_example_recipients(ctx: &Context, store: &Store) -> anyhow::Result
             );
         }
     }
+    config.rules.e_certificate_from = config
+        .rules
+        .e_certificate_from
+        .or(chrono::NaiveDate::from_ymd_opt(2018, 10, 8));
     Ok(ctx.with_config(config))
 }
 
@@ -174,9 +179,9 @@ pub async fn run(ctx: &Context, store: &Store, demo: &Demo) -> anyhow::Result<Ra
     tracing::info!(scale = ?demo.scale, seed = demo.seed, as_of = %demo.as_of, "generating demo data");
     let loaded = load(ctx, store, demo).await?;
     eprintln!("演示数据已载入 demo data loaded: {loaded}");
+    let ctx = &with_demo_settings(ctx, store).await?;
     let flags = deadlines::flags_in(ctx, store, None, demo.as_of, false).await?;
 
-    let ctx = &with_example_recipients(ctx, store).await?;
     // Noon of the as-of day in the configured zone: every job's tick falls on that day.
     let noon = demo
         .as_of

@@ -130,10 +130,14 @@ pub fn frames(
             *numbers.entry(l.credit_code.as_str()).or_insert(next)
         })
         .collect();
-    let category_of: HashMap<&str, u32> = licences
-        .iter()
-        .map(|l| (l.licence_no.as_str(), category(&l.category)))
-        .collect();
+    // A licence covering several products (一企一证) has a row per category; its reviews count in each.
+    let mut categories_of: HashMap<&str, Vec<u32>> = HashMap::new();
+    for l in licences {
+        categories_of
+            .entry(l.licence_no.as_str())
+            .or_default()
+            .push(category(&l.category));
+    }
     let licence_frame = df!(
         "category" => licences.iter().map(|l| category(&l.category)).collect::<Vec<_>>(),
         "enterprise" => enterprises,
@@ -144,7 +148,13 @@ pub fn frames(
     )?;
     let review_rows: Vec<(u32, &ReviewRow)> = reviews
         .iter()
-        .filter_map(|r| category_of.get(r.licence_no.as_str()).map(|c| (*c, r)))
+        .flat_map(|r| {
+            categories_of
+                .get(r.licence_no.as_str())
+                .into_iter()
+                .flatten()
+                .map(move |c| (*c, r))
+        })
         .collect();
     let review_frame = df!(
         "category" => review_rows.iter().map(|(c, _)| *c).collect::<Vec<_>>(),

@@ -70,26 +70,30 @@ pub fn enterprise_tiers(
 
     let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut counts: BTreeMap<&str, [u32; 5]> = BTreeMap::new();
+    // A licence covering several products (一企一证) comes once per category; its reviews count once.
+    let mut reviewed_licences: std::collections::HashSet<&str> = Default::default();
     for l in licences.iter().filter(|l| l.active) {
         tallies.entry(l.credit_code.as_str()).or_default();
         let c = counts.entry(l.credit_code.as_str()).or_default();
-        // The latest review that counts for this licence (the review rule's own test).
-        let own = of_licence.get(l.licence_no.as_str());
-        let latest = own
-            .into_iter()
-            .flatten()
-            .filter(|r| counts_as_review(l.grant_date, r.review_date, w.as_of))
-            .max_by_key(|r| r.review_date);
-        match latest.map(|r| r.outcome) {
-            Some(ReviewOutcome::Fail) => c[0] += 1,
-            Some(ReviewOutcome::Rectify) => c[1] += 1,
-            Some(ReviewOutcome::Pass) => {}
-            None => {
-                let overdue =
-                    awaits_review(l.simplified, l.renewal_direct, l.grant_date, [], w.as_of)
-                        && w.last_overdue_grant
-                            .is_some_and(|last| l.grant_date <= last);
-                c[2] += u32::from(overdue);
+        if reviewed_licences.insert(l.licence_no.as_str()) {
+            // The latest review that counts for this licence (the review rule's own test).
+            let own = of_licence.get(l.licence_no.as_str());
+            let latest = own
+                .into_iter()
+                .flatten()
+                .filter(|r| counts_as_review(l.grant_date, r.review_date, w.as_of))
+                .max_by_key(|r| r.review_date);
+            match latest.map(|r| r.outcome) {
+                Some(ReviewOutcome::Fail) => c[0] += 1,
+                Some(ReviewOutcome::Rectify) => c[1] += 1,
+                Some(ReviewOutcome::Pass) => {}
+                None => {
+                    let overdue =
+                        awaits_review(l.simplified, l.renewal_direct, l.grant_date, [], w.as_of)
+                            && w.last_overdue_grant
+                                .is_some_and(|last| l.grant_date <= last);
+                    c[2] += u32::from(overdue);
+                }
             }
         }
         if l.simplified && l.grant_date > w.start && l.grant_date <= w.as_of {

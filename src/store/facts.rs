@@ -61,21 +61,23 @@ SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.grant_date, l.exp
        o.renewal_filed AS old_filed,
        e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name
 FROM licences l
-LEFT JOIN licences o ON o.licence_no = l.renews
+LEFT JOIN (SELECT licence_no, MIN(grant_date) AS grant_date, MAX(expiry) AS expiry,
+                  MAX(renewal_filed) AS renewal_filed
+           FROM licences GROUP BY licence_no) o ON o.licence_no = l.renews
 JOIN enterprises e ON e.credit_code = l.credit_code
 JOIN divisions d ON d.code = e.prefecture
 JOIN categories c ON c.code = l.category
 WHERE ($1 IS NULL OR e.prefecture = $1)
   AND ($2 IS NULL OR e.credit_code = $2)
   AND ($3 = FALSE OR l.status = 'active')
-ORDER BY l.licence_no";
+ORDER BY l.licence_no, c.ordinal";
 
 const REVIEWS: &str = "\
 SELECT r.licence_no, r.review_date, r.outcome
 FROM onsite_reviews r
-JOIN licences l ON l.licence_no = r.licence_no
-JOIN enterprises e ON e.credit_code = l.credit_code
-WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)
+WHERE EXISTS (SELECT 1 FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
+              WHERE l.licence_no = r.licence_no
+                AND ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2))
 ORDER BY r.licence_no, r.review_date";
 
 /// Failed checks, each with the first later passing check of the same enterprise and category (which
@@ -99,15 +101,26 @@ impl Store {
     /// The licences in `scope`, each with its facts.
     pub async fn subjects(&self, scope: &Scope) -> Result<Vec<Subject>, StoreError> {
         let (p, c) = (scope.prefecture.clone(), scope.credit_code.clone());
-        let (mut subjects, reviews, failed, violations) = with_pool!(self, pool => {
+        let (mut subjects, categories, reviews, failed, violations) = with_pool!(self, pool => {
             let licence_rows = sqlx::query(LICENCES)
                 .bind(p.clone())
                 .bind(c.clone())
                 .bind(scope.active_only)
                 .fetch_all(pool)
                 .await?;
-            let mut subjects = Vec::with_capacity(licence_rows.len());
+            let mut subjects: Vec<Subject> = Vec::with_capacity(licence_rows.len());
+            // The category codes of each subject: a licence covering several products (一企一证)
+            // comes as one row per category and is one subject.
+            let mut categories: Vec<Vec<String>> = Vec::with_capacity(licence_rows.len());
             for r in &licence_rows {
+                let licence_no: String = r.try_get("licence_no")?;
+                if let Some(last) = subjects.last_mut().filter(|s| s.licence.licence_no == licence_no) {
+                    let name: String = r.try_get("category_name")?;
+                    last.category_name.push_str(&format!("、{name}"));
+                    categories.last_mut().expect("one per subject").push(r.try_get("category")?);
+                    continue;
+                }
+                categories.push(vec![r.try_get("category")?]);
                 subjects.push(Subject {
                     licence: Licence {
                         licence_no: r.try_get("licence_no")?,
@@ -167,7 +180,7 @@ impl Store {
                     decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
                 ));
             }
-            Ok::<_, StoreError>((subjects, reviews, failed, violations))
+            Ok::<_, StoreError>((subjects, categories, reviews, failed, violations))
         })?;
 
         let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();
@@ -192,15 +205,21 @@ impl Store {
                 .or_default()
                 .push((date, kind));
         }
-        for s in &mut subjects {
+        for (s, codes) in subjects.iter_mut().zip(categories) {
             let l = &s.licence;
             s.facts = LicenceFacts {
                 renewed: s.facts.renewed.take(),
                 reviews: reviews_by_licence.remove(&l.licence_no).unwrap_or_default(),
-                failed_checks: failed_by_key
-                    .get(&(l.credit_code.clone(), l.category.clone()))
-                    .cloned()
-                    .unwrap_or_default(),
+                // Failures in any of the licence's categories.
+                failed_checks: codes
+                    .into_iter()
+                    .flat_map(|c| {
+                        failed_by_key
+                            .get(&(l.credit_code.clone(), c))
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect(),
                 violations: violations_by_code
                     .get(&l.credit_code)
                     .cloned()
@@ -212,7 +231,7 @@ impl Store {
 
     /// The credit code of the enterprise holding `licence_no`, if the licence is known.
     pub async fn licence_holder(&self, licence_no: &str) -> Result<Option<String>, StoreError> {
-        const SQL: &str = "SELECT credit_code FROM licences WHERE licence_no = $1";
+        const SQL: &str = "SELECT credit_code FROM licences WHERE licence_no = $1 LIMIT 1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).bind(licence_no).fetch_optional(pool).await?;
             Ok(row.map(|r| r.try_get("credit_code")).transpose()?)

@@ -39,10 +39,11 @@ impl Record for Enterprise {
 
 impl Record for Licence {
     const TABLE: &'static str = "licences";
+    // Keyed by (licence, category): one certificate may cover several products (一企一证, 二(三)7).
     const COLUMNS: &'static [&'static str] = &[
         "licence_no",
-        "credit_code",
         "category",
+        "credit_code",
         "procedure",
         "grant_date",
         "expiry",
@@ -55,12 +56,12 @@ impl Record for Licence {
         "major_change",
         "issuer",
     ];
-    const KEY: usize = 1;
+    const KEY: usize = 2;
     fn params(&self) -> Vec<Param> {
         vec![
             (&self.licence_no).into(),
-            (&self.credit_code).into(),
             (&self.category).into(),
+            (&self.credit_code).into(),
             self.procedure.code().into(),
             self.grant_date.into(),
             self.expiry.into(),

@@ -120,17 +120,31 @@ pub fn generate(
         }
         // Some prefectures issue simplified licences by the region's delegation (measures 二(二)).
         let delegated = g.chance(35).then(|| prefecture.code.clone());
-        for category in held {
-            let number = categories
-                .iter()
-                .position(|c| c.code == category.code)
-                .map_or(0, |p| p + 1);
-            let issued = Issued {
-                category,
-                number,
-                delegated: delegated.as_deref(),
-            };
-            licence_history(&mut g, &mut data, &code, &issued, &mut licence_seq);
+        // 一企一证 (二(三)7): half the enterprises with two products hold one certificate for both.
+        let one_certificate = held.len() > 1 && g.chance(50);
+        let first_licence = data.licences.len();
+        for (k, category) in held.into_iter().enumerate() {
+            if k > 0 && one_certificate {
+                let same: Vec<Licence> = data.licences[first_licence..]
+                    .iter()
+                    .map(|l| Licence {
+                        category: category.code.clone(),
+                        ..l.clone()
+                    })
+                    .collect();
+                data.licences.extend(same);
+            } else {
+                let number = categories
+                    .iter()
+                    .position(|c| c.code == category.code)
+                    .map_or(0, |p| p + 1);
+                let issued = Issued {
+                    category,
+                    number,
+                    delegated: delegated.as_deref(),
+                };
+                licence_history(&mut g, &mut data, &code, &issued, &mut licence_seq);
+            }
             spot_check_history(
                 &mut g,
                 &mut data,
@@ -224,7 +238,31 @@ pub fn generate(
         ))
     });
     data.violations.dedup();
+    late_filing(&mut data, calendar, as_of);
     data
+}
+
+/// One renewal filed after its last filing day (二(三)5: no longer direct), which random data holds
+/// only now and then: the first active licence expiring in the next 60 days filed one working day
+/// late, when its last filing day has passed.
+fn late_filing(data: &mut Dataset, calendar: &Calendar, as_of: NaiveDate) {
+    let soon = |l: &&mut Licence| {
+        l.status == LicenceStatus::Active
+            && l.expiry
+                .is_some_and(|e| e > as_of && e <= as_of + Days::new(60))
+    };
+    let Some(l) = data.licences.iter_mut().find(soon) else {
+        return;
+    };
+    let expiry = l.expiry.expect("found by its expiry");
+    let Ok(last) = calendar.add(expiry, -30) else {
+        return;
+    };
+    if let Ok(filed) = calendar.add(last.value, 1)
+        && filed.value <= as_of
+    {
+        l.renewal_filed = Some(filed.value);
+    }
 }
 
 /// One enterprise's licences in one category: the first grant, and a renewal where five years have
@@ -273,7 +311,7 @@ fn licence_history(
             .map(|d| d.value)
             .unwrap_or(expiry);
         // Most file in time; some after the last filing day (filed_late: no direct renewal).
-        let renewal_filed = renew.then(|| g.workdays_after(last_day, -50, 8).min(g.as_of));
+        let renewal_filed = renew.then(|| g.workdays_after(last_day, -50, 15).min(g.as_of));
         let status = if expiry < g.as_of {
             if renew || !g.chance(5) {
                 LicenceStatus::Expired
@@ -447,6 +485,30 @@ mod tests {
         );
         assert!(data.licences.iter().any(|l| l.renewal_direct));
         assert!(data.licences.iter().any(|l| l.renewal_filed.is_some()));
+        // 一企一证: a licence number covering two categories.
+        let mut numbers = HashSet::new();
+        assert!(data.licences.iter().any(|l| !numbers.insert(&l.licence_no)));
+        // A delegated issuer, a renewal linked to the licence it renews, one filed late.
+        assert!(data.licences.iter().any(|l| l.issuer.is_some()));
+        assert!(data.licences.iter().any(|l| l.renews.is_some()));
+        let calendar = Calendar::builtin();
+        assert!(data.licences.iter().any(|l| {
+            let last = l.expiry.map(|e| calendar.add(e, -30).unwrap().value);
+            l.renewal_filed.zip(last).is_some_and(|(f, last)| f > last)
+        }));
+        // A failed check of a standard-procedure licence's category (后处理 whatever the procedure).
+        let standard: HashSet<(&str, &str)> = data
+            .licences
+            .iter()
+            .filter(|l| l.procedure == Procedure::Standard)
+            .map(|l| (l.credit_code.as_str(), l.category.as_str()))
+            .collect();
+        assert!(
+            data.spot_checks
+                .iter()
+                .any(|c| c.result == CheckResult::Fail
+                    && standard.contains(&(c.credit_code.as_str(), c.category.as_str())))
+        );
         assert!(
             data.reviews
                 .iter()

@@ -321,3 +321,60 @@ async fn the_results_notice_lists_the_non_conforming_first_once_results_are_reco
         "the non-conforming first"
     );
 }
+
+#[tokio::test]
+async fn one_certificate_covers_several_products_and_counts_in_each() {
+    let db = TestDb::new().await;
+    store_two_enterprises(&db.store().await).await;
+    let file = write(
+        &db,
+        "licences.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date\n\
+             XK-ONE,{URUMQI_CO},钢丝绳,简化,2026-11-02\n\
+             XK-ONE,{URUMQI_CO},电线电缆,简化,2026-11-02\n"
+        ),
+    );
+    let out = db.run(&["ingest", "--format", "json", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        summary[0]["inserted"], 2,
+        "a second category never overwrites the first"
+    );
+
+    // Deadlines stay per licence: one review flag naming both products, in catalogue order.
+    let rows = flags(&db, "2026-11-26");
+    let reviews: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["licence_no"] == "XK-ONE" && r["rule"] == "onsite_review")
+        .collect();
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert_eq!(reviews[0]["category"], "电线电缆、钢丝绳");
+
+    // Risk counts the licence in each category.
+    let out = db.run(&["risk", "--as-of", "2026-11-26", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ranking: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    for code in ["wire-rope", "wire-cable"] {
+        let row = ranking.iter().find(|r| r["category_code"] == code).unwrap();
+        assert_eq!(row["active_enterprises"], 1, "{code}: {row}");
+        assert_eq!(row["awaiting_review_share"], 1.0, "{code}: {row}");
+    }
+
+    // A later file naming one category leaves the other as it is.
+    let later = write(
+        &db,
+        "later.csv",
+        &format!(
+            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
+             XK-ONE,{URUMQI_CO},钢丝绳,简化,2026-11-02,2026-11-04\n"
+        ),
+    );
+    let out = db.run(&["ingest", "--format", "json", &later]);
+    let summary: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary[0]["updated"], 1);
+    let rows = flags(&db, "2026-11-26");
+    let review = flag(&rows, "XK-ONE", "onsite_review").unwrap();
+    assert_eq!(review["category"], "电线电缆、钢丝绳");
+}
