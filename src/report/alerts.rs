@@ -51,11 +51,14 @@ pub fn document(
         period: day.to_string(),
         scope: scope.into(),
         title: format!("{scope_name} 证后监管期限提醒（{day}）"),
-        subtitle: format!("{day} · {WITHIN_WORKDAYS} 个工作日内到期及已逾期事项 · 仅含本辖区企业"),
-        paragraphs: vec![format!(
-            "以下 {} 项证后现场审查、延续申请或电子证书推送将在 {WITHIN_WORKDAYS} 个工作日内到期，或已逾期（{late} 项），请及时督办。",
-            rows.len()
-        )],
+        subtitle: format!("{day} · {WITHIN_WORKDAYS} 个工作日内到期及已逾期事项 · 本局负责的事项"),
+        paragraphs: vec![
+            format!(
+                "以下 {} 项证后现场审查、延续申请或电子证书推送将在 {WITHIN_WORKDAYS} 个工作日内到期，或已逾期（{late} 项），请及时督办。",
+                rows.len()
+            ),
+            super::weekly::SOURCES.into(),
+        ],
         headline: vec![
             Figure::new("即将到期", rows.len() - late, false),
             Figure::new("已逾期", late, late > 0),

@@ -112,6 +112,14 @@ fn licence_line(s: &Subject) -> LicenceLine<'_> {
     }
 }
 
+/// Where each figure of the flags comes from, as the report's footnote: the measures by section,
+/// national rules, or local policy.
+pub const SOURCES: &str = "依据：《新疆维吾尔自治区试行简化工业产品生产许可审批程序改革工作实施办法》——获证后 30 个工作日内完成\
+     证后监督性现场审查（二(三)4）；有效期届满 30 个工作日前申请、生产条件无重大变化且有效期内无违法行为的直接延续\
+     并免于现场审查（二(三)5）；决定后 10 个工作日内生成并推送电子证书（二(三)6、四(二)）；快速退出（三(一)）、\
+     依法查处（三(二)）、不合格企业后处理（三(三)）。许可证有效期 5 年依国家生产许可规定；延续提醒窗口（60、10 \
+     个工作日）为本地规定。";
+
 pub fn document(data: &WeeklyData) -> Document {
     let in_week = |d: NaiveDate| d > data.from && d <= data.to;
     let count = |rule: Rule, status: Status| {
@@ -179,11 +187,14 @@ pub fn document(data: &WeeklyData) -> Document {
             data.from.succ_opt().unwrap_or(data.from),
             data.to
         ),
-        paragraphs: vec![format!(
-            "本辖区在证有效许可证 {active} 张。以下为截至 {} 需要关注的期限事项、本周抽查情况、许可证变动及本辖区产品风险概况；\
-             完整清单见附件（每个部分一张工作表）。",
-            data.to
-        )],
+        paragraphs: vec![
+            format!(
+                "本辖区在证有效许可证 {active} 张。以下为截至 {} 需要关注的期限事项、本周抽查情况、许可证变动及本辖区产品风险概况；\
+                 完整清单见附件（每个部分一张工作表）。证后现场审查和电子证书事项列入发证机关（含受委托的地州市局）的报告。",
+                data.to
+            ),
+            SOURCES.into(),
+        ],
         headline: vec![
             Figure::new("有效许可证", active, false),
             Figure::new("现场审查逾期", overdue, overdue > 0),
