@@ -94,6 +94,28 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// Where an outbox message stands.
+    OutboxStatus {
+        Pending => "pending", "待发送", [];
+        Held => "held", "待审批", [];
+        Sending => "sending", "发送中", [];
+        Sent => "sent", "已发送", [];
+        Failed => "failed", "发送失败", [];
+    }
+);
+
+labelled_enum!(
+    /// How one run of a job's tick ended (`running` while it lasts).
+    RunStatus {
+        Running => "running", "运行中", [];
+        Succeeded => "succeeded", "成功", [];
+        Failed => "failed", "失败", [];
+        Interrupted => "interrupted", "中断", [];
+        Skipped => "skipped", "跳过", [];
+    }
+);
+
 /// Reads 是 / 否, yes / no, true / false, 1 / 0.
 pub fn parse_yes_no(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {

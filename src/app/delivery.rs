@@ -7,6 +7,7 @@ use serde_json::json;
 use super::Context;
 use crate::mail::Transport;
 use crate::mail::deliver::{Delivered, deliver as deliver_outbox};
+use crate::model::OutboxStatus;
 use crate::store::{AuditEntry, OutboxRow, Store};
 
 /// Delivers what is pending over the configured transport; returns it with what was done.
@@ -27,7 +28,7 @@ fn moved(rows: &[OutboxRow]) -> serde_json::Value {
 /// Puts failed messages (all, or those of `ids`) back to pending.
 pub async fn retry(store: &Store, ids: &[i64]) -> anyhow::Result<Vec<OutboxRow>> {
     Ok(store
-        .move_messages("failed", "pending", ids, None, None)
+        .move_messages(OutboxStatus::Failed, OutboxStatus::Pending, ids, None, None)
         .await?)
 }
 
@@ -41,7 +42,7 @@ pub async fn release(
     by: &str,
 ) -> anyhow::Result<Vec<OutboxRow>> {
     let rows = store
-        .move_messages("held", "pending", ids, kind, period)
+        .move_messages(OutboxStatus::Held, OutboxStatus::Pending, ids, kind, period)
         .await?;
     if rows.is_empty() {
         bail!("no held message matches");
@@ -62,7 +63,7 @@ pub async fn resend(store: &Store, id: i64, reason: &str) -> anyhow::Result<()> 
         bail!("a resend needs a reason");
     }
     let rows = store
-        .move_messages("sent", "pending", &[id], None, None)
+        .move_messages(OutboxStatus::Sent, OutboxStatus::Pending, &[id], None, None)
         .await?;
     if rows.is_empty() {
         bail!("message {id} is not a sent message");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::app::{Context, delivery};
+use crate::model::OutboxStatus;
 use crate::output::{TableFormat, write_table};
 use crate::store::Store;
 
@@ -16,8 +17,8 @@ pub struct OutboxArgs {
     #[command(subcommand)]
     pub command: Option<OutboxCommand>,
     /// Only messages in this status: pending, held, sending, sent, failed.
-    #[arg(long)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = status)]
+    pub status: Option<OutboxStatus>,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }
@@ -47,6 +48,11 @@ pub enum OutboxCommand {
     },
 }
 
+fn status(text: &str) -> Result<OutboxStatus, String> {
+    OutboxStatus::parse(text)
+        .ok_or_else(|| format!("'{text}': one of pending, held, sending, sent, failed"))
+}
+
 const COLUMNS: &[&str] = &[
     "id",
     "kind",
@@ -72,7 +78,7 @@ pub async fn run(ctx: &Context, args: OutboxArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
     match args.command {
         None => {
-            let rows = store.outbox(args.status.as_deref()).await?;
+            let rows = store.outbox(args.status).await?;
             write_table(&mut std::io::stdout().lock(), args.format, &rows, COLUMNS)?;
         }
         Some(OutboxCommand::Send) => send_now(ctx, &store, "outbox").await?,

@@ -21,7 +21,7 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 use super::steps::{Supplied, run_step};
 use super::{CatchUp, Job, catch_up as catch_up_policy, next_ticks, ticks_between};
 use crate::app::Context;
-use crate::store::{AuditEntry, Claim, Store};
+use crate::store::{AuditEntry, Claim, RunEnd, Store};
 
 /// The jobs of the configured folder.
 pub fn load(ctx: &Context) -> anyhow::Result<Vec<Job>> {
@@ -153,10 +153,10 @@ pub async fn run_tick(
     };
     tracing::info!(job = job.name(), %tick, attempt = claim.attempt, "claimed");
     let outcome = run_claimed(ctx, store, job, tick, claim, stop).await;
-    let (status, error, retry_at) = match &outcome {
-        Outcome::Succeeded => ("succeeded", None, None),
+    let (end, error, retry_at) = match &outcome {
+        Outcome::Succeeded => (RunEnd::Succeeded, None, None),
         Outcome::Interrupted => (
-            "interrupted",
+            RunEnd::Interrupted,
             Some("stopped before the next step; released"),
             None,
         ),
@@ -165,11 +165,11 @@ pub async fn run_tick(
             let wait = job.def.retry_backoff_seconds.saturating_mul(1 << doublings);
             let retry = (claim.attempt < max_attempts(job))
                 .then(|| Utc::now() + chrono::Duration::seconds(wait as i64));
-            ("failed", Some(e.as_str()), retry)
+            (RunEnd::Failed, Some(e.as_str()), retry)
         }
     };
     store
-        .finish_tick(job.name(), tick, claim.run_id, status, error, retry_at)
+        .finish_tick(job.name(), tick, claim.run_id, end, error, retry_at)
         .await?;
     match &outcome {
         Outcome::Failed(e) => tracing::error!(job = job.name(), %tick, error = %e, "run failed"),

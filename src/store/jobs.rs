@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError, with_pool};
+use super::{Store, StoreError, decode, with_pool};
+use crate::model::RunStatus;
 
 /// A claim won: the tick is ours for this attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +16,14 @@ pub struct Claim {
     pub attempt: i64,
     /// The ledger row of this attempt.
     pub run_id: i64,
+}
+
+/// How a claimed run ended, as its runner settles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    Succeeded,
+    Interrupted,
+    Failed,
 }
 
 /// One row of the run ledger.
@@ -26,7 +35,7 @@ pub struct RunRow {
     pub host: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: RunStatus,
     pub steps_done: i64,
     pub error: Option<String>,
 }
@@ -122,14 +131,15 @@ impl Store {
         })
     }
 
-    /// Settles a run: `succeeded`; `failed` with a retry not before `retry_at` (None: no retries
-    /// left); or `interrupted` (shutdown), which leaves the tick claimable at once.
+    /// Settles a run: `Succeeded`; `Failed` with a retry not before `retry_at` (None: no retries
+    /// left); or `Interrupted` (shutdown), which leaves the tick claimable at once and gives its
+    /// attempt back.
     pub async fn finish_tick(
         &self,
         job: &str,
         tick: DateTime<Utc>,
         run_id: i64,
-        status: &str,
+        end: RunEnd,
         error: Option<&str>,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
@@ -140,18 +150,24 @@ impl Store {
         const TICK: &str = "UPDATE job_ticks SET status = $3, lease_until = $4, owner = NULL, \
                             attempts = attempts - $5 WHERE job = $1 AND scheduled_for = $2";
         let now = Utc::now();
-        let (tick_status, lease) = match status {
-            "succeeded" => ("succeeded", None),
-            // Released: expired at once, so a live replica resumes it.
-            "interrupted" => ("running", Some(now)),
-            _ => ("failed", Some(retry_at.unwrap_or(now))),
+        // The tick's own status: released (expired at once, so a live replica resumes it) when
+        // interrupted; a failed tick with no retries left is kept from being claimed again by
+        // its attempts count.
+        let (run_status, tick_status, lease) = match end {
+            RunEnd::Succeeded => (RunStatus::Succeeded, RunStatus::Succeeded, None),
+            RunEnd::Interrupted => (RunStatus::Interrupted, RunStatus::Running, Some(now)),
+            RunEnd::Failed => (
+                RunStatus::Failed,
+                RunStatus::Failed,
+                Some(retry_at.unwrap_or(now)),
+            ),
         };
-        // A failed tick with no retries left is kept from being claimed again by its attempts count.
+        let given_back = i32::from(end == RunEnd::Interrupted);
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(RUN).bind(run_id).bind(status).bind(now).bind(error).execute(&mut *tx).await?;
-            let given_back = i32::from(status == "interrupted");
-            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status).bind(lease).bind(given_back)
+            sqlx::query(RUN).bind(run_id).bind(run_status.code()).bind(now).bind(error)
+                .execute(&mut *tx).await?;
+            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status.code()).bind(lease).bind(given_back)
                 .execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
@@ -230,7 +246,7 @@ impl Store {
                         host: r.try_get("host")?,
                         started_at: r.try_get("started_at")?,
                         finished_at: r.try_get("finished_at")?,
-                        status: r.try_get("status")?,
+                        status: decode("job_runs.status", r.try_get("status")?, RunStatus::parse)?,
                         steps_done: r.try_get("steps_done")?,
                         error: r.try_get("error")?,
                     })

@@ -22,7 +22,7 @@ pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
 pub use directory::{Contact, NamedCheck};
 pub use draws::{DrawScope, StoredDraw};
 pub use facts::Scope;
-pub use jobs::{Claim, RunRow};
+pub use jobs::{Claim, RunEnd, RunRow};
 pub use outbox::{Claimed, OutboxKey, OutboxRow, Outgoing, Queued};
 pub use records::Record;
 pub use risk::{RiskInputs, scope_key};

@@ -7,7 +7,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::conn::{ROWS_PER_STATEMENT, insert_sql};
-use super::{Param, Store, StoreError, bind_params, with_pool};
+use super::{Param, Store, StoreError, bind_params, decode, with_pool};
+use crate::model::OutboxStatus;
 
 /// The key a message is known by, whoever asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -37,7 +38,7 @@ pub struct OutboxRow {
     pub period: String,
     pub scope: String,
     pub recipient: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub subject: String,
     pub message_id: String,
@@ -241,10 +242,11 @@ impl Store {
         const SQL: &str = "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, \
                            lease_until = NULL WHERE id = $1";
         let status = if retry_at.is_some() {
-            "pending"
+            OutboxStatus::Pending
         } else {
-            "failed"
-        };
+            OutboxStatus::Failed
+        }
+        .code();
         with_pool!(self, pool => {
             sqlx::query(SQL).bind(id).bind(status).bind(error).bind(retry_at).execute(pool).await?;
             Ok(())
@@ -255,8 +257,8 @@ impl Store {
     /// `ids` empty means every row in `from`, narrowed by `kind` and `period` when given.
     pub async fn move_messages(
         &self,
-        from: &str,
-        to: &str,
+        from: OutboxStatus,
+        to: OutboxStatus,
         ids: &[i64],
         kind: Option<&str>,
         period: Option<&str>,
@@ -274,7 +276,7 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for r in &rows {
-                sqlx::query(SQL).bind(r.id).bind(from).bind(to).execute(&mut *tx).await?;
+                sqlx::query(SQL).bind(r.id).bind(from.code()).bind(to.code()).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(rows)
@@ -282,12 +284,12 @@ impl Store {
     }
 
     /// The outbox, newest first, optionally of one status.
-    pub async fn outbox(&self, status: Option<&str>) -> Result<Vec<OutboxRow>, StoreError> {
+    pub async fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxRow>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC"
         );
         with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status).fetch_all(pool).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status.map(OutboxStatus::code)).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(OutboxRow {
@@ -296,7 +298,7 @@ impl Store {
                         period: r.try_get("period")?,
                         scope: r.try_get("scope")?,
                         recipient: r.try_get("recipient")?,
-                        status: r.try_get("status")?,
+                        status: decode("outbox.status", r.try_get("status")?, OutboxStatus::parse)?,
                         attempts: r.try_get("attempts")?,
                         subject: r.try_get("subject")?,
                         message_id: r.try_get("message_id")?,

@@ -538,7 +538,7 @@ async fn a_tick_whose_process_dies_every_time_is_failed_after_max_attempts() {
             .is_none()
     );
     let runs = store.runs(Some("daily-ingest"), 5).await.unwrap();
-    assert_eq!(runs[0].status, "failed", "{runs:?}");
+    assert_eq!(runs[0].status.code(), "failed", "{runs:?}");
     assert!(
         store
             .resumable_ticks("daily-ingest", 2)

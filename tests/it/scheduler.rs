@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use chrono::{DateTime, DurationRound, Timelike, Utc};
+use licwatch::model::RunStatus;
 
 const BASE: &str = "[scheduler]\njobs_dir = \"jobs\"\nlease_seconds = 2\n\n[mail]\nlease_seconds = 2\nbackoff_seconds = 1\nmax_backoff_seconds = 2\n";
 
@@ -79,7 +80,7 @@ async fn replicas_run_each_tick_once() {
         by_tick
             .entry(r.scheduled_for)
             .or_default()
-            .push(r.status.as_str());
+            .push(r.status.code());
     }
     assert!(by_tick.len() >= 3, "{by_tick:?}");
     for (tick, statuses) in &by_tick {
@@ -167,7 +168,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
     while ledger(&db, "weekly")
         .await
         .iter()
-        .all(|r| r.status != "succeeded")
+        .all(|r| r.status != RunStatus::Succeeded)
     {
         assert!(
             Instant::now() < deadline,
@@ -179,10 +180,8 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
         stop(r);
     }
     let rows = ledger(&db, "weekly").await;
-    let statuses: BTreeSet<(i64, &str)> = rows
-        .iter()
-        .map(|r| (r.attempt, r.status.as_str()))
-        .collect();
+    let statuses: BTreeSet<(i64, &str)> =
+        rows.iter().map(|r| (r.attempt, r.status.code())).collect();
     assert_eq!(
         statuses,
         BTreeSet::from([(1, "interrupted"), (2, "succeeded")]),
@@ -245,14 +244,14 @@ async fn missed_ticks_follow_each_jobs_catch_up_policy() {
         let succeeded: Vec<DateTime<Utc>> = {
             let mut v: Vec<_> = rows
                 .iter()
-                .filter(|r| r.status == "succeeded" && r.scheduled_for != hours_ago(5))
+                .filter(|r| r.status.code() == "succeeded" && r.scheduled_for != hours_ago(5))
                 .map(|r| r.scheduled_for)
                 .collect();
             v.sort();
             v
         };
         assert_eq!(succeeded, ran, "{policy}");
-        let skipped = rows.iter().filter(|r| r.status == "skipped").count();
+        let skipped = rows.iter().filter(|r| r.status.code() == "skipped").count();
         assert_eq!(skipped, 5 - ran.len(), "{policy}");
     }
     // A second start finds nothing left to catch up.
