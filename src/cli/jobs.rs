@@ -110,6 +110,7 @@ pub async fn list(ctx: &Context, args: JobsArgs) -> anyhow::Result<ExitCode> {
             "cron",
             "time_zone",
             "catch_up",
+            "calendar",
             "approval",
             "last_runs",
             "next_runs",

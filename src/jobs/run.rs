@@ -19,7 +19,7 @@ use serde_json::json;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::steps::{Supplied, run_step};
-use super::{CatchUp, Job, catch_up as catch_up_policy, next_ticks, ticks_between};
+use super::{CatchUp, Job, JobCalendar, catch_up as catch_up_policy, next_ticks, ticks_between};
 use crate::app::Context;
 use crate::store::{AuditEntry, Claim, RunEnd, Store};
 
@@ -323,6 +323,7 @@ pub struct JobLine {
     pub cron: String,
     pub time_zone: String,
     pub catch_up: CatchUp,
+    pub calendar: JobCalendar,
     pub approval: bool,
     pub last_runs: String,
     pub next_runs: String,
@@ -357,6 +358,7 @@ pub async fn overview(ctx: &Context, store: &Store, count: usize) -> anyhow::Res
             cron: job.def.cron.clone(),
             time_zone: job.def.time_zone.clone(),
             catch_up: job.def.catch_up,
+            calendar: job.def.calendar,
             approval: job.def.approval,
             last_runs: if last_runs.is_empty() {
                 "—".into()
