@@ -95,6 +95,12 @@ pub async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("{name} at {tick}: failed: {e}");
             Ok(ExitCode::FAILURE)
         }
+        Some(Outcome::Superseded) => {
+            eprintln!(
+                "{name} at {tick}: superseded — another replica took the tick over while this one was paused or slow; it stopped"
+            );
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -33,8 +33,9 @@ pub fn owner() -> String {
     format!("{}:{}", AuditEntry::host(), std::process::id())
 }
 
-fn lease(ctx: &Context) -> chrono::Duration {
-    chrono::Duration::seconds(ctx.config.scheduler.lease_seconds.max(1) as i64)
+/// A claim's lease, in seconds of the database's clock.
+fn lease_seconds(ctx: &Context) -> i64 {
+    ctx.config.scheduler.lease_seconds.max(1) as i64
 }
 
 fn max_attempts(job: &Job) -> i64 {
@@ -47,6 +48,10 @@ pub enum Outcome {
     Succeeded,
     Interrupted,
     Failed(String),
+    /// Another replica took the tick over (this one's lease ran out while it was paused or slow):
+    /// the running step was cancelled and nothing of this run is settled; the successor redoes
+    /// the idempotent steps.
+    Superseded,
 }
 
 /// Runs every step of `job` for `tick` outside the ledger, in order, stopping at the first that
@@ -68,8 +73,8 @@ pub async fn run_steps(
     Ok(done)
 }
 
-/// Runs the steps of a claimed tick, renewing the lease; stops between steps when asked to or when
-/// the claim was lost.
+/// Runs the steps of a claimed tick, renewing the lease; stops between steps when asked to, and at
+/// once — cancelling the running step — when the claim is lost.
 async fn run_claimed(
     ctx: &Context,
     store: &Store,
@@ -78,27 +83,18 @@ async fn run_claimed(
     claim: Claim,
     stop: &AtomicBool,
 ) -> Outcome {
-    let owner = owner();
-    let lost = Arc::new(AtomicBool::new(false));
+    let lost = Arc::new(tokio::sync::Notify::new());
     let renewer = {
-        let (store, job_name, owner, lost) = (
-            store.clone(),
-            job.name().to_string(),
-            owner.clone(),
-            lost.clone(),
-        );
-        let lease = lease(ctx);
+        let (store, job_name, lost) = (store.clone(), job.name().to_string(), lost.clone());
+        let lease = lease_seconds(ctx);
         tokio::spawn(async move {
-            let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(1));
+            let every = Duration::from_secs((lease / 3).max(1) as u64);
             loop {
                 tokio::time::sleep(every).await;
-                match store
-                    .renew_tick(&job_name, tick, &owner, Utc::now() + lease)
-                    .await
-                {
+                match store.renew_tick(&job_name, tick, &claim, lease).await {
                     Ok(true) => {}
                     Ok(false) => {
-                        lost.store(true, Ordering::SeqCst);
+                        lost.notify_one();
                         return;
                     }
                     Err(e) => tracing::warn!(error = %e, "renewing the claim failed"),
@@ -108,7 +104,7 @@ async fn run_claimed(
     };
     let steps = async {
         for (i, s) in job.def.steps.iter().enumerate() {
-            if stop.load(Ordering::SeqCst) || lost.load(Ordering::SeqCst) {
+            if stop.load(Ordering::SeqCst) {
                 return Outcome::Interrupted;
             }
             tracing::info!(job = job.name(), %tick, step = i + 1, kind = s.label(), "step");
@@ -116,16 +112,25 @@ async fn run_claimed(
                 Ok(line) => tracing::info!(job = job.name(), step = i + 1, "{line}"),
                 Err(e) => return Outcome::Failed(format!("step {} {}: {e:#}", i + 1, s.label())),
             }
-            if let Err(e) = store.run_progress(claim.run_id, i as i64 + 1).await {
-                tracing::warn!(error = %e, "recording progress failed");
+            match store
+                .run_progress(job.name(), tick, &claim, i as i64 + 1)
+                .await
+            {
+                Ok(()) => {}
+                Err(crate::store::StoreError::Superseded) => return Outcome::Superseded,
+                Err(e) => tracing::warn!(error = %e, "recording progress failed"),
             }
         }
         Outcome::Succeeded
     };
     let timeout = Duration::from_secs(job.def.timeout_seconds);
-    let outcome = match tokio::time::timeout(timeout, steps).await {
-        Ok(outcome) => outcome,
-        Err(_) => Outcome::Failed(format!("timed out after {} s", job.def.timeout_seconds)),
+    let outcome = tokio::select! {
+        ran = tokio::time::timeout(timeout, steps) => match ran {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Failed(format!("timed out after {} s", job.def.timeout_seconds)),
+        },
+        // Dropping the steps future cancels the running step at its next await.
+        _ = lost.notified() => Outcome::Superseded,
     };
     renewer.abort();
     outcome
@@ -144,16 +149,16 @@ pub async fn run_tick(
             job.name(),
             tick,
             &owner(),
-            Utc::now() + lease(ctx),
+            lease_seconds(ctx),
             max_attempts(job),
         )
         .await?
     else {
         return Ok(None);
     };
-    tracing::info!(job = job.name(), %tick, attempt = claim.attempt, "claimed");
+    tracing::info!(job = job.name(), %tick, attempt = claim.attempt, token = claim.token, "claimed");
     let outcome = run_claimed(ctx, store, job, tick, claim, stop).await;
-    let (end, error, retry_at) = match &outcome {
+    let (end, error, retry_in) = match &outcome {
         Outcome::Succeeded => (RunEnd::Succeeded, None, None),
         Outcome::Interrupted => (
             RunEnd::Interrupted,
@@ -163,14 +168,25 @@ pub async fn run_tick(
         Outcome::Failed(e) => {
             let doublings = u32::try_from(claim.attempt - 1).unwrap_or(0).min(16);
             let wait = job.def.retry_backoff_seconds.saturating_mul(1 << doublings);
-            let retry = (claim.attempt < max_attempts(job))
-                .then(|| Utc::now() + chrono::Duration::seconds(wait as i64));
+            let retry = (claim.attempt < max_attempts(job)).then_some(wait as i64);
             (RunEnd::Failed, Some(e.as_str()), retry)
         }
+        Outcome::Superseded => {
+            tracing::error!(job = job.name(), %tick, "superseded: another replica holds the tick; stopped");
+            return Ok(Some(outcome));
+        }
     };
-    store
-        .finish_tick(job.name(), tick, claim.run_id, end, error, retry_at)
-        .await?;
+    match store
+        .finish_tick(job.name(), tick, &claim, end, error, retry_in)
+        .await
+    {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Superseded) => {
+            tracing::error!(job = job.name(), %tick, "superseded before settling: the successor's claim is left as it is");
+            return Ok(Some(Outcome::Superseded));
+        }
+        Err(e) => return Err(e.into()),
+    }
     match &outcome {
         Outcome::Failed(e) => tracing::error!(job = job.name(), %tick, error = %e, "run failed"),
         other => tracing::info!(job = job.name(), %tick, outcome = ?other, "run finished"),

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use lettre::AsyncTransport;
 use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
@@ -75,7 +74,10 @@ pub async fn deliver(
     wait: bool,
 ) -> anyhow::Result<Delivered> {
     let from = config.from_mailbox()?;
-    let lease = chrono::Duration::seconds(config.lease_seconds as i64);
+    let lease = config.lease_seconds.max(1) as i64;
+    // One SMTP transaction ends well inside the lease, so no second sender takes a message over
+    // while the first is still talking to the server.
+    let bound = Duration::from_secs((lease / 3).max(1) as u64);
     let batch = match transport {
         Transport::Smtp(_) => 1,
         Transport::Files(_) => 500,
@@ -93,19 +95,32 @@ pub async fn deliver(
         }
         let mut accepted = Vec::new();
         for message in &claimed {
-            match send(transport, &from, message).await {
-                Ok(()) => accepted.push(message.id),
+            let sent = match tokio::time::timeout(bound, send(transport, &from, message)).await {
+                Ok(sent) => sent,
+                Err(_) => Err(anyhow::anyhow!(
+                    "the SMTP transaction took over {} s: abandoned, to be retried",
+                    bound.as_secs()
+                )),
+            };
+            match sent {
+                Ok(()) => accepted.push((message.id, message.token)),
                 Err(e) => {
                     let error = format!("{e:#}");
-                    let retry_at = (message.attempts < i64::from(config.max_attempts)).then(|| {
-                        Utc::now()
-                            + chrono::Duration::seconds(backoff(config, message.attempts) as i64)
-                    });
+                    let retry_in = (message.attempts < i64::from(config.max_attempts))
+                        .then(|| backoff(config, message.attempts) as i64);
                     tracing::warn!(id = message.id, attempts = message.attempts, %error, "sending failed");
-                    store
-                        .mark_attempt_failed(message.id, &error, retry_at)
-                        .await?;
-                    if retry_at.is_some() {
+                    match store.mark_attempt_failed(message, &error, retry_in).await {
+                        Ok(()) => {}
+                        Err(crate::store::StoreError::Superseded) => {
+                            tracing::error!(
+                                id = message.id,
+                                "superseded: another sender holds this message; not marked"
+                            );
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    if retry_in.is_some() {
                         done.retried += 1;
                     } else {
                         done.failed += 1;
@@ -113,9 +128,15 @@ pub async fn deliver(
                 }
             }
         }
-        store.mark_sent(&accepted).await?;
+        let marked = store.mark_sent(&accepted).await?;
+        if marked < accepted.len() {
+            tracing::error!(
+                superseded = accepted.len() - marked,
+                "accepted by the server after another sender took the claim over: left to it"
+            );
+        }
         done.sent += accepted.len();
-        sent_ids.extend(accepted);
+        sent_ids.extend(accepted.iter().map(|(id, _)| id));
     }
     if !sent_ids.is_empty() || done.failed > 0 {
         store

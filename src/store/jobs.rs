@@ -10,12 +10,14 @@ use sqlx::Row;
 use super::{Store, StoreError, decode, with_pool};
 use crate::model::RunStatus;
 
-/// A claim won: the tick is ours for this attempt.
+/// A claim won: the tick is ours for this attempt, as long as its token is the tick's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
     pub attempt: i64,
     /// The ledger row of this attempt.
     pub run_id: i64,
+    /// The fencing token: grows on every takeover of the tick.
+    pub token: i64,
 }
 
 /// How a claimed run ended, as its runner settles it.
@@ -41,27 +43,37 @@ pub struct RunRow {
 }
 
 impl Store {
-    /// Claims (job, tick) for `owner` until `lease_until`: a new tick, one whose lease ran out, or a
-    /// failed one whose retry is due and has attempts left (`max_attempts` in all).
+    /// Claims (job, tick) for `owner` for `lease_seconds` of the database's clock: a new tick, one
+    /// whose lease ran out, or a failed one whose retry is due and has attempts left
+    /// (`max_attempts` in all, takeovers of a dead process counted too). The claim's token grows
+    /// on every takeover; the holder's later writes are conditional on it.
     pub async fn claim_tick(
         &self,
         job: &str,
         tick: DateTime<Utc>,
         owner: &str,
-        lease_until: DateTime<Utc>,
+        lease_seconds: i64,
         max_attempts: i64,
     ) -> Result<Option<Claim>, StoreError> {
-        const INSERT: &str = "INSERT INTO job_ticks (job, scheduled_for, status, owner, lease_until, attempts) \
-             VALUES ($1, $2, 'running', $3, $4, 1) ON CONFLICT (job, scheduled_for) DO NOTHING";
-        const TAKE_OVER: &str = "UPDATE job_ticks SET status = 'running', owner = $3, lease_until = $4, \
-             attempts = attempts + 1 WHERE job = $1 AND scheduled_for = $2 AND lease_until < $5 \
-             AND status IN ('running', 'failed') AND attempts < $6 \
-             RETURNING CAST(attempts AS BIGINT)";
+        let (now, lease_until) = (self.db_now(), self.db_now_plus("$4"));
+        let insert = format!(
+            "INSERT INTO job_ticks (job, scheduled_for, status, owner, lease_until, attempts, token) \
+             VALUES ($1, $2, 'running', $3, {lease_until}, 1, 1) ON CONFLICT (job, scheduled_for) DO NOTHING"
+        );
+        let take_over = format!(
+            "UPDATE job_ticks SET status = 'running', owner = $3, lease_until = {lease_until}, \
+             attempts = attempts + 1, token = token + 1 \
+             WHERE job = $1 AND scheduled_for = $2 AND lease_until < {now} \
+             AND status IN ('running', 'failed') AND attempts < $5 \
+             RETURNING CAST(attempts AS BIGINT), CAST(token AS BIGINT)"
+        );
         // A tick whose process died `max_attempts` times (a file that kills the reader, say) is
         // failed and left alone, not taken over by every replica in turn.
-        const GIVE_UP: &str = "UPDATE job_ticks SET status = 'failed', owner = NULL \
-             WHERE job = $1 AND scheduled_for = $2 AND status = 'running' AND lease_until < $3 \
-             AND attempts >= $4";
+        let give_up = format!(
+            "UPDATE job_ticks SET status = 'failed', owner = NULL \
+             WHERE job = $1 AND scheduled_for = $2 AND status = 'running' AND lease_until < {now} \
+             AND attempts >= $3"
+        );
         const GAVE_UP: &str = "UPDATE job_runs SET status = 'failed', finished_at = $3, \
              error = 'lease expired: the process running it stopped; no attempts left' \
              WHERE job = $1 AND scheduled_for = $2 AND status = 'running'";
@@ -70,26 +82,26 @@ impl Store {
         const ABANDONED: &str = "UPDATE job_runs SET status = 'interrupted', finished_at = $3, \
              error = 'lease expired: the process running it stopped' \
              WHERE job = $1 AND scheduled_for = $2 AND status = 'running'";
-        let now = Utc::now();
+        let started = Utc::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let inserted = sqlx::query(INSERT)
-                .bind(job).bind(tick).bind(owner).bind(lease_until)
+            let inserted = sqlx::query(sqlx::AssertSqlSafe(insert))
+                .bind(job).bind(tick).bind(owner).bind(lease_seconds)
                 .execute(&mut *tx).await?.rows_affected();
-            let attempt: i64 = if inserted == 1 {
-                1
+            let (attempt, token): (i64, i64) = if inserted == 1 {
+                (1, 1)
             } else {
-                let row = sqlx::query(TAKE_OVER)
-                    .bind(job).bind(tick).bind(owner).bind(lease_until).bind(now).bind(max_attempts as i32)
+                let row = sqlx::query(sqlx::AssertSqlSafe(take_over))
+                    .bind(job).bind(tick).bind(owner).bind(lease_seconds).bind(max_attempts as i32)
                     .fetch_optional(&mut *tx).await?;
                 match row {
-                    Some(r) => r.try_get(0)?,
+                    Some(r) => (r.try_get(0)?, r.try_get(1)?),
                     None => {
-                        let gave_up = sqlx::query(GIVE_UP)
-                            .bind(job).bind(tick).bind(now).bind(max_attempts as i32)
+                        let gave_up = sqlx::query(sqlx::AssertSqlSafe(give_up))
+                            .bind(job).bind(tick).bind(max_attempts as i32)
                             .execute(&mut *tx).await?.rows_affected();
                         if gave_up == 1 {
-                            sqlx::query(GAVE_UP).bind(job).bind(tick).bind(now).execute(&mut *tx).await?;
+                            sqlx::query(GAVE_UP).bind(job).bind(tick).bind(started).execute(&mut *tx).await?;
                             tracing::error!(job, %tick, max_attempts, "the tick's process died on every attempt: marked failed");
                         }
                         tx.commit().await?;
@@ -97,77 +109,98 @@ impl Store {
                     }
                 }
             };
-            sqlx::query(ABANDONED).bind(job).bind(tick).bind(now).execute(&mut *tx).await?;
+            sqlx::query(ABANDONED).bind(job).bind(tick).bind(started).execute(&mut *tx).await?;
             let run_id: i64 = sqlx::query(LEDGER)
-                .bind(job).bind(tick).bind(attempt as i32).bind(owner).bind(now)
+                .bind(job).bind(tick).bind(attempt as i32).bind(owner).bind(started)
                 .fetch_one(&mut *tx).await?.try_get(0)?;
             tx.commit().await?;
-            Ok(Some(Claim { attempt, run_id }))
+            Ok(Some(Claim { attempt, run_id, token }))
         })
     }
 
-    /// Extends a held lease; false when the claim was lost (another replica took the tick over).
+    /// Extends a held lease by `lease_seconds` of the database's clock; false when the claim was
+    /// lost (another replica took the tick over: its token moved on).
     pub async fn renew_tick(
         &self,
         job: &str,
         tick: DateTime<Utc>,
-        owner: &str,
-        lease_until: DateTime<Utc>,
+        claim: &Claim,
+        lease_seconds: i64,
     ) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE job_ticks SET lease_until = $4 \
-                           WHERE job = $1 AND scheduled_for = $2 AND owner = $3 AND status = 'running'";
+        let sql = format!(
+            "UPDATE job_ticks SET lease_until = {} \
+             WHERE job = $1 AND scheduled_for = $2 AND token = $3 AND status = 'running'",
+            self.db_now_plus("$4")
+        );
         with_pool!(self, pool => {
-            Ok(sqlx::query(SQL).bind(job).bind(tick).bind(owner).bind(lease_until)
+            Ok(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job).bind(tick).bind(claim.token).bind(lease_seconds)
                 .execute(pool).await?.rows_affected() == 1)
         })
     }
 
-    /// Records progress of a run in the ledger.
-    pub async fn run_progress(&self, run_id: i64, steps_done: i64) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE job_runs SET steps_done = $2 WHERE id = $1";
+    /// Records progress of a run in the ledger, while the claim is still held.
+    pub async fn run_progress(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        claim: &Claim,
+        steps_done: i64,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE job_runs SET steps_done = $2 WHERE id = $1 AND EXISTS \
+             (SELECT 1 FROM job_ticks WHERE job = $3 AND scheduled_for = $4 AND token = $5)";
         with_pool!(self, pool => {
-            sqlx::query(SQL).bind(run_id).bind(steps_done as i32).execute(pool).await?;
-            Ok(())
+            let done = sqlx::query(SQL).bind(claim.run_id).bind(steps_done as i32)
+                .bind(job).bind(tick).bind(claim.token).execute(pool).await?.rows_affected();
+            if done == 1 { Ok(()) } else { Err(StoreError::Superseded) }
         })
     }
 
-    /// Settles a run: `Succeeded`; `Failed` with a retry not before `retry_at` (None: no retries
-    /// left); or `Interrupted` (shutdown), which leaves the tick claimable at once and gives its
-    /// attempt back.
+    /// Settles a run: `Succeeded`; `Failed` with a retry not before `retry_in_seconds` of the
+    /// database's clock (None: no retries left); or `Interrupted` (shutdown), which leaves the tick
+    /// claimable at once and gives its attempt back. Refused with [`StoreError::Superseded`] when
+    /// the claim's token moved on: the successor's claim is left as it is.
     pub async fn finish_tick(
         &self,
         job: &str,
         tick: DateTime<Utc>,
-        run_id: i64,
+        claim: &Claim,
         end: RunEnd,
         error: Option<&str>,
-        retry_at: Option<DateTime<Utc>>,
+        retry_in_seconds: Option<i64>,
     ) -> Result<(), StoreError> {
         const RUN: &str =
             "UPDATE job_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1";
         // An interrupted run (a shutdown) gives its attempt back: only runs that failed or died
         // count against `max_attempts`.
-        const TICK: &str = "UPDATE job_ticks SET status = $3, lease_until = $4, owner = NULL, \
-                            attempts = attempts - $5 WHERE job = $1 AND scheduled_for = $2";
-        let now = Utc::now();
+        let tick_sql = format!(
+            "UPDATE job_ticks SET status = $3, lease_until = {}, owner = NULL, \
+             attempts = attempts - $5 WHERE job = $1 AND scheduled_for = $2 AND token = $6",
+            self.db_now_plus("$4")
+        );
         // The tick's own status: released (expired at once, so a live replica resumes it) when
         // interrupted; a failed tick with no retries left is kept from being claimed again by
         // its attempts count.
-        let (run_status, tick_status, lease) = match end {
-            RunEnd::Succeeded => (RunStatus::Succeeded, RunStatus::Succeeded, None),
-            RunEnd::Interrupted => (RunStatus::Interrupted, RunStatus::Running, Some(now)),
+        let (run_status, tick_status, lease_in) = match end {
+            RunEnd::Succeeded => (RunStatus::Succeeded, RunStatus::Succeeded, 0),
+            RunEnd::Interrupted => (RunStatus::Interrupted, RunStatus::Running, -1),
             RunEnd::Failed => (
                 RunStatus::Failed,
                 RunStatus::Failed,
-                Some(retry_at.unwrap_or(now)),
+                retry_in_seconds.unwrap_or(0),
             ),
         };
         let given_back = i32::from(end == RunEnd::Interrupted);
+        let now = Utc::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(RUN).bind(run_id).bind(run_status.code()).bind(now).bind(error)
-                .execute(&mut *tx).await?;
-            sqlx::query(TICK).bind(job).bind(tick).bind(tick_status.code()).bind(lease).bind(given_back)
+            let settled = sqlx::query(sqlx::AssertSqlSafe(tick_sql))
+                .bind(job).bind(tick).bind(tick_status.code()).bind(lease_in).bind(given_back)
+                .bind(claim.token)
+                .execute(&mut *tx).await?.rows_affected();
+            if settled != 1 {
+                return Err(StoreError::Superseded);
+            }
+            sqlx::query(RUN).bind(claim.run_id).bind(run_status.code()).bind(now).bind(error)
                 .execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
@@ -176,11 +209,13 @@ impl Store {
 
     /// Opens a finished tick for one more run (`licwatch run --again`).
     pub async fn reopen_tick(&self, job: &str, tick: DateTime<Utc>) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE job_ticks SET status = 'failed', attempts = 0, lease_until = $3, owner = NULL \
-                           WHERE job = $1 AND scheduled_for = $2 AND status IN ('succeeded', 'failed', 'skipped')";
-        let past = Utc::now() - chrono::Duration::seconds(1);
+        let sql = format!(
+            "UPDATE job_ticks SET status = 'failed', attempts = 0, lease_until = {}, owner = NULL \
+             WHERE job = $1 AND scheduled_for = $2 AND status IN ('succeeded', 'failed', 'skipped')",
+            self.db_now_plus("-1")
+        );
         with_pool!(self, pool => {
-            sqlx::query(SQL).bind(job).bind(tick).bind(past).execute(pool).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job).bind(tick).execute(pool).await?;
             Ok(())
         })
     }
@@ -222,10 +257,13 @@ impl Store {
         job: &str,
         max_attempts: i64,
     ) -> Result<Vec<DateTime<Utc>>, StoreError> {
-        const SQL: &str = "SELECT scheduled_for FROM job_ticks WHERE job = $1 AND lease_until < $2 \
-                           AND (status = 'running' OR (status = 'failed' AND attempts < $3)) ORDER BY scheduled_for";
+        let sql = format!(
+            "SELECT scheduled_for FROM job_ticks WHERE job = $1 AND lease_until < {} \
+             AND (status = 'running' OR (status = 'failed' AND attempts < $2)) ORDER BY scheduled_for",
+            self.db_now()
+        );
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).bind(job).bind(Utc::now()).bind(max_attempts as i32).fetch_all(pool).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job).bind(max_attempts as i32).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
         })
     }

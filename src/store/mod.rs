@@ -40,6 +40,10 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/postgr
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error(
+        "superseded: another holder took over this claim (its lease ran out); this one stopped without writing"
+    )]
+    Superseded,
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
     Scheme(String),
     #[error("cannot open database {url}")]
@@ -296,6 +300,24 @@ impl Store {
             Store::Sqlite(_) => "IS NOT",
             Store::Postgres(_) => "IS DISTINCT FROM",
         }
+    }
+
+    /// The database's clock, as an SQL expression comparable with the stored timestamps, `seconds`
+    /// (a placeholder such as `$4`, or a literal) from now. Leases are decided on this one clock,
+    /// never on a host's, so a host whose clock runs ahead cannot take over live claims.
+    pub(crate) fn db_now_plus(&self, seconds: &str) -> String {
+        match self {
+            // Stored as RFC 3339 text (sqlx), which this compares with in text order.
+            Store::Sqlite(_) => {
+                format!("strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', ({seconds}) || ' seconds')")
+            }
+            Store::Postgres(_) => format!("(now() + ({seconds}) * interval '1 second')"),
+        }
+    }
+
+    /// The database's clock now (see [`Store::db_now_plus`]).
+    pub(crate) fn db_now(&self) -> String {
+        self.db_now_plus("0")
     }
 
     pub fn engine(&self) -> &'static str {

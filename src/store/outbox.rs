@@ -55,6 +55,8 @@ pub struct Claimed {
     pub key: OutboxKey,
     pub message: String,
     pub attempts: i64,
+    /// The fencing token of this claim: the sender's marks are conditional on it.
+    pub token: i64,
 }
 
 /// What happened to a queued key.
@@ -140,25 +142,30 @@ impl Store {
     }
 
     /// Claims up to `limit` messages due for sending: pending and past their backoff, or left
-    /// `sending` by a sender whose lease ran out. The re-checked WHERE makes each claim atomic
-    /// between senders.
+    /// `sending` by a sender whose lease ran out — on the database's clock. The re-checked WHERE
+    /// makes each claim atomic between senders; each claim's token grows, so a sender whose lease
+    /// ran out cannot mark what its successor claimed.
     pub async fn claim_messages(
         &self,
-        lease: chrono::Duration,
+        lease_seconds: i64,
         limit: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
-        const DUE: &str = "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) \
-                           OR (status = 'sending' AND lease_until < $1)";
-        let sql = format!(
-            "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $3) AND ({DUE}) \
-             RETURNING id, kind, period, scope, recipient, message, CAST(attempts AS BIGINT) AS attempts"
+        let now = self.db_now();
+        let due = format!(
+            "(status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= {now})) \
+             OR (status = 'sending' AND lease_until < {now})"
         );
-        let now = Utc::now();
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', lease_until = {}, attempts = attempts + 1, \
+             claim_token = claim_token + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT $2) AND ({due}) \
+             RETURNING id, kind, period, scope, recipient, message, CAST(attempts AS BIGINT) AS attempts, \
+             CAST(claim_token AS BIGINT) AS claim_token",
+            self.db_now_plus("$1")
+        );
         with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(now)
-                .bind(now + lease)
+                .bind(lease_seconds)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?;
@@ -175,6 +182,7 @@ impl Store {
                         },
                         message: r.try_get("message")?,
                         attempts: r.try_get("attempts")?,
+                        token: r.try_get("claim_token")?,
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
@@ -215,41 +223,52 @@ impl Store {
         })
     }
 
-    /// The server accepted these messages.
-    pub async fn mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {
-        if ids.is_empty() {
-            return Ok(());
+    /// The server accepted these messages (id, claim token). A message whose claim a successor
+    /// took over is left to it; returns how many were the caller's to mark.
+    pub async fn mark_sent(&self, claims: &[(i64, i64)]) -> Result<usize, StoreError> {
+        const SQL: &str = "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, \
+             last_error = NULL WHERE id = $2 AND claim_token = $3 AND status = 'sending'";
+        if claims.is_empty() {
+            return Ok(0);
         }
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        let sql = format!(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL \
-             WHERE id IN ({})",
-            list.join(", ")
-        );
+        let now = Utc::now();
         with_pool!(self, pool => {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Utc::now()).execute(pool).await?;
-            Ok(())
+            let mut tx = pool.begin().await?;
+            let mut marked = 0;
+            for (id, token) in claims {
+                marked += sqlx::query(SQL).bind(now).bind(id).bind(token)
+                    .execute(&mut *tx).await?.rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok(marked)
         })
     }
 
-    /// Sending failed: back to pending after `retry_at`, or `failed` when `retry_at` is None.
+    /// Sending failed: back to pending after `retry_in_seconds` of the database's clock, or
+    /// `failed` when None. Refused with [`StoreError::Superseded`] when the claim was taken over —
+    /// a superseded sender never flips its successor's `sent` back to `pending`.
     pub async fn mark_attempt_failed(
         &self,
-        id: i64,
+        claim: &Claimed,
         error: &str,
-        retry_at: Option<DateTime<Utc>>,
+        retry_in_seconds: Option<i64>,
     ) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, \
-                           lease_until = NULL WHERE id = $1";
-        let status = if retry_at.is_some() {
+        let sql = format!(
+            "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = {}, lease_until = NULL \
+             WHERE id = $1 AND claim_token = $5 AND status = 'sending'",
+            self.db_now_plus("$4")
+        );
+        let status = if retry_in_seconds.is_some() {
             OutboxStatus::Pending
         } else {
             OutboxStatus::Failed
         }
         .code();
         with_pool!(self, pool => {
-            sqlx::query(SQL).bind(id).bind(status).bind(error).bind(retry_at).execute(pool).await?;
-            Ok(())
+            let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(claim.id).bind(status).bind(error)
+                .bind(retry_in_seconds.unwrap_or(0)).bind(claim.token)
+                .execute(pool).await?.rows_affected();
+            if done == 1 { Ok(()) } else { Err(StoreError::Superseded) }
         })
     }
 

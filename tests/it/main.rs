@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod draw;
+mod fencing;
 mod ingest;
 mod measures;
 mod messy;

@@ -1,0 +1,99 @@
+//! Fencing (issue 14) on a real store: a tick or an outbox message whose holder lost its claim —
+//! paused past its lease, or slow — cannot be written by that holder any more; every write is
+//! conditional on the claim's token, and leases run on the database's clock.
+
+use crate::common::*;
+use licwatch::model::{OutboxStatus, RunStatus};
+use licwatch::store::{OutboxKey, Outgoing, RunEnd, StoreError};
+
+#[tokio::test]
+async fn a_replica_that_lost_its_tick_cannot_renew_progress_or_finish_it() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let tick = chrono::Utc::now();
+    // A's lease runs out at once (paused past it); B takes the tick over.
+    let a = store
+        .claim_tick("weekly", tick, "host-a:1", -1, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .claim_tick("weekly", tick, "host-b:2", 60, 3)
+        .await
+        .unwrap()
+        .expect("the lapsed claim is taken over");
+    assert!(b.token > a.token, "{a:?} {b:?}");
+    // A wakes up: every write it tries is refused, loudly.
+    assert!(!store.renew_tick("weekly", tick, &a, 60).await.unwrap());
+    assert!(matches!(
+        store.run_progress("weekly", tick, &a, 1).await,
+        Err(StoreError::Superseded)
+    ));
+    assert!(matches!(
+        store
+            .finish_tick("weekly", tick, &a, RunEnd::Failed, Some("late"), None)
+            .await,
+        Err(StoreError::Superseded)
+    ));
+    // B's claim is intact: a third replica cannot take it, and B finishes it.
+    assert!(
+        store
+            .claim_tick("weekly", tick, "host-c:3", 60, 3)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.renew_tick("weekly", tick, &b, 60).await.unwrap());
+    store
+        .finish_tick("weekly", tick, &b, RunEnd::Succeeded, None, None)
+        .await
+        .unwrap();
+    let runs = store.runs(Some("weekly"), 5).await.unwrap();
+    let statuses: Vec<RunStatus> = runs.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![RunStatus::Succeeded, RunStatus::Interrupted]);
+}
+
+#[tokio::test]
+async fn a_sender_that_lost_its_message_never_flips_the_successors_send() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let key = OutboxKey {
+        kind: "weekly".into(),
+        period: "2026-W48".into(),
+        scope: "650100".into(),
+        recipient: "wlmq@example.gov.cn".into(),
+    };
+    store
+        .enqueue(&[Outgoing {
+            key,
+            message_id: "<x@example.gov.cn>".into(),
+            subject: "周报".into(),
+            message: "Subject: x\r\n\r\nbody\r\n".into(),
+            held: false,
+            requested_by: "test".into(),
+        }])
+        .await
+        .unwrap();
+    // The first sender's SMTP call outlives its lease; a second sender claims the message.
+    let first = store.claim_messages(-1, 10).await.unwrap().remove(0);
+    let second = store.claim_messages(60, 10).await.unwrap().remove(0);
+    assert_eq!(first.id, second.id);
+    assert!(second.token > first.token);
+    assert_eq!(
+        store.mark_sent(&[(second.id, second.token)]).await.unwrap(),
+        1
+    );
+    // The first one's server then refuses, or accepts: neither touches the sent row.
+    assert!(matches!(
+        store.mark_attempt_failed(&first, "timeout", Some(5)).await,
+        Err(StoreError::Superseded)
+    ));
+    assert_eq!(
+        store.mark_sent(&[(first.id, first.token)]).await.unwrap(),
+        0
+    );
+    let rows = store.outbox(None).await.unwrap();
+    assert_eq!(rows[0].status, OutboxStatus::Sent);
+    assert_eq!(rows[0].attempts, 2);
+    assert!(store.claim_messages(60, 10).await.unwrap().is_empty());
+}
