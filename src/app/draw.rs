@@ -141,7 +141,13 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     let record = Record::make(plan, as_of, d.seed, snapshot);
     let text = record.to_canonical();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
-    let id = store.save_draw(&record, &text, d.reason).await?;
+    let supersedes = match earlier.last() {
+        Some(_) => store.current_draw(&campaign).await?.map(|(id, _)| id),
+        None => None,
+    };
+    let id = store
+        .save_draw(&record, &text, d.reason, supersedes)
+        .await?;
     tracing::info!(elapsed = ?started.elapsed(), "stored");
     store
         .audit(&AuditEntry::now(

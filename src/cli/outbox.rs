@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::bail;
 use clap::Subcommand;
 
 use crate::app::{Context, delivery};
@@ -36,6 +37,9 @@ pub enum OutboxCommand {
         kind: Option<String>,
         #[arg(long)]
         period: Option<String>,
+        /// Release every held message (needed when no id, kind or period narrows it).
+        #[arg(long, conflicts_with_all = ["ids", "kind", "period"])]
+        all: bool,
         /// Who signs off, for the audit log.
         #[arg(long, default_value = "")]
         by: String,
@@ -91,8 +95,14 @@ pub async fn run(ctx: &Context, args: OutboxArgs) -> anyhow::Result<ExitCode> {
             ids,
             kind,
             period,
+            all,
             by,
         }) => {
+            if ids.is_empty() && kind.is_none() && period.is_none() && !all {
+                bail!(
+                    "outbox release: name the messages (ids, --kind, --period) or say --all — a release is a sign-off"
+                );
+            }
             let rows =
                 delivery::release(&store, &ids, kind.as_deref(), period.as_deref(), &by).await?;
             eprintln!("released {} held message(s)", rows.len());

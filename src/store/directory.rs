@@ -80,7 +80,8 @@ ORDER BY s.check_date, e.name";
 
     /// The most recent draw of any campaign: its id and canonical record.
     pub async fn latest_draw(&self) -> Result<Option<(i64, String)>, StoreError> {
-        const SQL: &str = "SELECT id, record FROM draws ORDER BY id DESC LIMIT 1";
+        const SQL: &str = "SELECT d.id, d.record FROM draw_current c JOIN draws d ON d.id = c.draw_id \
+                           ORDER BY d.id DESC LIMIT 1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).fetch_optional(pool).await?;
             row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()

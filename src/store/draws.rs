@@ -80,8 +80,8 @@ SELECT inspector_id, name, prefecture, county, qualifications FROM inspectors WH
 /// Assignments of the current draw of each campaign made before this one.
 const RECENT: &str = "\
 SELECT a.inspector_id, a.credit_code, d.as_of
-FROM draw_assignments a JOIN draws d ON d.id = a.draw_id
-WHERE d.as_of < $1 AND d.id = (SELECT MAX(d2.id) FROM draws d2 WHERE d2.campaign = d.campaign)";
+FROM draw_assignments a JOIN draws d ON d.id = a.draw_id JOIN draw_current c ON c.draw_id = d.id
+WHERE d.as_of < $1";
 
 impl Store {
     /// The enterprise and inspector directories as a draw on `as_of` sees them.
@@ -160,13 +160,22 @@ impl Store {
         })
     }
 
-    /// Stores a draw's record and its assignments in one transaction; returns the draw's id.
+    /// Stores a draw's record and its assignments in one transaction and makes it the campaign's
+    /// current draw; returns the draw's id. `supersedes` is the current draw a redraw replaces
+    /// (None for a campaign's first draw): when the campaign's current draw is another by the time
+    /// this one commits — two draws made at once — it is refused with
+    /// [`StoreError::DrawnAlready`] and nothing is stored.
     pub async fn save_draw(
         &self,
         record: &DrawRecord,
         text: &str,
         redraw_reason: Option<&str>,
+        supersedes: Option<i64>,
     ) -> Result<i64, StoreError> {
+        const FIRST: &str = "INSERT INTO draw_current (campaign, draw_id) VALUES ($1, $2) \
+                             ON CONFLICT (campaign) DO NOTHING";
+        const REPLACE: &str =
+            "UPDATE draw_current SET draw_id = $2 WHERE campaign = $1 AND draw_id = $3";
         const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let digest = crate::draw::record::digest(text);
@@ -199,6 +208,15 @@ impl Store {
                 })
                 .collect();
             write_records(&mut *tx, &rows, distinct, OnConflict::Keep).await?;
+            let current = match supersedes {
+                None => sqlx::query(FIRST).bind(&record.campaign).bind(id).execute(&mut *tx).await?,
+                Some(old) => sqlx::query(REPLACE).bind(&record.campaign).bind(id).bind(old)
+                    .execute(&mut *tx).await?,
+            };
+            if current.rows_affected() != 1 {
+                // Dropping the transaction rolls the record back.
+                return Err(StoreError::DrawnAlready(record.campaign.clone()));
+            }
             tx.commit().await?;
             Ok(id)
         })
@@ -206,8 +224,8 @@ impl Store {
 
     /// The current (latest) draw of a campaign: its id and canonical record.
     pub async fn current_draw(&self, campaign: &str) -> Result<Option<(i64, String)>, StoreError> {
-        const SQL: &str =
-            "SELECT id, record FROM draws WHERE campaign = $1 ORDER BY id DESC LIMIT 1";
+        const SQL: &str = "SELECT d.id, d.record FROM draw_current c JOIN draws d ON d.id = c.draw_id \
+                           WHERE c.campaign = $1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
             row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()

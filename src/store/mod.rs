@@ -44,6 +44,10 @@ pub enum StoreError {
         "superseded: another holder took over this claim (its lease ran out); this one stopped without writing"
     )]
     Superseded,
+    #[error(
+        "campaign {0} was drawn by another draw made at the same time; this one is not stored — see `licwatch draw results {0}` or redraw with --redraw --reason"
+    )]
+    DrawnAlready(String),
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
     Scheme(String),
     #[error("cannot open database {url}")]

@@ -97,3 +97,61 @@ async fn a_sender_that_lost_its_message_never_flips_the_successors_send() {
     assert_eq!(rows[0].attempts, 2);
     assert!(store.claim_messages(60, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn two_draws_of_one_campaign_made_at_once_give_one_record_and_one_refusal() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let store = db.store().await;
+    // The demo drew campaign 2026-11. A second draw that passed the "drawn already" check at the
+    // same moment as the first (its record made from the same snapshot) reaches the store after
+    // it: the schema refuses it and nothing of it is stored.
+    let (current, text) = store.current_draw("2026-11").await.unwrap().unwrap();
+    let record: licwatch::draw::record::Record = serde_json::from_str(&text).unwrap();
+    let refused = store.save_draw(&record, &text, None, None).await;
+    assert!(
+        matches!(&refused, Err(StoreError::DrawnAlready(c)) if c == "2026-11"),
+        "{refused:?}"
+    );
+    assert_eq!(store.draws_of("2026-11").await.unwrap().len(), 1);
+    // A redraw replaces the current draw only from the one it names.
+    let stale = store
+        .save_draw(&record, &text, Some("重抽"), Some(current + 99))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::DrawnAlready(_))),
+        "{stale:?}"
+    );
+    let id = store
+        .save_draw(&record, &text, Some("重抽"), Some(current))
+        .await
+        .unwrap();
+    assert_eq!(store.current_draw("2026-11").await.unwrap().unwrap().0, id);
+    assert_eq!(store.draws_of("2026-11").await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn releasing_held_mail_names_what_it_releases_or_says_all() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let bare = db.run(&["outbox", "release", "--by", "分管局长"]);
+    assert_eq!(bare.status.code(), Some(1));
+    assert!(stderr(&bare).contains("--all"), "{}", stderr(&bare));
+    let store = db.store().await;
+    assert!(
+        !store
+            .outbox(Some(OutboxStatus::Held))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = db.run(&["outbox", "release", "--all", "--by", "分管局长"]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    assert!(
+        store
+            .outbox(Some(OutboxStatus::Held))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
