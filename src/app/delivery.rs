@@ -6,19 +6,41 @@ use serde_json::json;
 
 use super::Context;
 use crate::mail::Transport;
-use crate::mail::deliver::{Delivered, deliver as deliver_outbox};
+use crate::mail::deliver::{Delivered, Patience, deliver as deliver_outbox};
 use crate::model::OutboxStatus;
 use crate::store::{AuditEntry, OutboxRow, Store};
 
-/// Delivers what is pending over the configured transport; returns it with what was done.
+/// Delivers what is due over the configured transport; returns it with what was done. Commands and
+/// job steps take one pass (`Patience::OnePass`) and never hold the terminal while the server is
+/// down; `outbox send` keeps at it.
 pub async fn deliver(
     ctx: &Context,
     store: &Store,
     actor: &str,
+    patience: Patience,
 ) -> anyhow::Result<(Transport, Delivered)> {
     let transport = ctx.config.mail.transport()?;
-    let done = deliver_outbox(store, &ctx.config.mail, &transport, actor, true).await?;
+    let done = deliver_outbox(store, &ctx.config.mail, &transport, actor, patience).await?;
     Ok((transport, done))
+}
+
+/// One line saying what a delivery run did, for the terminal.
+pub fn summary(transport: &Transport, done: &Delivered) -> String {
+    let mut line = format!(
+        "邮件 mail ({transport:?}): {} sent, {} failed",
+        done.sent, done.failed
+    );
+    if let Some(why) = &done.unreachable {
+        line.push_str(&format!(
+            "; {} pending — the server is unreachable ({why}); `licwatch outbox` shows when each is \
+             retried, and `licwatch outbox send` or the scheduler delivers them",
+            done.pending
+        ));
+    }
+    if done.failed > 0 {
+        line.push_str(" — see `licwatch outbox --status failed`");
+    }
+    line
 }
 
 fn moved(rows: &[OutboxRow]) -> serde_json::Value {

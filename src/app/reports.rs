@@ -16,6 +16,7 @@ use serde_json::json;
 use super::draw::{Stored, draw_dir, stored};
 use super::{Context, Names, Period, deadlines, delivery, prefecture_code, risk};
 use crate::deadlines::{DeadlineRow, Subject};
+use crate::mail::deliver::Patience;
 use crate::mail::{self, Composed};
 use crate::report::{self, Document, weekly::CheckLine};
 use crate::risk::Ranked;
@@ -299,17 +300,9 @@ pub async fn produce(ctx: &Context, store: &Store, req: &Request) -> anyhow::Res
     let docs = render_reports(ctx, store, req).await?;
     let (produced, queued_any) = write_and_queue(ctx, store, req, docs).await?;
     if req.send && queued_any {
-        let (transport, done) = delivery::deliver(ctx, store, &req.actor).await?;
-        eprintln!(
-            "邮件 mail ({transport:?}): {} sent, {} failed{}",
-            done.sent,
-            done.failed,
-            if done.failed > 0 {
-                " — see `licwatch outbox --status failed`"
-            } else {
-                ""
-            }
-        );
+        let (transport, done) =
+            delivery::deliver(ctx, store, &req.actor, Patience::OnePass).await?;
+        eprintln!("{}", delivery::summary(&transport, &done));
     }
     store
         .audit(&AuditEntry::now(

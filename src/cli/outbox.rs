@@ -8,6 +8,7 @@ use anyhow::bail;
 use clap::Subcommand;
 
 use crate::app::{Context, delivery};
+use crate::mail::deliver::Patience;
 use crate::model::OutboxStatus;
 use crate::output::{TableFormat, write_table};
 use crate::store::Store;
@@ -26,7 +27,8 @@ pub struct OutboxArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
-    /// Deliver what is pending now, waiting out retries while the server is down.
+    /// Deliver what is pending now, waiting out retries while the server is down (every other
+    /// command makes one pass and leaves the rest pending).
     Send,
     /// Put failed messages back to pending and deliver them (all failed ones unless ids are given).
     Retry { ids: Vec<i64> },
@@ -66,15 +68,18 @@ const COLUMNS: &[&str] = &[
     "status",
     "attempts",
     "subject",
+    "next_attempt_at",
     "last_error",
 ];
 
-async fn send_now(ctx: &Context, store: &Store, actor: &str) -> anyhow::Result<()> {
-    let (transport, done) = delivery::deliver(ctx, store, actor).await?;
-    eprintln!(
-        "邮件 mail ({transport:?}): {} sent, {} failed",
-        done.sent, done.failed
-    );
+async fn send_now(
+    ctx: &Context,
+    store: &Store,
+    actor: &str,
+    patience: Patience,
+) -> anyhow::Result<()> {
+    let (transport, done) = delivery::deliver(ctx, store, actor, patience).await?;
+    eprintln!("{}", delivery::summary(&transport, &done));
     Ok(())
 }
 
@@ -85,11 +90,11 @@ pub async fn run(ctx: &Context, args: OutboxArgs) -> anyhow::Result<ExitCode> {
             let rows = store.outbox(args.status).await?;
             write_table(&mut std::io::stdout().lock(), args.format, &rows, COLUMNS)?;
         }
-        Some(OutboxCommand::Send) => send_now(ctx, &store, "outbox").await?,
+        Some(OutboxCommand::Send) => send_now(ctx, &store, "outbox", Patience::UntilDone).await?,
         Some(OutboxCommand::Retry { ids }) => {
             let rows = delivery::retry(&store, &ids).await?;
             eprintln!("{} failed message(s) back to pending", rows.len());
-            send_now(ctx, &store, "outbox:retry").await?;
+            send_now(ctx, &store, "outbox:retry", Patience::OnePass).await?;
         }
         Some(OutboxCommand::Release {
             ids,
@@ -106,11 +111,11 @@ pub async fn run(ctx: &Context, args: OutboxArgs) -> anyhow::Result<ExitCode> {
             let rows =
                 delivery::release(&store, &ids, kind.as_deref(), period.as_deref(), &by).await?;
             eprintln!("released {} held message(s)", rows.len());
-            send_now(ctx, &store, "outbox:release").await?;
+            send_now(ctx, &store, "outbox:release", Patience::OnePass).await?;
         }
         Some(OutboxCommand::Resend { id, reason }) => {
             delivery::resend(&store, id, &reason).await?;
-            send_now(ctx, &store, "outbox:resend").await?;
+            send_now(ctx, &store, "outbox:resend", Patience::OnePass).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

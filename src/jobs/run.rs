@@ -20,7 +20,8 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::steps::{Supplied, run_step};
 use super::{CatchUp, Job, JobCalendar, catch_up as catch_up_policy, next_ticks, ticks_between};
-use crate::app::Context;
+use crate::app::{Context, delivery};
+use crate::mail::deliver::Patience;
 use crate::store::{AuditEntry, Claim, RunEnd, Store};
 
 /// The jobs of the configured folder.
@@ -320,6 +321,22 @@ pub async fn scheduler(ctx: &Context, store: &Store, catch_up_only: bool) -> any
             }
             if done.insert((i, tick)) {
                 run_tick(ctx, store, &jobs[i], tick, &stop).await?;
+            }
+        }
+        // Beside the ticks, the delivery loop: what commands and steps left pending (the server
+        // was down) goes out once it is back, each message claimed by one replica at a time.
+        if !stop.load(Ordering::SeqCst) {
+            match delivery::deliver(ctx, store, "scheduler", Patience::OnePass).await {
+                Ok((_, done)) if done.sent + done.failed > 0 => {
+                    tracing::info!(
+                        sent = done.sent,
+                        failed = done.failed,
+                        pending = done.pending,
+                        "delivered"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "delivering the outbox failed"),
             }
         }
         tokio::select! {

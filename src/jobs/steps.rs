@@ -12,6 +12,7 @@ use crate::app::ingest::{Input, Reading, fail_on_failed_files, load};
 use crate::app::reports::{Hold, Request, produce};
 use crate::app::{Context, Period, deadlines, delivery, risk};
 use crate::draw::plan::Plan;
+use crate::mail::deliver::Patience;
 use crate::store::Store;
 
 /// What a draw step takes from its caller instead of the disk: the demo's inputs, as it has no
@@ -129,7 +130,7 @@ pub async fn run_step(
             Ok(format!("{} report(s)", produced.len()))
         }
         Step::Send => {
-            let (_, done) = delivery::deliver(ctx, store, &actor).await?;
+            let (_, done) = delivery::deliver(ctx, store, &actor, Patience::OnePass).await?;
             if done.failed > 0 {
                 bail!(
                     "{} message(s) failed; see `licwatch outbox --status failed`",

@@ -22,6 +22,28 @@ pub struct Delivered {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Left pending for a later run (the server was unreachable), and why.
+    pub pending: usize,
+    pub unreachable: Option<String>,
+}
+
+/// How long a delivery run keeps at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// One bounded attempt per due message, stopping at the first sign the server is unreachable:
+    /// what every command and job step does, so none holds the terminal while the server is down.
+    OnePass,
+    /// Until every message is sent or has used its attempts, waiting out the backoff: `outbox send`.
+    UntilDone,
+}
+
+/// Whether a failed send says the server (not the message) is the trouble: a connection that
+/// could not be made, a timeout, a transient refusal.
+fn server_trouble(e: &anyhow::Error) -> bool {
+    match e.downcast_ref::<lettre::transport::smtp::Error>() {
+        Some(smtp) => !smtp.is_permanent(),
+        None => e.to_string().contains("SMTP transaction took over"),
+    }
 }
 
 /// Seconds before attempt `attempts + 1`: base, 2 × base, 4 × base … capped.
@@ -62,8 +84,9 @@ fn write_eml(dir: &Path, m: &Claimed) -> anyhow::Result<()> {
     std::fs::write(&path, &m.message).with_context(|| format!("writing {}", path.display()))
 }
 
-/// Sends until nothing is due. With `wait`, also waits out the backoff of messages still pending
-/// (the server is down or refusing) until each is sent or has used its attempts. Over SMTP a message
+/// Sends what is due. `OnePass` makes one bounded attempt per message and stops at the first sign
+/// the server is unreachable, leaving the rest pending with their retry time; `UntilDone` also waits
+/// out the backoff of messages still pending until each is sent or has used its attempts. Over SMTP a message
 /// is claimed and marked one at a time, so a crash leaves at most the one in flight unsettled; the
 /// file transport writes each key to the same file, so it claims and marks in batches.
 pub async fn deliver(
@@ -71,7 +94,7 @@ pub async fn deliver(
     config: &MailConfig,
     transport: &Transport,
     actor: &str,
-    wait: bool,
+    patience: Patience,
 ) -> anyhow::Result<Delivered> {
     let from = config.from_mailbox()?;
     let lease = config.lease_seconds.max(1) as i64;
@@ -87,7 +110,7 @@ pub async fn deliver(
     loop {
         let claimed = store.claim_messages(lease, batch).await?;
         if claimed.is_empty() {
-            if !wait || store.outbox_waiting().await? == 0 {
+            if patience == Patience::OnePass || store.outbox_waiting().await? == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -125,6 +148,10 @@ pub async fn deliver(
                     } else {
                         done.failed += 1;
                     }
+                    if patience == Patience::OnePass && server_trouble(&e) {
+                        done.unreachable = Some(error);
+                        break;
+                    }
                 }
             }
         }
@@ -137,6 +164,16 @@ pub async fn deliver(
         }
         done.sent += accepted.len();
         sent_ids.extend(accepted.iter().map(|(id, _)| id));
+        if done.unreachable.is_some() {
+            // What this pass claimed and did not try goes back to waiting, untouched.
+            let untried: Vec<&Claimed> = claimed
+                .iter()
+                .filter(|m| !sent_ids.contains(&m.id))
+                .collect();
+            store.unclaim(&untried).await?;
+            done.pending = store.outbox_waiting().await? as usize;
+            break;
+        }
     }
     if !sent_ids.is_empty() || done.failed > 0 {
         store

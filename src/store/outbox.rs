@@ -43,6 +43,8 @@ pub struct OutboxRow {
     pub subject: String,
     pub message_id: String,
     pub last_error: Option<String>,
+    /// When a pending message is tried again (after a failed attempt).
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub requested_by: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -70,7 +72,7 @@ pub enum Queued {
 }
 
 const COLUMNS: &str = "id, kind, period, scope, recipient, status, CAST(attempts AS BIGINT) AS attempts, \
-                       subject, message_id, last_error, requested_by, created_at, sent_at";
+                       subject, message_id, last_error, requested_by, created_at, sent_at, next_attempt_at";
 
 impl Store {
     /// Queues messages under their keys, in one transaction. A key queued before keeps its row (and
@@ -213,6 +215,19 @@ impl Store {
         })
     }
 
+    /// Hands claimed messages back untried (a pass that stopped because the server is
+    /// unreachable): pending again, their attempt not counted.
+    pub async fn unclaim(&self, claims: &[&Claimed]) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE outbox SET status = 'pending', lease_until = NULL, \
+             attempts = attempts - 1 WHERE id = $1 AND claim_token = $2 AND status = 'sending'";
+        with_pool!(self, pool => {
+            for c in claims {
+                sqlx::query(SQL).bind(c.id).bind(c.token).execute(pool).await?;
+            }
+            Ok(())
+        })
+    }
+
     /// How many messages are still waiting to go (pending, or claimed and not yet settled).
     pub async fn outbox_waiting(&self) -> Result<i64, StoreError> {
         const SQL: &str =
@@ -322,6 +337,7 @@ impl Store {
                         subject: r.try_get("subject")?,
                         message_id: r.try_get("message_id")?,
                         last_error: r.try_get("last_error")?,
+                        next_attempt_at: r.try_get("next_attempt_at")?,
                         requested_by: r.try_get("requested_by")?,
                         created_at: r.try_get("created_at")?,
                         sent_at: r.try_get("sent_at")?,

@@ -253,9 +253,14 @@ async fn an_smtp_outage_mid_batch_loses_and_doubles_nothing() {
     smtp.stop();
     let during = smtp.messages().len();
     assert!(during < held.len(), "stopped mid-batch");
+    // The release makes one pass: it stops at the unreachable server and leaves the rest pending.
+    let out = sender.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pending"), "{}", stderr(&out));
     std::thread::sleep(std::time::Duration::from_secs(3));
     smtp.restart();
-    let out = sender.wait_with_output().unwrap();
+    // `outbox send` delivers what waits once the server is back (it waits out the backoff).
+    let out = db.run_env(&["outbox", "send"], &[("LICWATCH_SMTP_URL", url.as_str())]);
     assert!(out.status.success(), "{}", stderr(&out));
 
     let messages = smtp.messages();
@@ -299,4 +304,40 @@ async fn without_smtp_messages_become_eml_files_and_a_resend_needs_a_reason() {
     let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&rows)).unwrap();
     let first = rows.iter().find(|r| r["id"] == 1).unwrap();
     assert_eq!(first["status"], "sent");
+}
+
+#[tokio::test]
+async fn with_the_smtp_server_down_a_send_exits_at_once_and_nothing_is_lost() {
+    let db = TestDb::new().await;
+    demo(&db);
+    let mut smtp = SmtpServer::start(0.0);
+    let url = smtp.url();
+    smtp.stop();
+    db.config("[recipients]\nregion = [\"quyu@example.gov.cn\"]\n");
+    let started = std::time::Instant::now();
+    let out = db.run_env(
+        &["report", "weekly", "--as-of", "2026-12-07", "--send"],
+        &[("LICWATCH_SMTP_URL", url.as_str())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert!(stderr(&out).contains("unreachable"), "{}", stderr(&out));
+    let pending = db.run(&["outbox", "--status", "pending", "--format", "json"]);
+    let pending: Vec<serde_json::Value> = serde_json::from_str(&stdout(&pending)).unwrap();
+    let weekly: Vec<_> = pending
+        .iter()
+        .filter(|r| r["period"] == "2026-W50")
+        .collect();
+    assert_eq!(weekly.len(), 1, "{pending:?}");
+    assert!(!weekly[0]["next_attempt_at"].is_null(), "{weekly:?}");
+
+    smtp.restart();
+    let out = db.run_env(&["outbox", "send"], &[("LICWATCH_SMTP_URL", url.as_str())]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let arrived: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| parse(m).message_id().unwrap().to_string())
+        .collect();
+    assert_eq!(arrived.len(), 1, "the weekly mail, once: {arrived:?}");
 }
