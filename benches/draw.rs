@@ -9,6 +9,7 @@ use licwatch::catalogue::Catalogue;
 use licwatch::divisions::Divisions;
 use licwatch::draw::plan::{Plan, Tier};
 use licwatch::draw::record::Record;
+use licwatch::draw::rng::Algorithm;
 use licwatch::draw::{InspectorEntry, Snapshot, Unit, draw};
 
 /// A deterministic spread of values (a linear congruential step), enough to vary the directory.
@@ -76,7 +77,7 @@ fn main() {
     let canonical = started.elapsed();
 
     let started = Instant::now();
-    let result = draw(&plan, day, "bench seed", &snapshot);
+    let result = draw(Algorithm::CURRENT, &plan, day, "bench seed", &snapshot);
     let drawing = started.elapsed();
     assert!(
         result.unstaffed.is_empty(),

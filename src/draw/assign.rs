@@ -2,8 +2,9 @@
 //! member qualified for the category (the lead), 回避 (own county or prefecture, declared conflicts,
 //! recent inspection of the same enterprise) and the workload cap.
 //!
-//! Each team is a row of slots; slot 0 is the lead and must be qualified. Slots are filled in order,
-//! each from a random starting point in its candidate list. When no candidate has capacity left, an
+//! Each team is a row of slots; slot 0 is the lead and must be qualified. Slots are filled in order:
+//! in algorithm v2 each by a uniform draw among the eligible inspectors with capacity left (v1, kept
+//! so its records verify: the first eligible after a random start in id order). When no candidate has capacity left, an
 //! augmenting path moves assignments along (Kuhn's algorithm with capacities): a busy inspector hands
 //! one of their slots to someone else, recursively, so a staffing is found whenever one is reachable
 //! by such exchanges. Candidates are generated from indexes on the fly; the enterprise × inspector
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use chrono::{Months, NaiveDate};
 
 use super::plan::{AvoidArea, Plan};
-use super::rng::DrawRng;
+use super::rng::{Algorithm, DrawRng};
 use super::{InspectorEntry, Unit};
 
 /// Why a drawn check could not be staffed.
@@ -190,8 +191,9 @@ impl<'a> Solver<'a> {
     }
 }
 
-/// Staffs every unit, in order, from `inspectors`.
+/// Staffs every unit, in order, from `inspectors`, each seat by `algorithm`'s rule.
 pub fn staff(
+    algorithm: Algorithm,
     plan: &Plan,
     as_of: NaiveDate,
     units: &[Unit],
@@ -220,10 +222,33 @@ pub fn staff(
     let mut blocked = vec![None; units.len()];
     for (u, blocked) in blocked.iter_mut().enumerate() {
         for slot in 0..size {
-            let n = solver.candidates(u, slot).len().max(1) as u32;
-            let start = rng.below(n) as usize;
-            let mut visited = vec![false; inspectors.len()];
-            if !solver.fill(u, slot, start, &mut visited) {
+            let filled = match algorithm {
+                Algorithm::V1 => {
+                    let n = solver.candidates(u, slot).len().max(1) as u32;
+                    let start = rng.below(n) as usize;
+                    let mut visited = vec![false; inspectors.len()];
+                    solver.fill(u, slot, start, &mut visited)
+                }
+                Algorithm::V2 => {
+                    // Every eligible inspector with capacity left is equally likely.
+                    let cap = plan.teams.max_per_inspector as usize;
+                    let open: Vec<usize> = solver
+                        .candidates(u, slot)
+                        .iter()
+                        .copied()
+                        .filter(|&p| solver.held[p].len() < cap && solver.can_take(p, u, slot))
+                        .collect();
+                    if open.is_empty() {
+                        let mut visited = vec![false; inspectors.len()];
+                        solver.fill(u, slot, 0, &mut visited)
+                    } else {
+                        let p = open[rng.below(open.len() as u32) as usize];
+                        solver.place(p, u, slot);
+                        true
+                    }
+                }
+            };
+            if !filled {
                 // Release the partial team: its members may staff others.
                 for s in 0..size {
                     if let Some(p) = solver.slots[u][s] {

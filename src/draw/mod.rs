@@ -15,7 +15,7 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use plan::{Plan, Tier};
-use rng::DrawRng;
+use rng::{Algorithm, DrawRng};
 
 /// One enterprise in one category of the directory: what is drawn.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -121,8 +121,14 @@ fn recently_checked(plan: &Plan, as_of: NaiveDate, unit: &Unit) -> bool {
             .is_some_and(|d| d <= as_of && d > as_of - Days::new(u64::from(window)))
 }
 
-/// Draws checks and staffs them. `snapshot` must be canonical.
-pub fn draw(plan: &Plan, as_of: NaiveDate, seed: &str, snapshot: &Snapshot) -> DrawResult {
+/// Draws checks and staffs them with the arithmetic of `algorithm`. `snapshot` must be canonical.
+pub fn draw(
+    algorithm: Algorithm,
+    plan: &Plan,
+    as_of: NaiveDate,
+    seed: &str,
+    snapshot: &Snapshot,
+) -> DrawResult {
     let mut rng = DrawRng::new(seed);
     let units = &snapshot.units;
 
@@ -172,7 +178,14 @@ pub fn draw(plan: &Plan, as_of: NaiveDate, seed: &str, snapshot: &Snapshot) -> D
     drawn.sort();
     let chosen: Vec<Unit> = drawn.iter().map(|&i| units[i].clone()).collect();
 
-    let staffing = assign::staff(plan, as_of, &chosen, &snapshot.inspectors, &mut rng);
+    let staffing = assign::staff(
+        algorithm,
+        plan,
+        as_of,
+        &chosen,
+        &snapshot.inspectors,
+        &mut rng,
+    );
     let mut assignments = Vec::new();
     let mut unstaffed = Vec::new();
     for (unit, team) in chosen.into_iter().zip(staffing.teams) {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
-use super::rng::{ALGORITHM, seed_digest};
+use super::rng::{Algorithm, seed_digest};
 use super::{DrawResult, Snapshot, draw};
 
 pub const FORMAT: &str = "licwatch-draw-record/1";
@@ -80,10 +80,10 @@ impl Record {
     /// Draws and records. `snapshot` is put in canonical order first.
     pub fn make(plan: Plan, as_of: NaiveDate, seed: &str, snapshot: Snapshot) -> Record {
         let snapshot = snapshot.canonical();
-        let result = draw(&plan, as_of, seed, &snapshot);
+        let result = draw(Algorithm::CURRENT, &plan, as_of, seed, &snapshot);
         Record {
             format: FORMAT.into(),
-            algorithm: ALGORITHM.into(),
+            algorithm: Algorithm::CURRENT.name().into(),
             campaign: plan.campaign_for(as_of),
             as_of,
             seed_sha256: seed_digest(seed),
@@ -109,12 +109,12 @@ pub fn verify(text: &str) -> Result<Record, String> {
     if record.format != FORMAT {
         return Err(format!("unknown record format '{}'", record.format));
     }
-    if record.algorithm != ALGORITHM {
+    let Some(algorithm) = Algorithm::parse(&record.algorithm) else {
         return Err(format!(
-            "record made with algorithm '{}', this build has '{ALGORITHM}'",
+            "record made with algorithm '{}', which this build does not know",
             record.algorithm
         ));
-    }
+    };
     record
         .plan
         .validate()
@@ -149,7 +149,13 @@ pub fn verify(text: &str) -> Result<Record, String> {
     if record.snapshot != record.snapshot.clone().canonical() {
         return Err("the snapshot is not in canonical order".into());
     }
-    let again = draw(&record.plan, record.as_of, &record.seed, &record.snapshot);
+    let again = draw(
+        algorithm,
+        &record.plan,
+        record.as_of,
+        &record.seed,
+        &record.snapshot,
+    );
     if again != record.result {
         let differs = if again.strata != record.result.strata {
             "strata counts"

@@ -8,7 +8,7 @@
 //!   2³² are discarded and the next word is read, so every value is equally likely; the value is the
 //!   word modulo `n`.
 //!
-//! This is algorithm version [`ALGORITHM`]; a change to any of it is a new version, and the old one
+//! These are the versions of [`Algorithm`]; a change to any of it is a new version, and the old ones
 //! must keep verifying old records.
 
 use rand::{Rng, SeedableRng};
@@ -16,9 +16,42 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-/// The name records carry for this generator and range reduction.
-pub const ALGORITHM: &str =
-    "licwatch-draw-v1: ChaCha20(SHA-256(NFC(trim(seed)))), u32 words, rejection to 0..n";
+/// The versions of the draw's arithmetic. Each record names the one it was made with, and every
+/// version keeps verifying the records made with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Team seats filled from a random start in id order: the first eligible inspector after the
+    /// start. An inspector whose id follows a block of ineligible ids is more likely to be drawn.
+    V1,
+    /// Team seats drawn uniformly from the eligible inspectors with capacity left, whatever the id
+    /// order (one `below(n)` over that list per seat; the augmenting path as before when none has
+    /// capacity).
+    V2,
+}
+
+impl Algorithm {
+    /// What new draws use.
+    pub const CURRENT: Algorithm = Algorithm::V2;
+
+    /// The name records carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::V1 => {
+                "licwatch-draw-v1: ChaCha20(SHA-256(NFC(trim(seed)))), u32 words, rejection to 0..n"
+            }
+            Algorithm::V2 => {
+                "licwatch-draw-v2: ChaCha20(SHA-256(NFC(trim(seed)))), u32 words, rejection to 0..n, \
+                 team seats uniform among the eligible"
+            }
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Algorithm> {
+        [Algorithm::V1, Algorithm::V2]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+}
 
 /// The seed as it is hashed: trimmed and in NFC.
 pub fn normalise_seed(seed: &str) -> String {

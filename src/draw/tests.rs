@@ -81,7 +81,13 @@ fn directory() -> Snapshot {
 #[test]
 fn strata_hit_their_ratios() {
     let snapshot = directory();
-    let result = draw(&plan(), d("2026-12-01"), "ratios", &snapshot);
+    let result = draw(
+        Algorithm::CURRENT,
+        &plan(),
+        d("2026-12-01"),
+        "ratios",
+        &snapshot,
+    );
     for s in &result.strata {
         assert_eq!(
             s.drawn as usize,
@@ -111,7 +117,15 @@ fn selection_within_a_stratum_is_uniform() {
     .canonical();
     let mut hits = std::collections::HashMap::<String, u32>::new();
     for seed in 0..2_000 {
-        for a in draw(&plan(), d("2026-12-01"), &seed.to_string(), &snapshot).assignments {
+        for a in draw(
+            Algorithm::CURRENT,
+            &plan(),
+            d("2026-12-01"),
+            &seed.to_string(),
+            &snapshot,
+        )
+        .assignments
+        {
             *hits.entry(a.credit_code).or_default() += 1;
         }
     }
@@ -132,7 +146,13 @@ fn every_assignment_keeps_every_rule() {
     snapshot.inspectors[3].recent = vec![("E00008".into(), d("2026-06-01"))];
     let plan = plan();
     for seed in 0..50 {
-        let result = draw(&plan, d("2026-12-01"), &format!("rules {seed}"), &snapshot);
+        let result = draw(
+            Algorithm::CURRENT,
+            &plan,
+            d("2026-12-01"),
+            &format!("rules {seed}"),
+            &snapshot,
+        );
         assert!(result.unstaffed.is_empty(), "{:?}", result.unstaffed);
         let mut load = std::collections::HashMap::<&str, u32>::new();
         for a in &result.assignments {
@@ -200,7 +220,13 @@ fn a_tight_workload_is_solved_by_moving_assignments_not_given_up() {
     }
     .canonical();
     for seed in 0..100 {
-        let result = draw(&plan, d("2026-12-01"), &format!("tight {seed}"), &snapshot);
+        let result = draw(
+            Algorithm::CURRENT,
+            &plan,
+            d("2026-12-01"),
+            &format!("tight {seed}"),
+            &snapshot,
+        );
         assert!(
             result.unstaffed.is_empty(),
             "seed {seed}: {:?}",
@@ -223,7 +249,7 @@ fn infeasible_checks_are_named_with_the_blocking_rule() {
         ],
     }
     .canonical();
-    let result = draw(&plan(), d("2026-12-01"), "x", &snapshot);
+    let result = draw(Algorithm::CURRENT, &plan(), d("2026-12-01"), "x", &snapshot);
     assert_eq!(result.unstaffed.len(), 1);
     assert_eq!(result.unstaffed[0].category, "lifesaving");
     assert!(
@@ -248,7 +274,7 @@ fn recently_checked_enterprises_sit_out_unless_tier_d() {
     let mut plan = plan();
     plan.sampling.tier_c_percent = 100;
     plan.sampling.min_per_category = 0;
-    let result = draw(&plan, d("2026-12-01"), "x", &snapshot);
+    let result = draw(Algorithm::CURRENT, &plan, d("2026-12-01"), "x", &snapshot);
     let drawn: Vec<&str> = result
         .assignments
         .iter()
@@ -300,4 +326,94 @@ fn a_record_verifies_after_a_round_trip_and_tampering_is_caught() {
     let spaced = text.replacen("{\"algorithm\"", "{ \"algorithm\"", 1);
     assert_ne!(spaced, text);
     assert!(verify(&spaced).unwrap_err().contains("canonical"));
+}
+
+/// One tier-D unit in county 650102 and 16 inspectors whose ids interleave that county (ineligible:
+/// 回避) with another in runs of unequal length: the eligible ids follow blocks of 0 to 3
+/// ineligible ones.
+fn interleaved() -> Snapshot {
+    let own = ("650100", "650102");
+    let other = ("650200", "650203");
+    let pattern = [
+        own, own, own, other, other, own, other, own, own, other, other, other, own, own, other,
+        other,
+    ];
+    let inspectors = pattern
+        .iter()
+        .enumerate()
+        .map(|(i, (prefecture, county))| InspectorEntry {
+            prefecture: prefecture.to_string(),
+            county: county.to_string(),
+            ..inspector(i, &["wire-rope"])
+        })
+        .collect();
+    let mut unit = unit(0, "wire-rope", Tier::D);
+    (unit.prefecture, unit.county) = (own.0.into(), own.1.into());
+    Snapshot {
+        units: vec![unit],
+        inspectors,
+    }
+    .canonical()
+}
+
+/// How often each inspector leads the single check over `n` seeded draws.
+fn leads(algorithm: Algorithm, n: u32) -> std::collections::BTreeMap<String, u32> {
+    let snapshot = interleaved();
+    let mut hits = std::collections::BTreeMap::new();
+    for seed in 0..n {
+        let result = draw(
+            algorithm,
+            &plan(),
+            d("2026-12-01"),
+            &format!("fair {seed}"),
+            &snapshot,
+        );
+        *hits.entry(result.assignments[0].lead.clone()).or_insert(0) += 1;
+    }
+    hits
+}
+
+fn chi2(hits: &std::collections::BTreeMap<String, u32>, expected: f64) -> f64 {
+    hits.values()
+        .map(|&h| (f64::from(h) - expected).powi(2) / expected)
+        .sum()
+}
+
+#[test]
+fn team_seats_are_uniform_among_the_eligible_whatever_the_id_order() {
+    // 8 eligible inspectors; 2,400 draws: 300 leads each expected.
+    let v2 = leads(Algorithm::V2, 2_400);
+    assert_eq!(v2.len(), 8, "{v2:?}");
+    // χ² with 7 degrees of freedom; 24.32 is the 0.001 critical value.
+    assert!(
+        chi2(&v2, 300.0) < 24.32,
+        "v2 χ² = {}: {v2:?}",
+        chi2(&v2, 300.0)
+    );
+    // Version 1 favoured the ids that follow a block of ineligible ones: far from uniform.
+    let v1 = leads(Algorithm::V1, 2_400);
+    assert!(
+        chi2(&v1, 300.0) > 100.0,
+        "v1 χ² = {}: {v1:?}",
+        chi2(&v1, 300.0)
+    );
+}
+
+#[test]
+fn records_of_version_1_keep_verifying() {
+    let snapshot = interleaved();
+    let plan = plan();
+    let mut record = Record::make(plan.clone(), d("2026-12-01"), "old", snapshot.clone());
+    record.algorithm = Algorithm::V1.name().into();
+    record.result = draw(Algorithm::V1, &plan, d("2026-12-01"), "old", &snapshot);
+    let text = record.to_canonical();
+    assert!(verify(&text).is_ok(), "{:?}", verify(&text).err());
+    // The same record claiming version 2 does not verify: its teams were drawn the old way.
+    let mut claimed = record.clone();
+    claimed.algorithm = Algorithm::V2.name().into();
+    assert_ne!(
+        draw(Algorithm::V2, &plan, d("2026-12-01"), "old", &snapshot),
+        record.result
+    );
+    assert!(verify(&claimed.to_canonical()).is_err());
 }
