@@ -86,7 +86,7 @@ fn main() {
     );
 
     let started = Instant::now();
-    let record = Record::make(plan, day, "bench seed", snapshot);
+    let record = Record::make_with(Algorithm::CURRENT, plan, day, "bench seed", snapshot, None);
     let text = record.to_canonical();
     let recording = started.elapsed();
 

@@ -35,6 +35,10 @@ const SHIPPED_JOBS: &[(&str, &str)] = &[
         include_str!("../jobs/daily-alerts.toml"),
     ),
     (
+        "jobs/monthly-freeze.toml",
+        include_str!("../jobs/monthly-freeze.toml"),
+    ),
+    (
         "jobs/monthly-draw.toml",
         include_str!("../jobs/monthly-draw.toml"),
     ),

@@ -6,28 +6,45 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{Context, Names, Period};
+use crate::draw::Snapshot;
 use crate::draw::plan::Plan;
-use crate::draw::record::Record;
-use crate::draw::rng::seed_digest;
+use crate::draw::record::{Freeze, Record};
 use crate::output::write_csv_report;
 use crate::report::public::{ResultLine, result_lines};
 use crate::report::{file_name, file_safe};
 use crate::store::{AuditEntry, DrawScope, Store};
 
-/// What a draw is made from.
-pub struct Drawing<'a> {
+/// What a freeze fixes: the plan, its as-of date, and where the seed will come from.
+pub struct Freezing<'a> {
     pub plan: Plan,
     /// Where the plan came from, for the audit log.
     pub plan_label: String,
     /// Overrides the plan's as-of date.
     pub as_of: Option<NaiveDate>,
-    pub seed: &'a str,
+    /// The seed's future source, published before it exists (e.g. "2026-12-01 福彩3D 开奖号码").
     pub seed_source: &'a str,
+}
+
+/// A freeze stored, with its plan notice written.
+pub struct Frozen {
+    pub freeze: Freeze,
+    pub notice: PathBuf,
+}
+
+/// What a draw is made from: the campaign's freeze (found by the plan and its as-of date) and
+/// the seed.
+pub struct Drawing<'a> {
+    pub plan: Plan,
+    /// Where the plan came from, for the audit log and the hint to freeze.
+    pub plan_label: String,
+    /// Overrides the plan's as-of date (to find the campaign).
+    pub as_of: Option<NaiveDate>,
+    pub seed: &'a str,
     pub redraw: bool,
     pub reason: Option<&'a str>,
 }
@@ -113,12 +130,73 @@ fn scope(plan: &Plan, names: &Names) -> anyhow::Result<DrawScope> {
     })
 }
 
-/// Makes, stores and writes one draw (the `draw` command, the demo and scheduled jobs).
-pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Result<Drawn> {
-    let mut plan = d.plan;
-    let as_of = d.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today());
+/// Fixes a campaign's as-of date, plan and both directory snapshots before its seed exists,
+/// stores them (once: a freeze is never changed), and writes the plan notice that publishes their
+/// SHA-256 digests and the seed's future source (`freeze-<campaign>/plan-notice.json`).
+pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Result<Frozen> {
+    let mut plan = f.plan;
+    let as_of = f.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today());
     plan.as_of = Some(as_of);
-    let campaign = plan.campaign_for(as_of);
+    store.seed_reference().await?;
+    let names = Names::load(store).await?;
+    let snapshot = store
+        .draw_snapshot(
+            &scope(&plan, &names)?,
+            as_of,
+            &Period::week_of(as_of).to_string(),
+        )
+        .await?;
+    let seed_source = f.seed_source.replace("{date}", &as_of.to_string());
+    let (freeze, snapshot) = Freeze::of(&plan, as_of, snapshot, &seed_source, Utc::now());
+    let json = |v: serde_json::Value| crate::draw::record::canonical(&v);
+    store
+        .save_freeze(
+            &freeze,
+            &json(serde_json::to_value(&plan)?),
+            &json(serde_json::to_value(&snapshot)?),
+        )
+        .await?;
+    store
+        .audit(&AuditEntry::now(
+            "draw:freeze",
+            json!({"plan": f.plan_label, "freeze": freeze}),
+            format!(
+                "frozen: {} enterprises, {} inspectors",
+                snapshot.units.len(),
+                snapshot.inspectors.len()
+            ),
+        ))
+        .await?;
+    // 一公开 of the plan before the checks: what is fixed, never who is drawn.
+    let dir = ctx
+        .out_dir(&Period::week_of(as_of))
+        .join(file_safe(&format!("freeze-{}", freeze.campaign)));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let notice = dir.join("plan-notice.json");
+    let text = serde_json::to_string_pretty(&json!({
+        "campaign": freeze.campaign,
+        "name": plan.name,
+        "as_of": as_of,
+        "scope": plan.scope,
+        "categories": plan.categories,
+        "sampling": plan.sampling,
+        "team_size": plan.teams.size,
+        "algorithm": crate::draw::rng::Algorithm::CURRENT.name(),
+        "seed_source": freeze.seed_source,
+        "frozen_at": freeze.frozen_at,
+        "plan_sha256": freeze.plan_sha256,
+        "enterprises_sha256": freeze.enterprises_sha256,
+        "inspectors_sha256": freeze.inspectors_sha256,
+    }))?;
+    std::fs::write(&notice, text).with_context(|| format!("writing {}", notice.display()))?;
+    Ok(Frozen { freeze, notice })
+}
+
+/// Makes, stores and writes one draw from its campaign's freeze (the `draw` command, the demo and
+/// scheduled jobs); refused, with the command to run, when the campaign is not frozen.
+pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Result<Drawn> {
+    let as_of = d.as_of.or(d.plan.as_of).unwrap_or_else(|| ctx.today());
+    let campaign = d.plan.campaign_for(as_of);
 
     store.seed_reference().await?;
     let earlier = store.draws_of(&campaign).await?;
@@ -128,17 +206,28 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
             earlier[0].record_sha256
         );
     }
+    let Some((freeze, plan, snapshot)) = store.freeze_of(&campaign).await? else {
+        bail!(
+            "campaign {campaign} is not frozen: fix its inputs before the seed exists with \
+             `licwatch draw freeze --plan {} --as-of {as_of} --seed-source TEXT`, publish the plan \
+             notice, then draw with the seed",
+            d.plan_label
+        );
+    };
+    let freeze: Freeze =
+        serde_json::from_str(&freeze).context("the stored freeze does not parse")?;
+    let plan: Plan = serde_json::from_str(&plan).context("the frozen plan does not parse")?;
+    let snapshot: Snapshot =
+        serde_json::from_str(&snapshot).context("the frozen snapshot does not parse")?;
+    if plan.campaign_for(freeze.as_of) != d.plan.campaign_for(freeze.as_of)
+        || plan.name != d.plan.name
+    {
+        tracing::warn!(%campaign, "the plan file differs from the frozen plan: the frozen one is used");
+    }
+    let (as_of, seed_source) = (freeze.as_of, freeze.seed_source.clone());
     let names = Names::load(store).await?;
     let started = std::time::Instant::now();
-    let snapshot = store
-        .draw_snapshot(
-            &scope(&plan, &names)?,
-            as_of,
-            &Period::week_of(as_of).to_string(),
-        )
-        .await?;
-    tracing::info!(elapsed = ?started.elapsed(), units = snapshot.units.len(), "snapshot read");
-    let record = Record::make(plan, as_of, d.seed, snapshot);
+    let record = Record::make(plan, d.seed, freeze, snapshot);
     let text = record.to_canonical();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     let supersedes = match earlier.last() {
@@ -167,7 +256,7 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
 
     let dir = draw_dir(ctx, as_of, &campaign, id);
     let rows = rows(&record, &names);
-    write_outputs(&dir, &record, &text, d.seed_source, &rows)?;
+    write_outputs(&dir, &record, &text, &seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
     Ok(Drawn { id, record, dir })
 }
@@ -314,7 +403,7 @@ fn write_outputs(
         "sampling": record.plan.sampling,
         "team_size": record.plan.teams.size,
         "seed_source": seed_source,
-        "seed_sha256": seed_digest(&record.seed),
+        "seed_sha256": record.seed_sha256.clone(),
         "algorithm": record.algorithm,
         "record_sha256": crate::draw::record::digest(text),
     });

@@ -521,7 +521,7 @@ async fn draw_documents(
     // A results notice says something once results are recorded.
     if lines.is_empty() {
         if kind == ReportChoice::Results {
-            tracing::warn!(campaign = %drawn.record.campaign, "no results recorded yet: no results notice");
+            tracing::info!(campaign = %drawn.record.campaign, "no results recorded yet: no results notice");
         }
     } else {
         docs.push(report::public::results_notice(

@@ -30,10 +30,6 @@ pub struct DrawArgs {
     /// A file holding the seed (a scheduled draw waits for staff to drop it in).
     #[arg(long)]
     pub seed_file: Option<PathBuf>,
-    /// Where the seed comes from, for the public plan notice (the seed itself is not published
-    /// before the checks, only its digest).
-    #[arg(long, default_value = "")]
-    pub seed_source: String,
     /// Overrides the plan's as-of date.
     #[arg(long, value_parser = crate::dates::arg)]
     pub as_of: Option<NaiveDate>,
@@ -49,6 +45,19 @@ pub struct DrawArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DrawCommand {
+    /// Before the seed exists: fix the campaign's as-of date, the plan and both directory snapshots,
+    /// and write the plan notice that publishes their SHA-256 digests and the seed's future source.
+    Freeze {
+        /// The draw plan (see jobs/plans/monthly.toml).
+        #[arg(long)]
+        plan: PathBuf,
+        /// Overrides the plan's as-of date.
+        #[arg(long, value_parser = crate::dates::arg)]
+        as_of: Option<NaiveDate>,
+        /// Where the seed will come from, published now: e.g. "2026-12-01 福彩3D 开奖号码".
+        #[arg(long)]
+        seed_source: String,
+    },
     /// Recompute a draw from its record: MATCH (exit 0) or MISMATCH (exit 1).
     Verify { record: PathBuf },
     /// The 一公开 results notice of a campaign: the checks of its current draw that have been
@@ -63,9 +72,51 @@ pub enum DrawCommand {
 pub async fn run(ctx: &Context, args: DrawArgs) -> anyhow::Result<ExitCode> {
     match args.verify {
         Some(DrawCommand::Verify { record }) => verify_file(&record),
+        Some(DrawCommand::Freeze {
+            plan,
+            as_of,
+            seed_source,
+        }) => freeze(ctx, &plan, as_of, &seed_source).await,
         Some(DrawCommand::Results { campaign, format }) => results(ctx, &campaign, format).await,
         None => make(ctx, args).await,
     }
+}
+
+async fn freeze(
+    ctx: &Context,
+    plan_path: &Path,
+    as_of: Option<NaiveDate>,
+    seed_source: &str,
+) -> anyhow::Result<ExitCode> {
+    let plan = app::draw::read_plan(plan_path)?;
+    let store = ctx.store().await?;
+    let frozen = app::draw::freeze(
+        ctx,
+        &store,
+        app::draw::Freezing {
+            plan,
+            plan_label: plan_path.display().to_string(),
+            as_of,
+            seed_source,
+        },
+    )
+    .await?;
+    let f = &frozen.freeze;
+    println!(
+        "campaign {} frozen at {} (as of {})\nplan_sha256 {}\nenterprises_sha256 {}\ninspectors_sha256 {}\nseed source: {}",
+        f.campaign,
+        f.frozen_at,
+        f.as_of,
+        f.plan_sha256,
+        f.enterprises_sha256,
+        f.inspectors_sha256,
+        f.seed_source
+    );
+    eprintln!(
+        "publish the plan notice {} before the seed exists; then `licwatch draw --plan … --seed …`",
+        frozen.notice.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify_file(path: &Path) -> anyhow::Result<ExitCode> {
@@ -128,7 +179,6 @@ async fn make(ctx: &Context, args: DrawArgs) -> anyhow::Result<ExitCode> {
             plan_label: plan_path.display().to_string(),
             as_of: args.as_of,
             seed: &seed,
-            seed_source: &args.seed_source,
             redraw: args.redraw,
             reason: args.reason.as_deref(),
         },

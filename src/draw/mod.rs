@@ -129,7 +129,7 @@ pub fn draw(
     seed: &str,
     snapshot: &Snapshot,
 ) -> DrawResult {
-    let mut rng = DrawRng::new(seed);
+    let mut rng = DrawRng::new(algorithm, seed);
     let units = &snapshot.units;
 
     // Strata in canonical order, each listing its eligible units in canonical order.

@@ -14,6 +14,46 @@ use super::{DrawResult, Snapshot, draw};
 
 pub const FORMAT: &str = "licwatch-draw-record/1";
 
+/// What `licwatch draw freeze` fixes before the seed exists, and publishes in the plan notice: the
+/// as-of date, the plan and both directory snapshots, by their SHA-256, and where the seed will
+/// come from. A draw is made from the frozen snapshot and carries its freeze; `draw verify` checks
+/// the record's plan and snapshots against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freeze {
+    pub campaign: String,
+    pub as_of: NaiveDate,
+    /// RFC 3339, UTC.
+    pub frozen_at: String,
+    pub seed_source: String,
+    pub plan_sha256: String,
+    pub enterprises_sha256: String,
+    pub inspectors_sha256: String,
+}
+
+impl Freeze {
+    /// Fixes `plan` (its as-of set) and `snapshot` (put in canonical order), returning the freeze
+    /// and the snapshot as stored.
+    pub fn of(
+        plan: &Plan,
+        as_of: NaiveDate,
+        snapshot: Snapshot,
+        seed_source: &str,
+        frozen_at: chrono::DateTime<chrono::Utc>,
+    ) -> (Freeze, Snapshot) {
+        let snapshot = snapshot.canonical();
+        let freeze = Freeze {
+            campaign: plan.campaign_for(as_of),
+            as_of,
+            frozen_at: frozen_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            seed_source: seed_source.to_string(),
+            plan_sha256: digest_of(plan),
+            enterprises_sha256: digest_of(&snapshot.units),
+            inspectors_sha256: digest_of(&snapshot.inspectors),
+        };
+        (freeze, snapshot)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub format: String,
@@ -27,6 +67,9 @@ pub struct Record {
     pub inspectors_sha256: String,
     pub snapshot: Snapshot,
     pub result: DrawResult,
+    /// The freeze the draw was made from (records made before freezes existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze: Option<Freeze>,
 }
 
 /// Serialises a JSON value canonically.
@@ -77,22 +120,42 @@ fn digest_of<T: Serialize>(value: &T) -> String {
 }
 
 impl Record {
-    /// Draws and records. `snapshot` is put in canonical order first.
-    pub fn make(plan: Plan, as_of: NaiveDate, seed: &str, snapshot: Snapshot) -> Record {
+    /// Draws from a frozen snapshot and records, with the current algorithm.
+    pub fn make(plan: Plan, seed: &str, freeze: Freeze, snapshot: Snapshot) -> Record {
+        Record::make_with(
+            Algorithm::CURRENT,
+            plan,
+            freeze.as_of,
+            seed,
+            snapshot,
+            Some(freeze),
+        )
+    }
+
+    /// Draws and records with `algorithm`; `snapshot` is put in canonical order first.
+    pub fn make_with(
+        algorithm: Algorithm,
+        plan: Plan,
+        as_of: NaiveDate,
+        seed: &str,
+        snapshot: Snapshot,
+        freeze: Option<Freeze>,
+    ) -> Record {
         let snapshot = snapshot.canonical();
-        let result = draw(Algorithm::CURRENT, &plan, as_of, seed, &snapshot);
+        let result = draw(algorithm, &plan, as_of, seed, &snapshot);
         Record {
             format: FORMAT.into(),
-            algorithm: Algorithm::CURRENT.name().into(),
+            algorithm: algorithm.name().into(),
             campaign: plan.campaign_for(as_of),
             as_of,
-            seed_sha256: seed_digest(seed),
+            seed_sha256: seed_digest(algorithm, seed),
             enterprises_sha256: digest_of(&snapshot.units),
             inspectors_sha256: digest_of(&snapshot.inspectors),
             seed: seed.to_string(),
             plan,
             snapshot,
             result,
+            freeze,
         }
     }
 
@@ -122,7 +185,7 @@ pub fn verify(text: &str) -> Result<Record, String> {
     let checks = [
         (
             "seed digest",
-            seed_digest(&record.seed),
+            seed_digest(algorithm, &record.seed),
             &record.seed_sha256,
         ),
         (
@@ -144,6 +207,36 @@ pub fn verify(text: &str) -> Result<Record, String> {
     for (what, computed, stored) in checks {
         if computed != *stored {
             return Err(format!("{what}: recorded {stored}, recomputed {computed}"));
+        }
+    }
+    if let Some(freeze) = &record.freeze {
+        let frozen = [
+            ("plan", digest_of(&record.plan), &freeze.plan_sha256),
+            (
+                "enterprise snapshot",
+                digest_of(&record.snapshot.units),
+                &freeze.enterprises_sha256,
+            ),
+            (
+                "inspector snapshot",
+                digest_of(&record.snapshot.inspectors),
+                &freeze.inspectors_sha256,
+            ),
+        ];
+        for (what, computed, published) in frozen {
+            if computed != *published {
+                return Err(format!(
+                    "the {what} differs from the one frozen at {} (published {published}, \
+                     the record's {computed}): its inputs changed after the freeze",
+                    freeze.frozen_at
+                ));
+            }
+        }
+        if (freeze.as_of, freeze.campaign.as_str()) != (record.as_of, record.campaign.as_str()) {
+            return Err(format!(
+                "the as-of date or campaign differs from the freeze ({} {})",
+                freeze.as_of, freeze.campaign
+            ));
         }
     }
     if record.snapshot != record.snapshot.clone().canonical() {

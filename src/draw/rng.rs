@@ -53,14 +53,26 @@ impl Algorithm {
     }
 }
 
-/// The seed as it is hashed: trimmed and in NFC.
-pub fn normalise_seed(seed: &str) -> String {
-    seed.trim().nfc().collect()
+/// The seed as it is hashed, so that its formatting cannot be chosen. v1: trimmed, in NFC. v2: in
+/// NFKC (full-width digits and letters become ASCII, compatibility forms fold) with every run of
+/// whitespace one ASCII space and none at either end — "２０２６－１２－０１　０３  １４" and
+/// "2026-12-01 03 14" are the same seed.
+pub fn normalise_seed(algorithm: Algorithm, seed: &str) -> String {
+    match algorithm {
+        Algorithm::V1 => seed.trim().nfc().collect(),
+        Algorithm::V2 => {
+            let folded: String = seed.nfkc().collect();
+            folded.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+    }
 }
 
 /// SHA-256 of the normalised seed, in hex: what a public notice may cite.
-pub fn seed_digest(seed: &str) -> String {
-    format!("{:x}", Sha256::digest(normalise_seed(seed).as_bytes()))
+pub fn seed_digest(algorithm: Algorithm, seed: &str) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(normalise_seed(algorithm, seed).as_bytes())
+    )
 }
 
 pub struct DrawRng {
@@ -68,8 +80,8 @@ pub struct DrawRng {
 }
 
 impl DrawRng {
-    pub fn new(seed: &str) -> Self {
-        let key: [u8; 32] = Sha256::digest(normalise_seed(seed).as_bytes()).into();
+    pub fn new(algorithm: Algorithm, seed: &str) -> Self {
+        let key: [u8; 32] = Sha256::digest(normalise_seed(algorithm, seed).as_bytes()).into();
         DrawRng {
             chacha: ChaCha20Rng::from_seed(key),
         }
@@ -121,22 +133,33 @@ mod tests {
     #[test]
     fn seeds_are_trimmed_and_normalised() {
         // "é" precomposed and decomposed are the same seed.
-        assert_eq!(seed_digest(" caf\u{e9} "), seed_digest("cafe\u{301}"));
-        assert_ne!(
-            seed_digest("2026-12-01 03 14 15"),
-            seed_digest("2026-12-01 03 14 16")
+        for v in [Algorithm::V1, Algorithm::V2] {
+            assert_eq!(seed_digest(v, " caf\u{e9} "), seed_digest(v, "cafe\u{301}"));
+            assert_ne!(
+                seed_digest(v, "2026-12-01 03 14 15"),
+                seed_digest(v, "2026-12-01 03 14 16")
+            );
+            let mut a = DrawRng::new(v, "x");
+            let mut b = DrawRng::new(v, " x\n");
+            assert_eq!(a.word(), b.word());
+        }
+        // v2 also folds full-width forms and runs of whitespace: the formatting cannot be chosen.
+        assert_eq!(
+            seed_digest(Algorithm::V2, "２０２６－１２－０１\u{3000}０３  １４"),
+            seed_digest(Algorithm::V2, "2026-12-01 03 14")
         );
-        let mut a = DrawRng::new("x");
-        let mut b = DrawRng::new(" x\n");
-        assert_eq!(a.word(), b.word());
+        assert_ne!(
+            seed_digest(Algorithm::V1, "2026-12-01  03"),
+            seed_digest(Algorithm::V1, "2026-12-01 03")
+        );
     }
 
     #[test]
     fn a_pinned_seed_gives_pinned_words() {
         // Guards the whole chain (normalisation, SHA-256, ChaCha20, word order) against upgrades.
-        let mut rng = DrawRng::new("licwatch");
+        let mut rng = DrawRng::new(Algorithm::V1, "licwatch");
         let words: Vec<u32> = (0..3).map(|_| rng.word()).collect();
-        let mut again = DrawRng::new("licwatch");
+        let mut again = DrawRng::new(Algorithm::V2, "licwatch");
         assert_eq!(words, (0..3).map(|_| again.word()).collect::<Vec<_>>());
         assert_eq!(words, PINNED);
     }
@@ -147,7 +170,7 @@ mod tests {
 
     #[test]
     fn below_is_uniform_enough_and_in_range() {
-        let mut rng = DrawRng::new("uniform");
+        let mut rng = DrawRng::new(Algorithm::V2, "uniform");
         let mut counts = [0u32; 7];
         for _ in 0..70_000 {
             counts[rng.below(7) as usize] += 1;

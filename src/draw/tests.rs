@@ -292,14 +292,35 @@ fn differently_ordered_inputs_give_byte_identical_records() {
     for i in &mut shuffled.inspectors {
         i.qualifications.reverse();
     }
-    let a = Record::make(plan(), d("2026-12-01"), "2026-12-01 07 21 33", snapshot);
-    let b = Record::make(plan(), d("2026-12-01"), "2026-12-01 07 21 33", shuffled);
+    let a = Record::make_with(
+        Algorithm::CURRENT,
+        plan(),
+        d("2026-12-01"),
+        "2026-12-01 07 21 33",
+        snapshot,
+        None,
+    );
+    let b = Record::make_with(
+        Algorithm::CURRENT,
+        plan(),
+        d("2026-12-01"),
+        "2026-12-01 07 21 33",
+        shuffled,
+        None,
+    );
     assert_eq!(a.to_canonical(), b.to_canonical());
 }
 
 #[test]
 fn a_record_verifies_after_a_round_trip_and_tampering_is_caught() {
-    let record = Record::make(plan(), d("2026-12-01"), "seed text", directory());
+    let record = Record::make_with(
+        Algorithm::CURRENT,
+        plan(),
+        d("2026-12-01"),
+        "seed text",
+        directory(),
+        None,
+    );
     let text = record.to_canonical();
     assert_eq!(verify(&text).unwrap(), record);
 
@@ -403,7 +424,14 @@ fn team_seats_are_uniform_among_the_eligible_whatever_the_id_order() {
 fn records_of_version_1_keep_verifying() {
     let snapshot = interleaved();
     let plan = plan();
-    let mut record = Record::make(plan.clone(), d("2026-12-01"), "old", snapshot.clone());
+    let mut record = Record::make_with(
+        Algorithm::CURRENT,
+        plan.clone(),
+        d("2026-12-01"),
+        "old",
+        snapshot.clone(),
+        None,
+    );
     record.algorithm = Algorithm::V1.name().into();
     record.result = draw(Algorithm::V1, &plan, d("2026-12-01"), "old", &snapshot);
     let text = record.to_canonical();
@@ -416,4 +444,36 @@ fn records_of_version_1_keep_verifying() {
         record.result
     );
     assert!(verify(&claimed.to_canonical()).is_err());
+}
+
+#[test]
+fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
+    let plan = plan();
+    let (freeze, snapshot) = super::record::Freeze::of(
+        &plan,
+        d("2026-12-01"),
+        directory(),
+        "2026-12-01 福彩3D 开奖号码",
+        "2026-11-30T01:00:00Z".parse().unwrap(),
+    );
+    let record = Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, snapshot);
+    assert!(verify(&record.to_canonical()).is_ok());
+    // Someone renames an enterprise after the digests were published and redraws from that, the
+    // record's own digests recomputed to match: the freeze still says otherwise.
+    let mut changed = record.snapshot.clone();
+    changed.units[0].enterprise = "改过的企业".into();
+    let mut forged = Record::make_with(
+        Algorithm::CURRENT,
+        plan,
+        d("2026-12-01"),
+        "2026-12-01 07 21 33",
+        changed,
+        None,
+    );
+    forged.freeze = record.freeze.clone();
+    let err = verify(&forged.to_canonical()).unwrap_err();
+    assert!(
+        err.contains("enterprise snapshot differs from the one frozen at 2026-11-30T01:00:00Z"),
+        "{err}"
+    );
 }

@@ -53,8 +53,11 @@ pub enum Step {
     Risk,
     /// The deadline flags, written to `reports/out/<period>/deadlines.csv`.
     Deadlines,
-    /// A 双随机 draw with a plan; the seed is read from `seed_file` (`{campaign}` filled in), which
-    /// staff drop in — until it is there the step fails and the job retries.
+    /// Fix a campaign's inputs before its seed exists (`draw freeze`): the plan, the as-of date
+    /// (the tick's day) and both directories; `seed_source` (`{date}` filled in) is published.
+    Freeze { plan: PathBuf, seed_source: String },
+    /// A 双随机 draw from the campaign's freeze; the seed is read from `seed_file` (`{campaign}`
+    /// filled in), which staff drop in — until it is there the step fails and the job retries.
     Draw { plan: PathBuf, seed_file: String },
     /// Render reports and queue their mails (held when the job needs approval).
     Report { reports: Vec<ReportChoice> },
@@ -69,6 +72,7 @@ impl Step {
             Step::Ingest { .. } => "ingest",
             Step::Risk => "risk",
             Step::Deadlines => "deadlines",
+            Step::Freeze { .. } => "freeze",
             Step::Draw { .. } => "draw",
             Step::Report { .. } => "report",
             Step::Send => "send",
@@ -201,6 +205,11 @@ impl Job {
                 Step::Draw { seed_file, .. } if seed_file.trim().is_empty() => {
                     return Err(err("a draw step needs a seed_file".into()));
                 }
+                Step::Freeze { seed_source, .. } if seed_source.trim().is_empty() => {
+                    return Err(err(
+                        "a freeze step names the seed's future source (seed_source)".into(),
+                    ));
+                }
                 Step::Report { reports } if reports.is_empty() => {
                     return Err(err("a report step lists its reports".into()));
                 }
@@ -314,6 +323,7 @@ reports = ["weekly"]
                 "daily-alerts",
                 "daily-ingest",
                 "monthly-draw",
+                "monthly-freeze",
                 "monthly-results",
                 "weekly-ranking",
                 "weekly-reports"

@@ -7,7 +7,7 @@ use anyhow::bail;
 use chrono::{DateTime, Utc};
 
 use super::{Job, Step};
-use crate::app::draw::{Drawing, is_drawn, perform, read_plan, read_seed_file};
+use crate::app::draw::{Drawing, Freezing, freeze, is_drawn, perform, read_plan, read_seed_file};
 use crate::app::ingest::{Input, Reading, fail_on_failed_files, load};
 use crate::app::reports::{Hold, Request, produce};
 use crate::app::{Context, Period, deadlines, delivery, risk};
@@ -22,6 +22,22 @@ pub struct Supplied<'a> {
     pub seed_source: &'a str,
     /// Plan texts by the path a job names them with.
     pub plans: &'a [(&'a str, &'a str)],
+}
+
+/// A plan the caller supplied under the path the job names, or the file itself.
+fn shipped_or_read(
+    plan: &std::path::Path,
+    supplied: Option<&Supplied<'_>>,
+) -> anyhow::Result<Plan> {
+    let shipped = supplied.and_then(|s| {
+        s.plans
+            .iter()
+            .find(|(path, _)| plan == std::path::Path::new(path))
+    });
+    Ok(match shipped {
+        Some((path, text)) => Plan::parse(text, path)?,
+        None => read_plan(plan)?,
+    })
 }
 
 /// Runs one step of `job` for the tick `tick`; returns a line saying what it did.
@@ -70,24 +86,40 @@ pub async fn run_step(
             let files = deadlines::write_flags(&ctx.out_dir(&Period::week_of(as_of)), &rows)?;
             Ok(format!("{} flags: {}", rows.len(), files[0].display()))
         }
+        Step::Freeze { plan, seed_source } => {
+            let plan_def = shipped_or_read(plan, supplied)?;
+            let campaign = plan_def.campaign_for(as_of);
+            if store.freeze_of(&campaign).await?.is_some() {
+                return Ok(format!("campaign {campaign} frozen already"));
+            }
+            let source = supplied.map_or(seed_source.as_str(), |s| s.seed_source);
+            let frozen = freeze(
+                ctx,
+                store,
+                Freezing {
+                    plan: plan_def,
+                    plan_label: plan.display().to_string(),
+                    as_of: Some(as_of),
+                    seed_source: source,
+                },
+            )
+            .await?;
+            Ok(format!(
+                "冻结 froze {}: plan notice {}",
+                frozen.freeze.campaign,
+                frozen.notice.display()
+            ))
+        }
         Step::Draw { plan, seed_file } => {
-            let shipped = supplied.and_then(|s| {
-                s.plans
-                    .iter()
-                    .find(|(path, _)| plan.as_path() == std::path::Path::new(path))
-            });
-            let plan_def = match shipped {
-                Some((path, text)) => Plan::parse(text, path)?,
-                None => read_plan(plan)?,
-            };
+            let plan_def = shipped_or_read(plan, supplied)?;
             let campaign = plan_def.campaign_for(as_of);
             if is_drawn(store, &campaign).await? {
                 return Ok(format!("campaign {campaign} already drawn"));
             }
             let seed_path = seed_file.replace("{campaign}", &campaign);
-            let (seed, source) = match supplied {
-                Some(s) => (s.seed.to_string(), s.seed_source.to_string()),
-                None => (read_seed_file(seed_path.as_ref())?, seed_path),
+            let seed = match supplied {
+                Some(s) => s.seed.to_string(),
+                None => read_seed_file(seed_path.as_ref())?,
             };
             let drawn = perform(
                 ctx,
@@ -97,7 +129,6 @@ pub async fn run_step(
                     plan_label: plan.display().to_string(),
                     as_of: Some(as_of),
                     seed: &seed,
-                    seed_source: &source,
                     redraw: false,
                     reason: None,
                 },

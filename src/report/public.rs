@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::{Document, Figure, ReportKind, Table};
 use crate::draw::record::Record;
-use crate::draw::rng::seed_digest;
 use crate::model::SpotCheck;
 
 /// One line of the results notice.
@@ -113,7 +112,7 @@ pub fn plan_notice(
                 } else {
                     seed_source
                 },
-                seed_digest(&record.seed),
+                record.seed_sha256.clone(),
                 record.algorithm
             ),
             "被抽取企业名单在检查前不予公开。".into(),

@@ -222,6 +222,38 @@ impl Store {
         })
     }
 
+    /// Stores a campaign's freeze; refused with [`StoreError::FrozenAlready`] when the campaign is
+    /// frozen already (a freeze is never changed: the published digests would no longer hold).
+    pub async fn save_freeze(
+        &self,
+        freeze: &crate::draw::record::Freeze,
+        plan: &str,
+        snapshot: &str,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO draw_freezes (campaign, commitment, plan, snapshot) \
+                           VALUES ($1, $2, $3, $4) ON CONFLICT (campaign) DO NOTHING";
+        let text = crate::draw::record::canonical(
+            &serde_json::to_value(freeze).expect("freezes serialise"),
+        );
+        with_pool!(self, pool => {
+            let stored = sqlx::query(SQL).bind(&freeze.campaign).bind(text).bind(plan).bind(snapshot)
+                .execute(pool).await?.rows_affected();
+            if stored == 1 { Ok(()) } else { Err(StoreError::FrozenAlready(freeze.campaign.clone())) }
+        })
+    }
+
+    /// A campaign's freeze, its plan and its snapshot, as stored (canonical JSON texts).
+    pub async fn freeze_of(
+        &self,
+        campaign: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        const SQL: &str = "SELECT commitment, plan, snapshot FROM draw_freezes WHERE campaign = $1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+        })
+    }
+
     /// The current (latest) draw of a campaign: its id and canonical record.
     pub async fn current_draw(&self, campaign: &str) -> Result<Option<(i64, String)>, StoreError> {
         const SQL: &str = "SELECT d.id, d.record FROM draw_current c JOIN draws d ON d.id = c.draw_id \

@@ -48,6 +48,10 @@ pub enum StoreError {
         "campaign {0} was drawn by another draw made at the same time; this one is not stored — see `licwatch draw results {0}` or redraw with --redraw --reason"
     )]
     DrawnAlready(String),
+    #[error(
+        "campaign {0} is frozen already: its digests are published and a freeze is never changed; draw from it"
+    )]
+    FrozenAlready(String),
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
     Scheme(String),
     #[error("cannot open database {url}")]

@@ -16,6 +16,21 @@ fn plan_file(db: &TestDb, extra: &str) -> String {
     path.display().to_string()
 }
 
+/// Freezes the plan's campaign as of `as_of`, before any seed (`draw freeze`).
+fn freeze(db: &TestDb, plan: &str, as_of: &str) {
+    let out = db.run(&[
+        "draw",
+        "freeze",
+        "--plan",
+        plan,
+        "--as-of",
+        as_of,
+        "--seed-source",
+        "{date} 福彩3D 开奖号码",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 fn record_of(db: &TestDb, stderr_text: &str) -> PathBuf {
     let dir = stderr_text
         .lines()
@@ -29,6 +44,23 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     let db = TestDb::new().await;
     assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
     let plan = plan_file(&db, "");
+    // Without a freeze the draw is refused, with the command to run.
+    let unfrozen = db.run(&[
+        "draw",
+        "--plan",
+        &plan,
+        "--seed",
+        "x",
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert_eq!(unfrozen.status.code(), Some(1));
+    assert!(
+        stderr(&unfrozen).contains("licwatch draw freeze"),
+        "{}",
+        stderr(&unfrozen)
+    );
+    freeze(&db, &plan, "2026-12-01");
     let out = db.run(&[
         "draw",
         "--plan",
@@ -111,6 +143,7 @@ async fn a_second_draw_needs_a_reason_and_both_are_kept() {
     let db = TestDb::new().await;
     assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
     let plan = plan_file(&db, "");
+    freeze(&db, &plan, "2026-12-01");
     let draw = |extra: &[&str]| {
         let mut args = vec![
             "draw",
@@ -180,6 +213,7 @@ async fn an_unstaffable_check_is_named_with_its_reason_and_exit_3() {
         .unwrap();
     store.close().await;
     let plan = plan_file(&db, "[sampling]\ntier_b_percent = 100\n");
+    freeze(&db, &plan, "2026-12-01");
     let out = db.run(&[
         "draw",
         "--plan",
@@ -264,6 +298,7 @@ async fn recorded_risk_tiers_drive_the_strata() {
         &db,
         "[sampling]\ntier_a_percent = 0\nmin_per_category = 0\n",
     );
+    freeze(&db, &plan, "2026-12-01");
     let out = db.run(&[
         "draw",
         "--plan",
