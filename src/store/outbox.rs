@@ -76,7 +76,8 @@ const COLUMNS: &str = "id, kind, period, scope, recipient, status, CAST(attempts
 
 impl Store {
     /// Queues messages under their keys, in one transaction. A key queued before keeps its row (and
-    /// so its Message-ID and its sent state); only a pending or held one takes the new content.
+    /// so its Message-ID and its sent state); only a pending or held one takes the new content, and
+    /// a held message released meanwhile is held again when that content differs.
     pub async fn enqueue(&self, messages: &[Outgoing]) -> Result<Vec<Queued>, StoreError> {
         const COLUMNS: &[&str] = &[
             "kind",
@@ -91,8 +92,14 @@ impl Store {
             "requested_by",
             "created_at",
         ];
-        const REFRESH: &str = "UPDATE outbox SET subject = $5, message = $6 \
-             WHERE kind = $1 AND period = $2 AND scope = $3 AND recipient = $4 AND status IN ('pending', 'held')";
+        // A message that needs approval goes back to `held` when its content changed after it was
+        // released: what leadership signed off is what goes out, never an unseen revision.
+        let refresh = format!(
+            "UPDATE outbox SET subject = $5, message = $6, \
+             status = CASE WHEN $7 AND message {} $6 THEN 'held' ELSE status END \
+             WHERE kind = $1 AND period = $2 AND scope = $3 AND recipient = $4 AND status IN ('pending', 'held')",
+            self.distinct_from()
+        );
         let now = Utc::now();
         let mut outcome = vec![Queued::Kept; messages.len()];
         with_pool!(self, pool => {
@@ -129,9 +136,9 @@ impl Store {
                         continue;
                     }
                     let k = &m.key;
-                    let refreshed = sqlx::query(REFRESH)
+                    let refreshed = sqlx::query(sqlx::AssertSqlSafe(refresh.clone()))
                         .bind(&k.kind).bind(&k.period).bind(&k.scope).bind(&k.recipient)
-                        .bind(&m.subject).bind(&m.message)
+                        .bind(&m.subject).bind(&m.message).bind(m.held)
                         .execute(&mut *tx).await?.rows_affected();
                     if refreshed == 1 {
                         outcome[index] = Queued::Refreshed;

@@ -155,3 +155,38 @@ async fn releasing_held_mail_names_what_it_releases_or_says_all() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_released_message_whose_content_changes_waits_for_approval_again() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let message = |body: &str| Outgoing {
+        key: OutboxKey {
+            kind: "assignment".into(),
+            period: "2026-W49".into(),
+            scope: "2026-12/I0001".into(),
+            recipient: "i0001@example.gov.cn".into(),
+        },
+        message_id: "<a@example.gov.cn>".into(),
+        subject: "抽查任务".into(),
+        message: body.into(),
+        held: true,
+        requested_by: "job:monthly-draw".into(),
+    };
+    store.enqueue(&[message("v1")]).await.unwrap();
+    store
+        .move_messages(OutboxStatus::Held, OutboxStatus::Pending, &[], None, None)
+        .await
+        .unwrap();
+    // The same content again: still released.
+    store.enqueue(&[message("v1")]).await.unwrap();
+    assert_eq!(
+        store.outbox(None).await.unwrap()[0].status,
+        OutboxStatus::Pending
+    );
+    // A revision: held again, not sent without a new sign-off.
+    store.enqueue(&[message("v2")]).await.unwrap();
+    let row = &store.outbox(None).await.unwrap()[0];
+    assert_eq!(row.status, OutboxStatus::Held);
+    assert!(store.claim_messages(60, 10).await.unwrap().is_empty());
+}
