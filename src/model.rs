@@ -102,6 +102,7 @@ labelled_enum!(
         Sending => "sending", "发送中", [];
         Sent => "sent", "已发送", [];
         Failed => "failed", "发送失败", [];
+        Superseded => "superseded", "已作废(重新抽取)", [];
     }
 );
 

@@ -54,6 +54,8 @@ pub struct Drawn {
     pub id: i64,
     pub record: Record,
     pub dir: PathBuf,
+    /// The campaign's draw this one replaced (a redraw).
+    pub superseded: Option<i64>,
 }
 
 /// A stored draw read back: its id, the record, and the SHA-256 of the stored text.
@@ -258,7 +260,12 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     let rows = rows(&record, &names);
     write_outputs(&dir, &record, &text, &seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
-    Ok(Drawn { id, record, dir })
+    Ok(Drawn {
+        id,
+        record,
+        dir,
+        superseded: supersedes,
+    })
 }
 
 /// The campaign's current draw, or the latest of all when no campaign is given.

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod draw;
 pub mod ingest;
 pub mod period;
+pub mod redraw;
 pub mod reference;
 pub mod reports;
 pub mod risk;

@@ -500,7 +500,12 @@ async fn draw_documents(
             inspectors: &inspectors,
             addresses: &addresses,
         };
-        return Ok(report::assignments::documents(&drawn.record, &dir, &period));
+        return Ok(report::assignments::documents(
+            &drawn.record,
+            drawn.id,
+            &dir,
+            &period,
+        ));
     }
     let public = ctx.config.recipients.public.clone();
     let checks = store
@@ -511,6 +516,7 @@ async fn draw_documents(
     if kind == ReportChoice::Public {
         docs.push(report::public::plan_notice(
             &drawn.record,
+            drawn.id,
             &drawn.digest,
             "",
             &period,
@@ -543,4 +549,59 @@ async fn reminders(
     let contacts = store.enterprise_contacts().await?;
     let email = |code: &str| contacts.get(code).and_then(|(_, e)| e.clone());
     Ok(report::reminder::documents(&flags, &email))
+}
+
+/// After a redraw: the unsent assignment mails of the superseded draw are cancelled (`superseded`),
+/// and each inspector already mailed its list gets a correction; audit-logged. Returns (cancelled,
+/// corrected).
+pub async fn supersede(
+    ctx: &Context,
+    store: &Store,
+    campaign: &str,
+    superseded: i64,
+    reason: &str,
+) -> anyhow::Result<(usize, usize)> {
+    let prefix = format!("{campaign}/{superseded}/");
+    let (cancelled, mailed) = store.supersede_messages("assignment", &prefix).await?;
+    let as_of = ctx.today();
+    let mailed: Vec<(String, String)> =
+        mailed.into_iter().map(|r| (r.scope, r.recipient)).collect();
+    let docs = report::assignments::corrections(
+        campaign,
+        superseded,
+        reason,
+        &mailed,
+        &Period::week_of(as_of).to_string(),
+    );
+    let req = Request {
+        kinds: Vec::new(),
+        as_of,
+        send: true,
+        hold: Hold::Nothing,
+        campaign: Some(campaign.into()),
+        prefecture: None,
+        actor: "draw:redraw".into(),
+    };
+    let dir = ctx.out_dir(&Period::week_of(as_of)).join("corrections");
+    let placed = docs.into_iter().map(|d| (d, dir.clone())).collect();
+    let (_, queued) = write_and_queue(ctx, store, &req, placed).await?;
+    if queued {
+        let (transport, done) =
+            delivery::deliver(ctx, store, "draw:redraw", Patience::OnePass).await?;
+        eprintln!("{}", delivery::summary(&transport, &done));
+    }
+    store
+        .audit(&AuditEntry::now(
+            "outbox:supersede",
+            json!({"campaign": campaign, "superseded_draw": superseded, "reason": reason,
+                   "cancelled": cancelled.iter().map(|r| r.id).collect::<Vec<_>>(),
+                   "corrected": mailed.iter().map(|(_, to)| to).collect::<Vec<_>>()}),
+            format!(
+                "cancelled {}, corrections {}",
+                cancelled.len(),
+                mailed.len()
+            ),
+        ))
+        .await?;
+    Ok((cancelled.len(), mailed.len()))
 }

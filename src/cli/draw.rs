@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
-use crate::app::draw::{Drawing, perform};
+use crate::app::draw::Drawing;
 use crate::app::{self, Context, Names};
 use crate::draw::record::verify;
 use crate::output::{TableFormat, write_table};
@@ -171,7 +171,7 @@ async fn make(ctx: &Context, args: DrawArgs) -> anyhow::Result<ExitCode> {
     let plan = app::draw::read_plan(plan_path)?;
     let seed = read_seed(&args)?;
     let store = ctx.store().await?;
-    let drawn = perform(
+    let drawn = app::redraw::draw(
         ctx,
         &store,
         Drawing {

@@ -45,7 +45,9 @@ const COLUMNS: &[&str] = &[
 ];
 
 /// One document per inspector with at least one assignment, in inspector-id order.
-pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document> {
+/// Each inspector's own list from draw `draw_id`. The key's scope names the draw, so the lists of a
+/// redraw are new messages, never mistaken for the ones already sent.
+pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -> Vec<Document> {
     let person = |id: &str| match dir.inspectors.get(id) {
         Some((name, _)) => format!("{name}（{id}）"),
         None => id.to_string(),
@@ -91,7 +93,7 @@ pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document
             Document {
                 kind: ReportKind::Assignment,
                 period: period.into(),
-                scope: format!("{}/{id}", record.campaign),
+                scope: format!("{}/{draw_id}/{id}", record.campaign),
                 title: format!("{} 双随机抽查任务通知（{}）", record.plan.name, record.campaign),
                 subtitle: format!("{name} 同志 · 执法证号 {id} · 抽取日 {}", record.as_of),
                 paragraphs: vec![
@@ -117,6 +119,46 @@ pub fn documents(record: &Record, dir: &Directory, period: &str) -> Vec<Document
                     super::file_safe(id)
                 ),
                 recipients: email.as_deref().map(split_addresses).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Corrections to the inspectors who were mailed their list of a draw that a redraw superseded:
+/// `mailed` holds (outbox scope, address) of each list sent.
+pub fn corrections(
+    campaign: &str,
+    superseded: i64,
+    reason: &str,
+    mailed: &[(String, String)],
+    period: &str,
+) -> Vec<Document> {
+    mailed
+        .iter()
+        .map(|(scope, address)| {
+            let inspector = scope.rsplit('/').next().unwrap_or(scope);
+            Document {
+                kind: ReportKind::Correction,
+                period: period.into(),
+                scope: scope.clone(),
+                title: format!("抽查任务更正通知（{campaign}）"),
+                subtitle: format!("执法证号 {inspector} · 任务编号 {campaign}"),
+                paragraphs: vec![
+                    format!(
+                        "您此前收到的任务编号 {campaign} 第 {superseded} 次抽取的检查任务清单已作废（重新抽取原因：{reason}）。"
+                    ),
+                    "请以重新抽取后的任务通知为准；新通知未列入您的，无需前往检查。名单在检查前不得公开或告知被检查企业。"
+                        .into(),
+                ],
+                headline: Vec::new(),
+                tables: Vec::new(),
+                chart: None,
+                stem: format!(
+                    "抽查任务更正-{}-{}",
+                    super::file_safe(campaign),
+                    super::file_safe(inspector)
+                ),
+                recipients: vec![address.clone()],
             }
         })
         .collect()

@@ -34,6 +34,8 @@ pub enum ReportKind {
     RenewalReminder,
     PlanNotice,
     ResultsNotice,
+    /// To an inspector mailed an assignment list of a draw that was drawn again: that list is void.
+    Correction,
 }
 
 impl ReportKind {
@@ -46,6 +48,7 @@ impl ReportKind {
             ReportKind::RenewalReminder => "renewal_reminder",
             ReportKind::PlanNotice => "plan_notice",
             ReportKind::ResultsNotice => "results_notice",
+            ReportKind::Correction => "correction",
         }
     }
 
@@ -58,6 +61,7 @@ impl ReportKind {
             ReportKind::RenewalReminder => "延续申请提醒",
             ReportKind::PlanNotice => "抽查计划公告",
             ReportKind::ResultsNotice => "抽查结果公告",
+            ReportKind::Correction => "抽查任务更正通知",
         }
     }
 }

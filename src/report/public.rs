@@ -67,6 +67,7 @@ pub fn result_lines(
 /// The plan notice: published before the checks.
 pub fn plan_notice(
     record: &Record,
+    draw_id: i64,
     record_sha256: &str,
     seed_source: &str,
     period: &str,
@@ -90,7 +91,7 @@ pub fn plan_notice(
     Document {
         kind: ReportKind::PlanNotice,
         period: period.into(),
-        scope: record.campaign.clone(),
+        scope: format!("{}/{draw_id}", record.campaign),
         title: format!("{} 抽查计划公告", plan.name),
         subtitle: format!("任务编号 {} · 公告日 {}", record.campaign, record.as_of),
         paragraphs: vec![

@@ -324,6 +324,36 @@ impl Store {
         })
     }
 
+    /// Cancels the unsent (pending or held) messages of `kind` whose scope starts with `prefix`
+    /// (`superseded`), and returns them with the ones already sent.
+    pub async fn supersede_messages(
+        &self,
+        kind: &str,
+        prefix: &str,
+    ) -> Result<(Vec<OutboxRow>, Vec<OutboxRow>), StoreError> {
+        const SQL: &str = "UPDATE outbox SET status = 'superseded', lease_until = NULL \
+             WHERE id = $1 AND status IN ('pending', 'held')";
+        let of_prefix = |rows: Vec<OutboxRow>| -> Vec<OutboxRow> {
+            rows.into_iter()
+                .filter(|r| r.kind == kind && r.scope.starts_with(prefix))
+                .collect()
+        };
+        let unsent: Vec<OutboxRow> = of_prefix(self.outbox(Some(OutboxStatus::Pending)).await?)
+            .into_iter()
+            .chain(of_prefix(self.outbox(Some(OutboxStatus::Held)).await?))
+            .collect();
+        let sent = of_prefix(self.outbox(Some(OutboxStatus::Sent)).await?);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for r in &unsent {
+                sqlx::query(SQL).bind(r.id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok((unsent, sent))
+    }
+
     /// The outbox, newest first, optionally of one status.
     pub async fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxRow>, StoreError> {
         let sql = format!(

@@ -190,3 +190,66 @@ async fn a_released_message_whose_content_changes_waits_for_approval_again() {
     assert_eq!(row.status, OutboxStatus::Held);
     assert!(store.claim_messages(60, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_redraw_cancels_the_unsent_lists_and_corrects_the_mailed_ones() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let store = db.store().await;
+    let held = store.outbox(Some(OutboxStatus::Held)).await.unwrap();
+    assert!(held.len() > 1 && held.iter().all(|r| r.kind == "assignment"));
+    // One inspector's list went out; the others wait for sign-off.
+    let first = held[0].id.to_string();
+    let out = db.run(&["outbox", "release", &first, "--by", "分管局长"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let plan = db.dir.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        "campaign = \"{year}-{month}\"\nname = \"简化审批程序产品证后监督双随机抽查\"\n",
+    )
+    .unwrap();
+    let out = db.run(&[
+        "draw",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--as-of",
+        "2026-11-26",
+        "--seed",
+        "another seed",
+        "--redraw",
+        "--reason",
+        "公证员未到场",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = store.outbox(None).await.unwrap();
+    let superseded = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Superseded)
+        .count();
+    assert_eq!(superseded, held.len() - 1, "every unsent list cancelled");
+    let corrections: Vec<_> = rows.iter().filter(|r| r.kind == "correction").collect();
+    assert_eq!(corrections.len(), 1, "{rows:?}");
+    assert_eq!(corrections[0].recipient, held[0].recipient);
+    assert_eq!(corrections[0].status, OutboxStatus::Sent);
+    let log = store.audit_log(20).await.unwrap();
+    assert!(log.iter().any(|e| e.actor == "outbox:supersede"));
+
+    // The new draw's lists are new messages, held for sign-off like the first.
+    let out = db.run(&[
+        "report",
+        "assignments",
+        "--as-of",
+        "2026-11-26",
+        "--send",
+        "--hold",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = store.outbox(Some(OutboxStatus::Held)).await.unwrap();
+    assert!(!again.is_empty());
+    assert!(
+        again
+            .iter()
+            .all(|r| !held.iter().any(|h| h.scope == r.scope))
+    );
+}
