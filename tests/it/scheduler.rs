@@ -102,38 +102,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
     if engine() != "postgres" {
         return; // replicas share PostgreSQL; SQLite runs one process (the test above)
     }
-    let db = TestDb::new().await;
-    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
-    let store = db.store().await;
-    let prefectures: Vec<String> = store
-        .divisions()
-        .await
-        .unwrap()
-        .prefectures()
-        .map(|p| p.code.clone())
-        .collect();
-    store.close().await;
-    let mut config = format!(
-        "{BASE}\n[recipients]\nregion = [\"zongju@example.gov.cn\"]\n[recipients.prefecture]\n"
-    );
-    for p in &prefectures {
-        config.push_str(&format!("\"{p}\" = [\"ju-{p}@example.gov.cn\"]\n"));
-    }
-    db.config(&config);
-    let expected = prefectures.len() + 1;
-    // One tick, a few seconds from now.
-    let at = Utc::now() + chrono::Duration::seconds(4);
-    job(
-        &db,
-        "weekly",
-        &format!(
-            "cron = \"{} {} {} * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\nretries = 1\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
-            at.second(),
-            at.minute(),
-            at.hour()
-        ),
-    );
-    let smtp = SmtpServer::start(0.4);
+    let (db, smtp, expected) = two_replica_week().await;
     let url = smtp.url();
     let env = [("LICWATCH_SMTP_URL", url.as_str())];
     let mut replicas = vec![scheduler(&db, &env), scheduler(&db, &env)];
@@ -202,6 +171,116 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
     assert_eq!(ids.len(), expected, "every mail arrived, none twice");
     assert_eq!(unique.len(), expected);
     admin.close().await;
+}
+
+/// The demo's store, a bureau mailbox per prefecture, a slow SMTP server and a `weekly` job whose one
+/// tick falls a few seconds from now: the scene for two replicas. Returns the mails the tick sends.
+async fn two_replica_week() -> (TestDb, SmtpServer, usize) {
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let store = db.store().await;
+    let prefectures: Vec<String> = store
+        .divisions()
+        .await
+        .unwrap()
+        .prefectures()
+        .map(|p| p.code.clone())
+        .collect();
+    store.close().await;
+    let mut config = format!(
+        "{BASE}\n[recipients]\nregion = [\"zongju@example.gov.cn\"]\n[recipients.prefecture]\n"
+    );
+    for p in &prefectures {
+        config.push_str(&format!("\"{p}\" = [\"ju-{p}@example.gov.cn\"]\n"));
+    }
+    db.config(&config);
+    let expected = prefectures.len() + 1;
+    // One tick, a few seconds from now.
+    let at = Utc::now() + chrono::Duration::seconds(4);
+    job(
+        &db,
+        "weekly",
+        &format!(
+            "cron = \"{} {} {} * * *\"\ntime_zone = \"UTC\"\ncatch_up = \"skip\"\nretries = 1\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+            at.second(),
+            at.minute(),
+            at.hour()
+        ),
+    );
+    let smtp = SmtpServer::start(0.4);
+    (db, smtp, expected)
+}
+
+/// The replica holding the `weekly` tick, by the pid in its claim.
+async fn holder(db: &TestDb) -> u32 {
+    let admin = db.store().await;
+    let owner: String = match &admin {
+        licwatch::store::Store::Postgres(pool) => {
+            sqlx::query_scalar("SELECT owner FROM job_ticks WHERE job = 'weekly'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        _ => unreachable!("replicas share PostgreSQL"),
+    };
+    admin.close().await;
+    owner.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_replica_paused_past_its_lease_cannot_finish_the_tick_its_successor_holds() {
+    if engine() != "postgres" {
+        return; // replicas share PostgreSQL
+    }
+    let (db, smtp, _) = two_replica_week().await;
+    let url = smtp.url();
+    let env = [("LICWATCH_SMTP_URL", url.as_str())];
+    let mut replicas = vec![scheduler(&db, &env), scheduler(&db, &env)];
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while smtp.messages().len() < 3 {
+        assert!(Instant::now() < deadline, "the tick did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SIGSTOP the holder past its 2-second lease: the other replica takes the tick over.
+    let pid = holder(&db).await;
+    let paused = replicas.iter().position(|c| c.id() == pid).unwrap();
+    signal(&replicas[paused], "-STOP");
+    while !ledger(&db, "weekly")
+        .await
+        .iter()
+        .any(|r| r.attempt == 2 && r.status == RunStatus::Succeeded)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the successor did not finish the tick"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // SIGCONT: the paused replica wakes up holding a superseded claim; it must write nothing.
+    signal(&replicas[paused], "-CONT");
+    std::thread::sleep(Duration::from_secs(4));
+    for r in replicas.drain(..) {
+        stop(r);
+    }
+    let rows = ledger(&db, "weekly").await;
+    let statuses: BTreeSet<(i64, &str)> =
+        rows.iter().map(|r| (r.attempt, r.status.code())).collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from([(1, "interrupted"), (2, "succeeded")]),
+        "the paused run stays as its successor left it: {rows:?}"
+    );
+    let store = db.store().await;
+    let tick: (String, i64) = match &store {
+        licwatch::store::Store::Postgres(pool) => sqlx::query_as(
+            "SELECT status, CAST(token AS BIGINT) FROM job_ticks WHERE job = 'weekly'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap(),
+        _ => unreachable!(),
+    };
+    assert_eq!(tick, ("succeeded".to_string(), 2));
 }
 
 /// The top of the hour `hours` ago.
