@@ -1,4 +1,6 @@
-//! `licwatch draw --plan PLAN.toml --seed SEED` and `licwatch draw verify RECORD`.
+//! `licwatch draw freeze`, `licwatch draw --plan PLAN.toml --seed SEED`, `licwatch draw verify
+//! RECORD` and `licwatch draw results CAMPAIGN`: four subcommands of one noun, hence the length; each
+//! is argument parsing, one call into `app::draw` (or `app::redraw`) and printing.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

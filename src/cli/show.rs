@@ -1,5 +1,6 @@
 //! `licwatch show licence NO` and `licwatch show enterprise CODE`: one record, what is known about
-//! it, and every flag it carries (done and exempt included).
+//! it, and every flag it carries (done and exempt included). Longer than the other command modules
+//! because it is mostly the labelled lines a person reads, field by field, in both formats.
 
 use std::process::ExitCode;
 
