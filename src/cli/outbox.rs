@@ -18,7 +18,7 @@ use crate::store::Store;
 pub struct OutboxArgs {
     #[command(subcommand)]
     pub command: Option<OutboxCommand>,
-    /// Only messages in this status: pending, held, sending, sent, failed.
+    /// Only messages in this status: pending, held, sending, sent, failed, superseded.
     #[arg(long, value_parser = status)]
     pub status: Option<OutboxStatus>,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
@@ -56,7 +56,7 @@ pub enum OutboxCommand {
 
 fn status(text: &str) -> Result<OutboxStatus, String> {
     OutboxStatus::parse(text)
-        .ok_or_else(|| format!("'{text}': one of pending, held, sending, sent, failed"))
+        .ok_or_else(|| format!("'{text}': one of pending, held, sending, sent, failed, superseded"))
 }
 
 const COLUMNS: &[&str] = &[
