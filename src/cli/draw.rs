@@ -56,8 +56,9 @@ pub enum DrawCommand {
         /// Overrides the plan's as-of date.
         #[arg(long, value_parser = crate::dates::arg)]
         as_of: Option<NaiveDate>,
-        /// Where the seed will come from, published now: e.g. "2026-12-01 福彩3D 开奖号码".
-        #[arg(long)]
+        /// Where the seed will come from, published now: e.g. "{date} 福彩3D 开奖号码" ({date}: the
+        /// as-of date). Strongly advised: a notice without it is weaker proof.
+        #[arg(long, default_value = "")]
         seed_source: String,
     },
     /// Recompute a draw from its record: MATCH (exit 0) or MISMATCH (exit 1).
@@ -91,6 +92,11 @@ async fn freeze(
     seed_source: &str,
 ) -> anyhow::Result<ExitCode> {
     let plan = app::draw::read_plan(plan_path)?;
+    if seed_source.trim().is_empty() {
+        eprintln!(
+            "warning: no --seed-source: the plan notice does not say where the seed will come from"
+        );
+    }
     let store = ctx.store().await?;
     let frozen = app::draw::freeze(
         ctx,
