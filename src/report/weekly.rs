@@ -183,7 +183,7 @@ pub fn document(data: &WeeklyData) -> Document {
             data.scope_name, data.period
         ),
         subtitle: format!(
-            "统计区间 {} 至 {} · 仅含本辖区企业",
+            "统计区间 {} 至 {} · 本辖区企业及本局发证的许可证",
             data.from.succ_opt().unwrap_or(data.from),
             data.to
         ),
