@@ -91,10 +91,20 @@ pub async fn is_drawn(store: &Store, campaign: &str) -> anyhow::Result<bool> {
     Ok(!store.draws_of(campaign).await?.is_empty())
 }
 
+/// The folder of a draw's outputs within a week's: `draw-<campaign>-<id>`.
+pub fn draw_folder(campaign: &str, id: i64) -> String {
+    file_safe(&format!("draw-{campaign}-{id}"))
+}
+
 /// Where a draw's outputs go: `<out>/<week of as_of>/draw-<campaign>-<id>/`.
 pub fn draw_dir(ctx: &Context, as_of: NaiveDate, campaign: &str, id: i64) -> PathBuf {
     ctx.out_dir(&Period::week_of(as_of))
-        .join(file_safe(&format!("draw-{campaign}-{id}")))
+        .join(draw_folder(campaign, id))
+}
+
+/// The day a freeze or a draw is made as of: given, else the plan's, else today.
+fn as_of_day(ctx: &Context, given: Option<NaiveDate>, plan: &Plan) -> NaiveDate {
+    given.or(plan.as_of).unwrap_or_else(|| ctx.today())
 }
 
 /// The plan's scope in division and category codes.
@@ -137,7 +147,7 @@ fn scope(plan: &Plan, names: &Names) -> anyhow::Result<DrawScope> {
 /// SHA-256 digests and the seed's future source (`freeze-<campaign>/plan-notice.json`).
 pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Result<Frozen> {
     let mut plan = f.plan;
-    let as_of = f.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today());
+    let as_of = as_of_day(ctx, f.as_of, &plan);
     plan.as_of = Some(as_of);
     store.seed_reference().await?;
     let names = Names::load(store).await?;
@@ -197,7 +207,7 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
 /// Makes, stores and writes one draw from its campaign's freeze (the `draw` command, the demo and
 /// scheduled jobs); refused, with the command to run, when the campaign is not frozen.
 pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Result<Drawn> {
-    let as_of = d.as_of.or(d.plan.as_of).unwrap_or_else(|| ctx.today());
+    let as_of = as_of_day(ctx, d.as_of, &d.plan);
     let campaign = d.plan.campaign_for(as_of);
 
     store.seed_reference().await?;
@@ -232,10 +242,9 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     let record = Record::make(plan, d.seed, freeze, snapshot);
     let text = record.to_canonical();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
-    let supersedes = match earlier.last() {
-        Some(_) => store.current_draw(&campaign).await?.map(|(id, _)| id),
-        None => None,
-    };
+    // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
+    // refused by the schema is not stored at all.
+    let supersedes = earlier.last().map(|e| e.id);
     let id = store
         .save_draw(&record, &text, d.reason, supersedes)
         .await?;

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use super::draw::{Stored, draw_dir, stored};
+use super::draw::{Stored, draw_folder, stored};
 use super::{Context, Names, Period, deadlines, delivery, prefecture_code, risk};
 use crate::deadlines::{DeadlineRow, Subject};
 use crate::mail::deliver::Patience;
@@ -162,11 +162,7 @@ pub async fn render_reports(
                     tracing::warn!("no draw recorded yet: no assignments or notices");
                     continue;
                 };
-                let sub = dir.join(
-                    draw_dir(ctx, req.as_of, &drawn.record.campaign, drawn.id)
-                        .file_name()
-                        .expect("a draw folder has a name"),
-                );
+                let sub = dir.join(draw_folder(&drawn.record.campaign, drawn.id));
                 for d in draw_documents(ctx, store, kind, drawn, &period).await? {
                     docs.push((d, sub.clone()));
                 }

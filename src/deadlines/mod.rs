@@ -9,7 +9,6 @@ mod follow_up;
 mod onsite_review;
 mod renewal;
 
-pub use direct_renewal::{DirectRenewal, direct_renewal};
 pub use e_certificate::e_certificate;
 pub use exit_review::exit_review;
 pub use expiry::{expiry, validity_end};

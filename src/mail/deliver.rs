@@ -40,10 +40,8 @@ pub enum Patience {
 /// Whether a failed send says the server (not the message) is the trouble: a connection that
 /// could not be made, a timeout, a transient refusal.
 fn server_trouble(e: &anyhow::Error) -> bool {
-    match e.downcast_ref::<lettre::transport::smtp::Error>() {
-        Some(smtp) => !smtp.is_permanent(),
-        None => e.to_string().contains("SMTP transaction took over"),
-    }
+    e.downcast_ref::<lettre::transport::smtp::Error>()
+        .is_some_and(|smtp| !smtp.is_permanent())
 }
 
 /// Seconds before attempt `attempts + 1`: base, 2 × base, 4 × base … capped.
@@ -118,16 +116,24 @@ pub async fn deliver(
         }
         let mut accepted = Vec::new();
         for message in &claimed {
+            // (the outcome, whether it says the server is the trouble)
             let sent = match tokio::time::timeout(bound, send(transport, &from, message)).await {
-                Ok(sent) => sent,
-                Err(_) => Err(anyhow::anyhow!(
-                    "the SMTP transaction took over {} s: abandoned, to be retried",
-                    bound.as_secs()
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => {
+                    let trouble = server_trouble(&e);
+                    Err((e, trouble))
+                }
+                Err(_) => Err((
+                    anyhow::anyhow!(
+                        "the SMTP transaction took over {} s: abandoned, to be retried",
+                        bound.as_secs()
+                    ),
+                    true,
                 )),
             };
             match sent {
                 Ok(()) => accepted.push((message.id, message.token)),
-                Err(e) => {
+                Err((e, trouble)) => {
                     let error = format!("{e:#}");
                     let retry_in = (message.attempts < i64::from(config.max_attempts))
                         .then(|| backoff(config, message.attempts) as i64);
@@ -148,7 +154,7 @@ pub async fn deliver(
                     } else {
                         done.failed += 1;
                     }
-                    if patience == Patience::OnePass && server_trouble(&e) {
+                    if patience == Patience::OnePass && trouble {
                         done.unreachable = Some(error);
                         break;
                     }

@@ -331,36 +331,51 @@ impl Store {
         kind: &str,
         prefix: &str,
     ) -> Result<(Vec<OutboxRow>, Vec<OutboxRow>), StoreError> {
-        const SQL: &str = "UPDATE outbox SET status = 'superseded', lease_until = NULL \
-             WHERE id = $1 AND status IN ('pending', 'held')";
-        let of_prefix = |rows: Vec<OutboxRow>| -> Vec<OutboxRow> {
-            rows.into_iter()
-                .filter(|r| r.kind == kind && r.scope.starts_with(prefix))
-                .collect()
+        const OF_PREFIX: &str = "kind = $1 AND substr(scope, 1, CAST($3 AS INTEGER)) = $2";
+        let params = || -> Vec<Param> {
+            vec![
+                kind.into(),
+                prefix.into(),
+                Param::Int(prefix.chars().count() as i64),
+            ]
         };
-        let unsent: Vec<OutboxRow> = of_prefix(self.outbox(Some(OutboxStatus::Pending)).await?)
-            .into_iter()
-            .chain(of_prefix(self.outbox(Some(OutboxStatus::Held)).await?))
-            .collect();
-        let sent = of_prefix(self.outbox(Some(OutboxStatus::Sent)).await?);
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for r in &unsent {
-                sqlx::query(SQL).bind(r.id).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
-        Ok((unsent, sent))
+        let cancelled = self
+            .outbox_rows(
+                format!(
+                    "UPDATE outbox SET status = 'superseded', lease_until = NULL \
+                     WHERE {OF_PREFIX} AND status IN ('pending', 'held') RETURNING {COLUMNS}"
+                ),
+                params(),
+            )
+            .await?;
+        let sent = self
+            .outbox_rows(
+                format!("SELECT {COLUMNS} FROM outbox WHERE {OF_PREFIX} AND status = 'sent'"),
+                params(),
+            )
+            .await?;
+        Ok((cancelled, sent))
     }
 
     /// The outbox, newest first, optionally of one status.
     pub async fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxRow>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC"
-        );
+        self.outbox_rows(
+            format!(
+                "SELECT {COLUMNS} FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC"
+            ),
+            vec![Param::Text(status.map(|s| s.code().to_string()))],
+        )
+        .await
+    }
+
+    /// The rows a statement over the outbox returns (`COLUMNS`).
+    async fn outbox_rows(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status.map(OutboxStatus::code)).fetch_all(pool).await?;
+            let rows = bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(OutboxRow {

@@ -270,3 +270,24 @@ pub fn settle(path: &std::path::Path) {
         .set_modified(past)
         .unwrap();
 }
+
+/// Writes `bytes` as `name` in the scratch directory; returns its path.
+pub fn write(db: &TestDb, name: &str, bytes: &(impl AsRef<[u8]> + ?Sized)) -> String {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, bytes.as_ref()).unwrap();
+    path.display().to_string()
+}
+
+/// The JSON rows a command printed (its stdout), or a panic showing both streams.
+pub fn json(out: &Output) -> Vec<serde_json::Value> {
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("{e}: {} / {}", stdout(out), stderr(out)))
+}
+
+/// `licwatch ingest --format json FILES…`: the exit code, the summaries, stderr.
+pub fn ingest(db: &TestDb, files: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let mut args = vec!["ingest", "--format", "json"];
+    args.extend_from_slice(files);
+    let out = db.run(&args);
+    (out.status.code(), json(&out), stderr(&out))
+}

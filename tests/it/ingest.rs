@@ -19,25 +19,10 @@ fn example_files() -> Vec<String> {
     files
 }
 
-fn ingest(db: &TestDb, files: &[&str]) -> (Option<i32>, Vec<Value>, String) {
-    let mut args = vec!["ingest", "--format", "json"];
-    args.extend_from_slice(files);
-    let out = db.run(&args);
-    let rows: Vec<Value> = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {} / {}", stdout(&out), stderr(&out)));
-    (out.status.code(), rows, stderr(&out))
-}
-
 fn by_file<'a>(rows: &'a [Value], suffix: &str) -> &'a Value {
     rows.iter()
         .find(|r| r["file"].as_str().unwrap().ends_with(suffix))
         .unwrap_or_else(|| panic!("no summary for {suffix}: {rows:?}"))
-}
-
-fn write(db: &TestDb, name: &str, bytes: &[u8]) -> String {
-    let path = db.dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.display().to_string()
 }
 
 #[tokio::test]

@@ -5,17 +5,6 @@
 use crate::common::*;
 use serde_json::Value;
 
-fn write(db: &TestDb, name: &str, text: &str) -> String {
-    let path = db.dir.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
-
-fn ingest(db: &TestDb, file: &str) -> (Option<i32>, String) {
-    let out = db.run(&["ingest", "--format", "json", file]);
-    (out.status.code(), stderr(&out))
-}
-
 fn flags(db: &TestDb, as_of: &str) -> Vec<Value> {
     let out = db.run(&["deadlines", "--as-of", as_of, "--all", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -48,7 +37,7 @@ async fn a_direct_renewal_is_exempt_only_as_2_3_5_says() {
     let text = RENEWALS
         .replace("{U}", URUMQI_CO)
         .replace("{K}", KARAMAY_CO);
-    let (code, err) = ingest(&db, &write(&db, "licences.csv", &text));
+    let (code, _, err) = ingest(&db, &[&write(&db, "licences.csv", &text)]);
     assert_eq!(code, Some(0), "{err}");
     let rows = flags(&db, "2025-12-01");
     let review = |no: &str| flag(&rows, no, "onsite_review").unwrap();
@@ -82,7 +71,7 @@ async fn a_direct_renewal_is_exempt_only_as_2_3_5_says() {
         "violations.csv",
         &format!("credit_code,date,kind,description\n{URUMQI_CO},2024-05-06,违法,超范围生产\n"),
     );
-    assert_eq!(ingest(&db, &violations).0, Some(0));
+    assert_eq!(ingest(&db, &[&violations]).0, Some(0));
     let rows = flags(&db, "2025-12-01");
     let review = flag(&rows, "XK-NEW-1", "onsite_review").unwrap();
     assert_eq!(review["status"], "due", "{review}");
@@ -103,7 +92,7 @@ async fn a_renewal_filed_after_the_last_filing_day_is_filed_late_and_none_filed_
              XK-NONE,{URUMQI_CO},人造板,简化,2020-11-16,2025-11-14,\n"
         ),
     );
-    assert_eq!(ingest(&db, &file).0, Some(0));
+    assert_eq!(ingest(&db, &[&file]).0, Some(0));
     let rows = flags(&db, "2025-10-09");
     let status = |no: &str| flag(&rows, no, "renewal").unwrap()["status"].clone();
     assert_eq!(status("XK-IN-TIME"), "filed");
@@ -143,7 +132,7 @@ async fn quick_exit_grounds_of_3_1_and_violations_for_investigation() {
              {KARAMAY_CO},2025-01-06,违法,超范围生产\n"
         ),
     );
-    let (code, err) = ingest(&db, &file);
+    let (code, _, err) = ingest(&db, &[&file]);
     assert_eq!(code, Some(0), "{err}");
     let rows = flags(&db, "2025-12-01");
     let a = flag(&rows, "XK-A", "exit_review").unwrap();
@@ -170,7 +159,7 @@ async fn paper_decisions_before_go_live_and_grants_before_the_measures() {
              XK-STANDARD,{URUMQI_CO},化肥,常规,2018-07-09\n"
         ),
     );
-    let (code, err) = ingest(&db, &file);
+    let (code, _, err) = ingest(&db, &[&file]);
     assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("row 4 grant_date") && err.contains("2018-07-10"),
@@ -208,7 +197,7 @@ async fn review_and_certificate_flags_go_to_the_issuing_bureau() {
              XK-NOWHERE,{KARAMAY_CO},人造板,简化,2026-11-02,2026-11-03,火星市\n"
         ),
     );
-    let (code, err) = ingest(&db, &file);
+    let (code, _, err) = ingest(&db, &[&file]);
     assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("row 4 issuer"), "{err}");
 
@@ -256,7 +245,7 @@ async fn every_failed_check_is_followed_up_until_a_pass_or_a_disposal_closes_it(
              C2,{KARAMAY_CO},钢丝绳,2025-09-30,不合格,2025-10-15\n"
         ),
     );
-    assert_eq!(ingest(&db, &checks).0, Some(0));
+    assert_eq!(ingest(&db, &[&checks]).0, Some(0));
     let rows = flags(&db, "2025-10-16");
     let open = flag(&rows, "XK-STD", "follow_up").expect("standard procedure too");
     assert_eq!(
@@ -273,7 +262,7 @@ async fn every_failed_check_is_followed_up_until_a_pass_or_a_disposal_closes_it(
             "check_id,credit_code,category,check_date,result\nC3,{URUMQI_CO},钢丝绳,2025-10-20,合格\n"
         ),
     );
-    assert_eq!(ingest(&db, &pass).0, Some(0));
+    assert_eq!(ingest(&db, &[&pass]).0, Some(0));
     assert!(flag(&flags(&db, "2025-10-19"), "XK-STD", "follow_up").is_some());
     assert!(flag(&flags(&db, "2025-10-20"), "XK-STD", "follow_up").is_none());
 }
@@ -298,7 +287,7 @@ async fn the_results_notice_lists_the_non_conforming_first_once_results_are_reco
              T-RESULT-1,{credit_code},{category},2026-11-27,不合格,标志标识,2026-11\n"
         ),
     );
-    assert_eq!(ingest(&db, &result).0, Some(0));
+    assert_eq!(ingest(&db, &[&result]).0, Some(0));
     let out = db.run(&[
         "report",
         "results",
@@ -335,9 +324,8 @@ async fn one_certificate_covers_several_products_and_counts_in_each() {
              XK-ONE,{URUMQI_CO},电线电缆,简化,2026-11-02\n"
         ),
     );
-    let out = db.run(&["ingest", "--format", "json", &file]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let (code, summary, err) = ingest(&db, &[&file]);
+    assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         summary[0]["inserted"], 2,
         "a second category never overwrites the first"
@@ -371,8 +359,7 @@ async fn one_certificate_covers_several_products_and_counts_in_each() {
              XK-ONE,{URUMQI_CO},钢丝绳,简化,2026-11-02,2026-11-04\n"
         ),
     );
-    let out = db.run(&["ingest", "--format", "json", &later]);
-    let summary: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let (_, summary, _) = ingest(&db, &[&later]);
     assert_eq!(summary[0]["updated"], 1);
     let rows = flags(&db, "2026-11-26");
     let review = flag(&rows, "XK-ONE", "onsite_review").unwrap();

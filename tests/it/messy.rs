@@ -8,7 +8,6 @@ use std::path::Path;
 use crate::common::*;
 use licwatch::model::{Licence, LicenceStatus};
 use licwatch::store::Store;
-use serde_json::Value;
 
 /// One text value from the store, read the same way on both engines.
 async fn text(store: &Store, sql: &str) -> Option<String> {
@@ -17,24 +16,6 @@ async fn text(store: &Store, sql: &str) -> Option<String> {
         Store::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
         Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
-}
-
-fn json(out: &std::process::Output) -> Vec<Value> {
-    serde_json::from_str(&stdout(out))
-        .unwrap_or_else(|e| panic!("{e}: {} / {}", stdout(out), stderr(out)))
-}
-
-fn write(db: &TestDb, name: &str, text: &str) -> String {
-    let path = db.dir.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
-
-fn ingest(db: &TestDb, files: &[&str]) -> (Option<i32>, Vec<Value>, String) {
-    let mut args = vec!["ingest", "--format", "json"];
-    args.extend_from_slice(files);
-    let out = db.run(&args);
-    (out.status.code(), json(&out), stderr(&out))
 }
 
 fn licence_with(no: &str, code: &str, grant: &str, expiry: Option<&str>) -> Licence {

@@ -113,17 +113,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
         std::thread::sleep(Duration::from_millis(50));
     }
     // kill -9 whichever replica holds the tick.
-    let admin = db.store().await;
-    let owner: String = match &admin {
-        licwatch::store::Store::Postgres(pool) => {
-            sqlx::query_scalar("SELECT owner FROM job_ticks WHERE job = 'weekly'")
-                .fetch_one(pool)
-                .await
-                .unwrap()
-        }
-        _ => unreachable!(),
-    };
-    let pid: u32 = owner.rsplit(':').next().unwrap().parse().unwrap();
+    let pid = holder(&db).await;
     let victim = replicas
         .iter()
         .position(|c| c.id() == pid)
@@ -170,7 +160,6 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
     let unique: BTreeSet<&String> = ids.iter().collect();
     assert_eq!(ids.len(), expected, "every mail arrived, none twice");
     assert_eq!(unique.len(), expected);
-    admin.close().await;
 }
 
 /// The demo's store, a bureau mailbox per prefecture, a slow SMTP server and a `weekly` job whose one
