@@ -168,11 +168,46 @@ async fn with_demo_settings(ctx: &Context, store: &Store) -> anyhow::Result<Cont
             );
         }
     }
+    // Message-IDs and calendar UIDs carry the sender's domain: the demo's is an example one.
+    if config.mail.from == crate::mail::MailConfig::default().from {
+        config.mail.from = "证后监管系统 <licwatch@scjgj.example.gov.cn>".into();
+    }
     config.rules.e_certificate_from = config
         .rules
         .e_certificate_from
         .or(chrono::NaiveDate::from_ymd_opt(2018, 10, 8));
     Ok(ctx.with_config(config))
+}
+
+/// The rankings the weekly job would have recorded before the demo's week: the region's at the end
+/// of each of the last three quarters (the leadership report's grid) and every scope's last week
+/// (the change columns: the demo's rising category moves up a level). Periods stored already are
+/// left alone.
+async fn record_history(ctx: &Context, store: &Store, as_of: NaiveDate) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let recorded = store.risk_periods("all").await?;
+    let missing = |day: NaiveDate| !recorded.contains(&Period::week_of(day).to_string());
+    let mut quarter_end = NaiveDate::from_ymd_opt(as_of.year(), as_of.month0() / 3 * 3 + 1, 1)
+        .context("a quarter's first day")?
+        .pred_opt()
+        .context("a quarter's last day")?;
+    let mut ends = Vec::new();
+    for _ in 0..3 {
+        ends.push(quarter_end);
+        quarter_end =
+            NaiveDate::from_ymd_opt(quarter_end.year(), quarter_end.month0() / 3 * 3 + 1, 1)
+                .and_then(|d| d.pred_opt())
+                .context("a quarter's last day")?;
+    }
+    for day in ends.into_iter().rev().filter(|d| missing(*d)) {
+        let ranking = crate::app::risk::rank(ctx, store, day, &[None], false).await?;
+        crate::app::risk::record_ranking(store, &ranking).await?;
+    }
+    let last_week = as_of - chrono::Days::new(7);
+    if missing(last_week) {
+        crate::app::risk::rank_and_record_all(ctx, store, last_week).await?;
+    }
+    Ok(())
 }
 
 /// Loads the synthetic data and runs the shipped jobs' steps once as of `demo.as_of`. The draw
@@ -202,6 +237,7 @@ pub async fn run(ctx: &Context, store: &Store, demo: &Demo) -> anyhow::Result<Ra
         seed_source: "演示种子 demo seed",
         plans: SHIPPED_PLANS,
     };
+    record_history(ctx, store, demo.as_of).await?;
     let mut steps = Vec::new();
     for (path, text) in SHIPPED_JOBS {
         let job = Job::parse(text, Path::new(path))?;

@@ -19,6 +19,8 @@ pub mod jobs;
 pub mod mail;
 pub mod model;
 pub mod output;
+pub mod period;
+pub mod progress;
 pub mod report;
 pub mod risk;
 pub mod store;

@@ -14,6 +14,13 @@ pub enum TableFormat {
     Csv,
 }
 
+impl TableFormat {
+    /// A table for a person (not JSON or CSV for a machine).
+    pub fn is_table(self) -> bool {
+        self == TableFormat::Table
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ValueFormat {
     Plain,
@@ -86,6 +93,14 @@ pub fn header_label(key: &str) -> Option<&'static str> {
         "tier" => "风险分级",
         "points" => "分值",
         "reasons" => "原因",
+        "check_date" => "抽查日期",
+        "result" => "检验结论",
+        "items" => "不合格项目",
+        "campaign" => "任务编号",
+        "address" => "生产地址",
+        "role" => "本人职责",
+        "lead" => "组长",
+        "team" => "同组人员",
         _ => return None,
     })
 }

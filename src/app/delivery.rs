@@ -19,7 +19,7 @@ pub async fn deliver(
     actor: &str,
     patience: Patience,
 ) -> anyhow::Result<(Transport, Delivered)> {
-    let transport = ctx.config.mail.transport()?;
+    let transport = ctx.config.mail.transport(ctx.zone)?;
     let done = deliver_outbox(store, &ctx.config.mail, &transport, actor, patience).await?;
     Ok((transport, done))
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::{Context, Names, Period};
 use crate::draw::Snapshot;
 use crate::draw::plan::Plan;
+use crate::draw::pseudonym::Pseudonyms;
 use crate::draw::record::{Freeze, Record};
 use crate::output::write_csv_report;
 use crate::report::public::{ResultLine, result_lines};
@@ -159,13 +160,22 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         )
         .await?;
     let seed_source = f.seed_source.replace("{date}", &as_of.to_string());
-    let (freeze, snapshot) = Freeze::of(&plan, as_of, snapshot, &seed_source, Utc::now());
+    let pseudonyms = Pseudonyms::generate();
+    let (freeze, snapshot) = Freeze::of(
+        &plan,
+        as_of,
+        snapshot,
+        &seed_source,
+        Utc::now(),
+        &pseudonyms,
+    );
     let json = |v: serde_json::Value| crate::draw::record::canonical(&v);
     store
         .save_freeze(
             &freeze,
             &json(serde_json::to_value(&plan)?),
             &json(serde_json::to_value(&snapshot)?),
+            &pseudonyms.to_hex(),
         )
         .await?;
     store
@@ -199,6 +209,7 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         "plan_sha256": freeze.plan_sha256,
         "enterprises_sha256": freeze.enterprises_sha256,
         "inspectors_sha256": freeze.inspectors_sha256,
+        "public": freeze.public,
     }))?;
     std::fs::write(&notice, text).with_context(|| format!("writing {}", notice.display()))?;
     Ok(Frozen { freeze, notice })
@@ -218,7 +229,7 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
             earlier[0].record_sha256
         );
     }
-    let Some((freeze, plan, snapshot)) = store.freeze_of(&campaign).await? else {
+    let Some(frozen) = store.freeze_of(&campaign).await? else {
         bail!(
             "campaign {campaign} is not frozen: fix its inputs before the seed exists with \
              `licwatch draw freeze --plan {} --as-of {as_of} --seed-source TEXT`, publish the plan \
@@ -227,10 +238,17 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         );
     };
     let freeze: Freeze =
-        serde_json::from_str(&freeze).context("the stored freeze does not parse")?;
-    let plan: Plan = serde_json::from_str(&plan).context("the frozen plan does not parse")?;
+        serde_json::from_str(&frozen.commitment).context("the stored freeze does not parse")?;
+    let plan: Plan =
+        serde_json::from_str(&frozen.plan).context("the frozen plan does not parse")?;
     let snapshot: Snapshot =
-        serde_json::from_str(&snapshot).context("the frozen snapshot does not parse")?;
+        serde_json::from_str(&frozen.snapshot).context("the frozen snapshot does not parse")?;
+    let pseudonyms = match frozen.pseudonym_key.as_deref() {
+        Some(hex) => Some(
+            Pseudonyms::from_hex(hex).context("the frozen pseudonym key is not 64 hex digits")?,
+        ),
+        None => None,
+    };
     if plan.campaign_for(freeze.as_of) != d.plan.campaign_for(freeze.as_of)
         || plan.name != d.plan.name
     {
@@ -239,7 +257,13 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     let (as_of, seed_source) = (freeze.as_of, freeze.seed_source.clone());
     let names = Names::load(store).await?;
     let started = std::time::Instant::now();
-    let record = Record::make(plan, d.seed, freeze, snapshot);
+    let spinner = crate::progress::spinner(
+        ctx.progress,
+        "{spinner} {msg} ({elapsed})",
+        "抽取 drawing and staffing",
+    );
+    let record = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref());
+    spinner.finish_and_clear();
     let text = record.to_canonical();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
@@ -392,6 +416,11 @@ fn write_outputs(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
+    // The record to publish: the same draw under pseudonyms (see draw::pseudonym).
+    let public = record.public().map(|p| p.to_canonical());
+    if let Some(public) = &public {
+        std::fs::write(dir.join("public-record.json"), format!("{public}\n"))?;
+    }
     write_csv_report(&dir.join("assignments.csv"), rows)?;
     std::fs::write(
         dir.join("assignments.json"),
@@ -422,6 +451,7 @@ fn write_outputs(
         "seed_sha256": record.seed_sha256.clone(),
         "algorithm": record.algorithm,
         "record_sha256": crate::draw::record::digest(text),
+        "public_record_sha256": public.as_deref().map(crate::draw::record::digest),
     });
     std::fs::write(
         dir.join("plan-notice.json"),

@@ -53,6 +53,7 @@ pub async fn load(
         sheet: reading.sheet,
         rejects_dir: ctx.out_dir(&Period::week_of(day)).join("ingest"),
         actor: actor.into(),
+        progress: ctx.progress,
     };
     Ok(match input {
         Input::Files(files) => ingest_files(store, files, &options).await?,

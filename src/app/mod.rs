@@ -10,7 +10,6 @@ pub mod deadlines;
 pub mod delivery;
 pub mod draw;
 pub mod ingest;
-pub mod period;
 pub mod redraw;
 pub mod reference;
 pub mod reports;
@@ -22,7 +21,7 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 
-pub use period::Period;
+pub use crate::period::Period;
 
 use crate::calendar::Calendar;
 use crate::config::{Config, ConfigError, DEFAULT_DATABASE_URL};
@@ -37,6 +36,9 @@ pub struct Context {
     /// The zone dates and times are read in (Asia/Shanghai unless configured).
     pub zone: Tz,
     pub calendar: Calendar,
+    /// Show progress of long steps on the terminal: a person's command printing a table, never a
+    /// job or a machine format.
+    pub progress: bool,
     database_url: String,
 }
 
@@ -63,6 +65,7 @@ impl Context {
             config,
             zone,
             calendar,
+            progress: false,
             database_url: if database_url.is_empty() {
                 DEFAULT_DATABASE_URL.into()
             } else {
@@ -76,6 +79,14 @@ impl Context {
     pub fn with_config(&self, config: Config) -> Context {
         Context {
             config,
+            ..self.clone()
+        }
+    }
+
+    /// The same context, showing progress of long steps when `wanted` (and stderr is a terminal).
+    pub fn with_progress(&self, wanted: bool) -> Context {
+        Context {
+            progress: wanted,
             ..self.clone()
         }
     }

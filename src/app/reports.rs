@@ -223,6 +223,8 @@ pub async fn write_and_queue(
             !done
         });
     }
+    let mut pages: Vec<PathBuf> = Vec::with_capacity(docs.len());
+    let bar = crate::progress::bar(ctx.progress, docs.len() as u64, "报告 rendering");
     for chunk in docs.chunks(200) {
         // Rendering is pure CPU work per document: spread it over the cores.
         let rendered: Vec<anyhow::Result<(PathBuf, Option<Composed>, bool)>> = chunk
@@ -242,6 +244,7 @@ pub async fn write_and_queue(
         let mut owners = Vec::new();
         for ((doc, _), result) in chunk.iter().zip(rendered) {
             let (file, composed, hold) = result?;
+            pages.push(file.clone());
             let mut queued = String::new();
             if let Some(composed) = composed {
                 for m in composed.messages {
@@ -264,6 +267,7 @@ pub async fn write_and_queue(
                 file,
             });
         }
+        bar.inc(chunk.len() as u64);
         release_freed_memory();
         if messages.is_empty() {
             continue;
@@ -286,6 +290,22 @@ pub async fn write_and_queue(
             }
             produced[owner].queued = parts.join(", ");
         }
+    }
+    bar.finish_and_clear();
+    if !docs.is_empty() {
+        let week = ctx.out_dir(&Period::week_of(req.as_of));
+        let written: Vec<(&Document, &std::path::Path)> = docs
+            .iter()
+            .map(|(d, _)| d)
+            .zip(pages.iter().map(PathBuf::as_path))
+            .collect();
+        let entries = report::index::entries(&written, &week);
+        report::index::update(
+            &week,
+            &Period::week_of(req.as_of).to_string(),
+            entries,
+            &footer,
+        )?;
     }
     Ok((produced, queued_any))
 }
@@ -490,11 +510,13 @@ async fn draw_documents(
             .into_iter()
             .filter_map(|(code, (address, _))| address.map(|a| (code, a)))
             .collect();
+        let from = ctx.config.mail.from_mailbox()?;
         let dir = report::assignments::Directory {
             category: &category,
             division: &division,
             inspectors: &inspectors,
             addresses: &addresses,
+            domain: from.email.domain(),
         };
         return Ok(report::assignments::documents(
             &drawn.record,

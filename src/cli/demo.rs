@@ -89,5 +89,9 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
         ran.out_dir.display(),
         ran.mail_dir.display()
     );
+    eprintln!(
+        "从这里开始 start here: {}",
+        ran.out_dir.join("index.html").display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -132,8 +132,13 @@ fn verify_file(path: &Path) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     match verify(&text) {
         Ok(record) => {
+            let kind = if record.pseudonymised.is_some() {
+                "public record, inspectors under pseudonyms"
+            } else {
+                "internal record"
+            };
             println!(
-                "MATCH {} — campaign {}, {} checks staffed, {} unstaffed",
+                "MATCH {} — campaign {}, {} checks staffed, {} unstaffed ({kind})",
                 path.display(),
                 record.campaign,
                 record.result.assignments.len(),

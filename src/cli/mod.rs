@@ -101,14 +101,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli.config.as_deref(), cli.database_url.as_deref())?;
     match cli.command {
         Command::Init(args) => init(&ctx, args).await,
-        Command::Demo(args) => demo::run(&ctx, args).await,
-        Command::Ingest(args) => ingest::run(&ctx, args).await,
-        Command::Draw(args) => draw::run(&ctx, args).await,
+        // Long steps show progress when a person reads a table on a terminal.
+        Command::Demo(args) => demo::run(&ctx.with_progress(args.format.is_table()), args).await,
+        Command::Ingest(args) => {
+            ingest::run(&ctx.with_progress(args.format.is_table()), args).await
+        }
+        Command::Draw(args) => draw::run(&ctx.with_progress(args.format.is_table()), args).await,
         Command::Workdays(cmd) => workdays::run(&ctx, cmd),
         Command::Deadlines(args) => deadlines_command(&ctx, args).await,
         Command::Show(cmd) => show::run(&ctx, cmd).await,
         Command::Risk(args) => risk::run(&ctx, args).await,
-        Command::Report(args) => report::run(&ctx, args).await,
+        Command::Report(args) => {
+            report::run(&ctx.with_progress(args.format.is_table()), args).await
+        }
         Command::Outbox(args) => outbox::run(&ctx, args).await,
         Command::Scheduler(args) => jobs::scheduler(&ctx, args).await,
         Command::Run(args) => jobs::run(&ctx, args).await,

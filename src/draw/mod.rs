@@ -6,6 +6,7 @@
 
 pub mod assign;
 pub mod plan;
+pub mod pseudonym;
 pub mod record;
 pub mod rng;
 
@@ -56,7 +57,15 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Puts everything in canonical order.
-    pub fn canonical(mut self) -> Self {
+    pub fn canonical(self) -> Self {
+        let mut snapshot = self.canonical_within();
+        snapshot.inspectors.sort();
+        snapshot
+    }
+
+    /// Puts the units and each inspector's lists in canonical order, the inspectors' own order
+    /// kept (a public record's, fixed by its freeze).
+    pub fn canonical_within(mut self) -> Self {
         for i in &mut self.inspectors {
             i.qualifications.sort();
             i.qualifications.dedup();
@@ -65,7 +74,6 @@ impl Snapshot {
             i.recent.sort();
         }
         self.units.sort();
-        self.inspectors.sort();
         self
     }
 }

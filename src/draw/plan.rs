@@ -23,6 +23,44 @@ pub struct Plan {
     pub sampling: Sampling,
     #[serde(default)]
     pub teams: Teams,
+    /// What each team is told: the window to do the check in and what to check (一单). Left out of
+    /// the record when it is the default, so records made before it existed keep their text.
+    #[serde(default, skip_serializing_if = "Checks::is_default")]
+    pub checks: Checks,
+}
+
+/// The inspectors' brief: by when and what to check. It tells people; the draw never reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Checks {
+    /// Calendar days after the as-of date within which a drawn check is done.
+    pub window_days: u32,
+    /// The check list (一单).
+    pub items: Vec<String>,
+}
+
+impl Default for Checks {
+    /// Measures 三(一) and 三(二): the commitments kept, production conditions, products
+    /// inspected before leaving the factory, how the licence was obtained.
+    fn default() -> Self {
+        Checks {
+            window_days: 30,
+            items: [
+                "企业履行承诺情况（三(二)）",
+                "生产条件是否具备法律法规和技术规范规定的条件（三(一)、三(二)）",
+                "出厂产品是否经检验合格，并抽取样品检验（三(一)、三(二)）",
+                "是否以欺骗、贿赂等不正当手段取得生产许可证（三(一)）",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl Checks {
+    fn is_default(&self) -> bool {
+        *self == Checks::default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +205,11 @@ impl Plan {
         Ok(())
     }
 
+    /// The last day of a check's window for a draw as of `day`.
+    pub fn check_by(&self, day: NaiveDate) -> NaiveDate {
+        day + chrono::Days::new(u64::from(self.checks.window_days))
+    }
+
     /// The campaign id for a draw as of `day`: `{year}-{month}` → `2026-12`.
     pub fn campaign_for(&self, day: NaiveDate) -> String {
         self.campaign
@@ -204,6 +247,7 @@ mod tests {
         let plan = Plan::parse(EXAMPLE, "monthly.toml").unwrap();
         assert_eq!(plan.teams, Teams::default());
         assert_eq!(plan.sampling, Sampling::default());
+        assert_eq!(plan.checks, Checks::default());
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         assert_eq!(plan.campaign_for(day), "2026-12");
     }

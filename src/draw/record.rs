@@ -9,6 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
+use super::pseudonym::{self, Pseudonyms};
 use super::rng::{Algorithm, seed_digest};
 use super::{DrawResult, Snapshot, draw};
 
@@ -28,20 +29,53 @@ pub struct Freeze {
     pub plan_sha256: String,
     pub enterprises_sha256: String,
     pub inspectors_sha256: String,
+    /// The pseudonymised snapshot the public record will carry (freezes made before public
+    /// records existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<PublicDigests>,
+}
+
+/// What the freeze commits to for the public record: the pseudonym key's SHA-256 and the digests
+/// of both directories under the pseudonyms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicDigests {
+    pub key_sha256: String,
+    pub enterprises_sha256: String,
+    pub inspectors_sha256: String,
+}
+
+/// How a public record says it is one: the scheme and the key it was made with, by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pseudonymised {
+    pub scheme: String,
+    pub key_sha256: String,
+}
+
+impl PublicDigests {
+    fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicDigests {
+        let public = pseudonyms.snapshot(snapshot);
+        PublicDigests {
+            key_sha256: pseudonyms.key_sha256(),
+            enterprises_sha256: digest_of(&public.units),
+            inspectors_sha256: digest_of(&public.inspectors),
+        }
+    }
 }
 
 impl Freeze {
-    /// Fixes `plan` (its as-of set) and `snapshot` (put in canonical order), returning the freeze
-    /// and the snapshot as stored.
+    /// Fixes `plan` (its as-of set) and `snapshot` (put in canonical order), with the digests of
+    /// the snapshot under `pseudonyms`; returns the freeze and the snapshot as stored.
     pub fn of(
         plan: &Plan,
         as_of: NaiveDate,
         snapshot: Snapshot,
         seed_source: &str,
         frozen_at: chrono::DateTime<chrono::Utc>,
+        pseudonyms: &Pseudonyms,
     ) -> (Freeze, Snapshot) {
         let snapshot = snapshot.canonical();
         let freeze = Freeze {
+            public: Some(PublicDigests::of(pseudonyms, &snapshot)),
             campaign: plan.campaign_for(as_of),
             as_of,
             frozen_at: frozen_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -70,6 +104,12 @@ pub struct Record {
     /// The freeze the draw was made from (records made before freezes existed have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze: Option<Freeze>,
+    /// The internal record's pseudonym key (hex), from which its public record is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym_key: Option<String>,
+    /// Set on a public record: its snapshot and result are under pseudonyms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonymised: Option<Pseudonymised>,
 }
 
 /// Serialises a JSON value canonically.
@@ -120,16 +160,25 @@ fn digest_of<T: Serialize>(value: &T) -> String {
 }
 
 impl Record {
-    /// Draws from a frozen snapshot and records, with the current algorithm.
-    pub fn make(plan: Plan, seed: &str, freeze: Freeze, snapshot: Snapshot) -> Record {
-        Record::make_with(
+    /// Draws from a frozen snapshot and records, with the current algorithm; the record keeps the
+    /// freeze's pseudonym key (when it has one) so its public record can be made from it.
+    pub fn make(
+        plan: Plan,
+        seed: &str,
+        freeze: Freeze,
+        snapshot: Snapshot,
+        pseudonyms: Option<&Pseudonyms>,
+    ) -> Record {
+        let mut record = Record::make_with(
             Algorithm::CURRENT,
             plan,
             freeze.as_of,
             seed,
             snapshot,
             Some(freeze),
-        )
+        );
+        record.pseudonym_key = pseudonyms.map(Pseudonyms::to_hex);
+        record
     }
 
     /// Draws and records with `algorithm`; `snapshot` is put in canonical order first.
@@ -156,7 +205,28 @@ impl Record {
             snapshot,
             result,
             freeze,
+            pseudonym_key: None,
+            pseudonymised: None,
         }
+    }
+
+    /// The record the public verifies: the same draw under the pseudonyms of its key, without the
+    /// key; `None` when the record has no key (made before public records existed).
+    pub fn public(&self) -> Option<Record> {
+        let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
+        let snapshot = pseudonyms.snapshot(&self.snapshot);
+        Some(Record {
+            enterprises_sha256: digest_of(&snapshot.units),
+            inspectors_sha256: digest_of(&snapshot.inspectors),
+            result: pseudonyms.result(&self.result),
+            snapshot,
+            pseudonym_key: None,
+            pseudonymised: Some(Pseudonymised {
+                scheme: pseudonym::SCHEME.into(),
+                key_sha256: pseudonyms.key_sha256(),
+            }),
+            ..self.clone()
+        })
     }
 
     /// The record as canonical JSON.
@@ -209,37 +279,21 @@ pub fn verify(text: &str) -> Result<Record, String> {
             return Err(format!("{what}: recorded {stored}, recomputed {computed}"));
         }
     }
-    if let Some(freeze) = &record.freeze {
-        let frozen = [
-            ("plan", digest_of(&record.plan), &freeze.plan_sha256),
-            (
-                "enterprise snapshot",
-                digest_of(&record.snapshot.units),
-                &freeze.enterprises_sha256,
-            ),
-            (
-                "inspector snapshot",
-                digest_of(&record.snapshot.inspectors),
-                &freeze.inspectors_sha256,
-            ),
-        ];
-        for (what, computed, published) in frozen {
-            if computed != *published {
-                return Err(format!(
-                    "the {what} differs from the one frozen at {} (published {published}, \
-                     the record's {computed}): its inputs changed after the freeze",
-                    freeze.frozen_at
-                ));
-            }
-        }
-        if (freeze.as_of, freeze.campaign.as_str()) != (record.as_of, record.campaign.as_str()) {
-            return Err(format!(
-                "the as-of date or campaign differs from the freeze ({} {})",
-                freeze.as_of, freeze.campaign
-            ));
+    if let Some(p) = &record.pseudonymised {
+        if p.scheme != pseudonym::SCHEME || record.pseudonym_key.is_some() {
+            return Err(format!("unknown pseudonym scheme '{}'", p.scheme));
         }
     }
-    if record.snapshot != record.snapshot.clone().canonical() {
+    if let Some(freeze) = &record.freeze {
+        check_freeze(&record, freeze)?;
+    }
+    // A public record keeps the internal (clear-id) order of inspectors, which its freeze digest
+    // fixes; everything else is in canonical order.
+    let ordered = match &record.pseudonymised {
+        None => record.snapshot.clone().canonical(),
+        Some(_) => record.snapshot.clone().canonical_within(),
+    };
+    if record.snapshot != ordered {
         return Err("the snapshot is not in canonical order".into());
     }
     let again = draw(
@@ -265,6 +319,87 @@ pub fn verify(text: &str) -> Result<Record, String> {
         return Err("the file is not in canonical form (edited by hand?)".into());
     }
     Ok(record)
+}
+
+/// The record's plan and snapshots are the ones frozen before the seed existed: the clear ones
+/// for an internal record (and, when it has its key, its public record's too), the pseudonymised
+/// ones for a public record.
+fn check_freeze(record: &Record, freeze: &Freeze) -> Result<(), String> {
+    let changed = |what: &str, published: &str, computed: &str| {
+        format!(
+            "the {what} differs from the one frozen at {} (published {published}, the record's \
+             {computed}): its inputs changed after the freeze",
+            freeze.frozen_at
+        )
+    };
+    let public_digests = || {
+        freeze.public.as_ref().ok_or_else(|| {
+            "the freeze has no public digests, so no public record can match it".to_string()
+        })
+    };
+    let (enterprises, inspectors) = match &record.pseudonymised {
+        None => (&freeze.enterprises_sha256, &freeze.inspectors_sha256),
+        Some(p) => {
+            let d = public_digests()?;
+            if d.key_sha256 != p.key_sha256 {
+                return Err(changed("pseudonym key", &d.key_sha256, &p.key_sha256));
+            }
+            (&d.enterprises_sha256, &d.inspectors_sha256)
+        }
+    };
+    let frozen = [
+        ("plan", digest_of(&record.plan), &freeze.plan_sha256),
+        (
+            "enterprise snapshot",
+            digest_of(&record.snapshot.units),
+            enterprises,
+        ),
+        (
+            "inspector snapshot",
+            digest_of(&record.snapshot.inspectors),
+            inspectors,
+        ),
+    ];
+    for (what, computed, published) in frozen {
+        if computed != *published {
+            return Err(changed(what, published, &computed));
+        }
+    }
+    if (freeze.as_of, freeze.campaign.as_str()) != (record.as_of, record.campaign.as_str()) {
+        return Err(format!(
+            "the as-of date or campaign differs from the freeze ({} {})",
+            freeze.as_of, freeze.campaign
+        ));
+    }
+    if record.pseudonym_key.is_some() {
+        let public = record
+            .public()
+            .ok_or("the record's pseudonym key is not 64 hex digits")?;
+        let d = public_digests()?;
+        let pairs = [
+            (
+                "pseudonym key",
+                &public.pseudonymised.as_ref().expect("public").key_sha256,
+                &d.key_sha256,
+            ),
+            (
+                "public enterprise snapshot",
+                &public.enterprises_sha256,
+                &d.enterprises_sha256,
+            ),
+            (
+                "public inspector snapshot",
+                &public.inspectors_sha256,
+                &d.inspectors_sha256,
+            ),
+        ];
+        for (what, computed, published) in pairs {
+            if computed != published {
+                return Err(changed(what, published, computed));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

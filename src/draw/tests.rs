@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::plan::{Plan, Tier};
+use super::pseudonym::Pseudonyms;
 use super::record::{Record, verify};
 use super::*;
 
@@ -455,8 +456,9 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
         directory(),
         "2026-12-01 福彩3D 开奖号码",
         "2026-11-30T01:00:00Z".parse().unwrap(),
+        &Pseudonyms::generate(),
     );
-    let record = Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, snapshot);
+    let record = Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, snapshot, None);
     assert!(verify(&record.to_canonical()).is_ok());
     // Someone renames an enterprise after the digests were published and redraws from that, the
     // record's own digests recomputed to match: the freeze still says otherwise.
@@ -476,4 +478,93 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
         err.contains("enterprise snapshot differs from the one frozen at 2026-11-30T01:00:00Z"),
         "{err}"
     );
+}
+
+/// A frozen record with its pseudonym key, from the interleaved directory.
+fn frozen_with_key() -> Record {
+    let plan = plan();
+    let pseudonyms = Pseudonyms::generate();
+    let (freeze, snapshot) = super::record::Freeze::of(
+        &plan,
+        d("2026-12-01"),
+        interleaved(),
+        "2026-12-01 福彩3D 开奖号码",
+        "2026-11-30T01:00:00Z".parse().unwrap(),
+        &pseudonyms,
+    );
+    Record::make(
+        plan,
+        "2026-12-01 07 21 33",
+        freeze,
+        snapshot,
+        Some(&pseudonyms),
+    )
+}
+
+#[test]
+fn the_public_record_replays_without_names_counties_or_ids() {
+    let record = frozen_with_key();
+    assert!(!record.result.assignments.is_empty());
+    let internal = record.to_canonical();
+    assert!(verify(&internal).is_ok(), "{:?}", verify(&internal).err());
+    let public = record.public().unwrap();
+    let text = public.to_canonical();
+    let verified = verify(&text).unwrap_or_else(|e| panic!("public record: {e}"));
+    assert!(verified.pseudonymised.is_some());
+    assert!(
+        !text.contains("pseudonym_key"),
+        "the key is never published"
+    );
+    // No inspector name, id or county appears in clear anywhere in the public text.
+    for i in &record.snapshot.inspectors {
+        for clear in [&i.name, &i.inspector_id, &i.county] {
+            assert!(!text.contains(&format!("\"{clear}\"")), "{clear} in clear");
+        }
+    }
+    // The same checks and the same teams, one pseudonym per person.
+    assert_eq!(public.result.strata, record.result.strata);
+    let key = Pseudonyms::from_hex(record.pseudonym_key.as_deref().unwrap()).unwrap();
+    for (clear, masked) in record
+        .result
+        .assignments
+        .iter()
+        .zip(&public.result.assignments)
+    {
+        assert_eq!(clear.credit_code, masked.credit_code);
+        let expected: Vec<String> = clear.team.iter().map(|m| key.inspector(m)).collect();
+        assert_eq!(masked.team, expected);
+    }
+}
+
+#[test]
+fn a_public_record_tampered_with_does_not_verify() {
+    let record = frozen_with_key();
+    let public = record.public().unwrap();
+    // Swapping two pseudonymous inspectors in the list changes who gets drawn: the freeze's public
+    // digest, published before the seed, catches the reorder.
+    let mut reordered = public.clone();
+    reordered.snapshot.inspectors.swap(0, 1);
+    reordered.inspectors_sha256 = super::record::digest(&super::record::canonical(
+        &serde_json::to_value(&reordered.snapshot.inspectors).unwrap(),
+    ));
+    let err = verify(&reordered.to_canonical()).unwrap_err();
+    assert!(err.contains("inspector snapshot differs"), "{err}");
+    // A team member swapped for another pseudonym: the replay disagrees.
+    let mut forged = public.clone();
+    let other = public
+        .snapshot
+        .inspectors
+        .last()
+        .unwrap()
+        .inspector_id
+        .clone();
+    forged.result.assignments[0].team[0] = other.clone();
+    forged.result.assignments[0].lead = other;
+    let err = verify(&forged.to_canonical()).unwrap_err();
+    assert!(err.contains("assignments"), "{err}");
+    // An internal record whose key does not match the committed one.
+    let mut rekeyed = record.clone();
+    rekeyed.pseudonym_key = Some(Pseudonyms::generate().to_hex());
+    let err = verify(&rekeyed.to_canonical()).unwrap_err();
+    assert!(err.contains("pseudonym key"), "{err}");
 }

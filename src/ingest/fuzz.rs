@@ -63,6 +63,7 @@ fn exercise(name: &str, bytes: &[u8]) {
         sheet: None,
         rejects_dir: dir.path().to_path_buf(),
         actor: "fuzz".into(),
+        progress: false,
     };
     let opened = match open_file(&path, &options) {
         Ok(opened) => opened,

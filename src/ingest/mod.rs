@@ -14,7 +14,7 @@ mod fuzz;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -44,6 +44,8 @@ pub struct Options {
     pub rejects_dir: PathBuf,
     /// Who is loading, for the audit log: a command or a job.
     pub actor: String,
+    /// Show a spinner on the terminal (a person's command, not a job).
+    pub progress: bool,
 }
 
 /// How one input fared; the worst over several inputs sets the exit code.
@@ -281,17 +283,6 @@ fn key_hash(key: &[Param]) -> u128 {
     (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec})")
-                .expect("valid template"),
-        );
-        bar
-    })
-}
-
 async fn load_as<R: Ingest>(
     store: &Store,
     ctx: &mut Context,
@@ -328,10 +319,11 @@ async fn load_as<R: Ingest>(
     let mut rejects: Vec<Reject> = Vec::new();
     let mut landed = Known::default();
     let mut chunk: Vec<Vec<Param>> = Vec::with_capacity(CHUNK_ROWS);
-    let bar = progress_bar();
-    if let Some(bar) = &bar {
-        bar.set_message(name.clone());
-    }
+    let bar = crate::progress::spinner(
+        options.progress,
+        "{spinner} {msg} {human_pos} rows ({per_sec})",
+        &name,
+    );
     for next in table.rows {
         // A file that cannot be read to its end applies nothing: the load rolls back.
         let raw = match next {
@@ -372,17 +364,13 @@ async fn load_as<R: Ingest>(
         }
         if chunk.len() >= CHUNK_ROWS {
             loader.stage(std::mem::take(&mut chunk)).await?;
-            if let Some(bar) = &bar {
-                bar.set_position(summary.read);
-            }
+            bar.set_position(summary.read);
         }
     }
     if !chunk.is_empty() {
         loader.stage(chunk).await?;
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    bar.finish_and_clear();
 
     let now = Utc::now();
     let quarantined: Vec<Quarantined> = rejects

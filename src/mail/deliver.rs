@@ -61,13 +61,16 @@ async fn send(transport: &Transport, from: &Mailbox, m: &Claimed) -> anyhow::Res
             smtp.send_raw(&envelope, m.message.as_bytes()).await?;
             Ok(())
         }
-        Transport::Files(dir) => write_eml(dir, m),
+        Transport::Files(dir, zone) => write_eml(dir, *zone, m),
     }
 }
 
-/// `reports/out/mail/<period>/<kind>-<scope>-<recipient>.eml`: the same key, the same file.
-fn write_eml(dir: &Path, m: &Claimed) -> anyhow::Result<()> {
-    let dir = dir.join(file_safe(&m.key.period));
+/// `reports/out/mail/<ISO week queued>/<kind>-<scope>-<recipient>.eml`: the same key, the same
+/// file. Folders are the weeks the mail was produced in, never the (future) period a key names —
+/// a renewal reminder is keyed by its last filing day, weeks ahead.
+fn write_eml(dir: &Path, zone: chrono_tz::Tz, m: &Claimed) -> anyhow::Result<()> {
+    let week = crate::period::Period::week_of(m.queued_at.with_timezone(&zone).date_naive());
+    let dir = dir.join(file_safe(&week.to_string()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = file_name(
         &format!(
@@ -101,7 +104,7 @@ pub async fn deliver(
     let bound = Duration::from_secs((lease / 3).max(1) as u64);
     let batch = match transport {
         Transport::Smtp(_) => 1,
-        Transport::Files(_) => 500,
+        Transport::Files(..) => 500,
     };
     let mut done = Delivered::default();
     let mut sent_ids: Vec<i64> = Vec::new();

@@ -12,7 +12,7 @@ use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::report::{CHART_CID, Document, Rendered};
+use crate::report::{Document, Rendered};
 use crate::store::{OutboxKey, Outgoing};
 
 #[derive(Debug, thiserror::Error)]
@@ -72,14 +72,16 @@ impl Default for MailConfig {
 #[derive(Clone)]
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(PathBuf),
+    /// `.eml` files under the folder, in subfolders by the ISO week (in the zone) each message was
+    /// queued in.
+    Files(PathBuf, chrono_tz::Tz),
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Transport::Smtp(_) => write!(f, "SMTP"),
-            Transport::Files(dir) => write!(f, "files in {}", dir.display()),
+            Transport::Files(dir, _) => write!(f, "files in {}", dir.display()),
         }
     }
 }
@@ -92,7 +94,8 @@ impl MailConfig {
     }
 
     /// The transport: SMTP from `LICWATCH_SMTP_URL` or `smtp_url`, else `.eml` files.
-    pub fn transport(&self) -> Result<Transport, MailError> {
+    /// The SMTP transport when a server is configured, else files (foldered by week in `zone`).
+    pub fn transport(&self, zone: chrono_tz::Tz) -> Result<Transport, MailError> {
         let url = match std::env::var("LICWATCH_SMTP_URL") {
             Ok(url) if !url.trim().is_empty() => Some(url),
             _ => {
@@ -105,7 +108,7 @@ impl MailConfig {
             }
         };
         match url {
-            None => Ok(Transport::Files(self.eml_dir.clone())),
+            None => Ok(Transport::Files(self.eml_dir.clone(), zone)),
             Some(url) => {
                 let url = plain_text_checked(&url)?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
@@ -221,11 +224,11 @@ pub fn compose(
         let id = message_id(&key, from);
         let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
         let mut related = MultiPart::related().multipart(body);
-        if let Some(png) = &doc.chart {
-            related = related.singlepart(
-                Attachment::new_inline(CHART_CID.into())
-                    .body(png.clone(), ContentType::parse("image/png").expect("valid")),
-            );
+        for chart in &doc.charts {
+            related = related.singlepart(Attachment::new_inline(chart.name.into()).body(
+                chart.png.clone(),
+                ContentType::parse("image/png").expect("valid"),
+            ));
         }
         let mut mixed = MultiPart::mixed().multipart(related);
         for (name, content_type, bytes) in &rendered.attachments {

@@ -64,7 +64,9 @@ pub fn document(
             Figure::new("已逾期", late, late > 0),
         ],
         tables: vec![Table::from_rows("期限提醒", &rows, COLUMNS)],
-        chart: None,
+        charts: Vec::new(),
+        cards: Vec::new(),
+        files: Vec::new(),
         stem: format!("{}-期限提醒-{day}", super::file_safe(scope_name)),
         recipients,
     })

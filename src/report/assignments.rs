@@ -1,11 +1,15 @@
 //! An inspector's own assignments from a draw: their enterprises, addresses, categories, team mates
-//! and lead — and nobody else's.
+//! and lead — and nobody else's. Read on a phone: one card per check (where, what, with whom, by
+//! when, the check list), a calendar file with one all-day event per check spanning its window, and
+//! the table as a workbook for the office.
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
+use icalendar::{Calendar, Component, Event, EventLike};
 use serde::Serialize;
 
-use super::{Document, Figure, ReportKind, Table};
+use super::{Card, Document, Field, Figure, ReportKind, Table};
 use crate::draw::record::Record;
 use crate::mail::split_addresses;
 
@@ -15,6 +19,8 @@ pub struct Directory<'a> {
     pub division: &'a dyn Fn(&str) -> String,
     /// inspector id → (name, email)
     pub inspectors: &'a HashMap<String, (String, Option<String>)>,
+    /// The domain of the sender, which names the calendar events (their UID).
+    pub domain: &'a str,
     /// credit code → address
     pub addresses: &'a HashMap<String, String>,
 }
@@ -27,9 +33,14 @@ struct Line {
     prefecture: String,
     county: String,
     category: String,
+    #[serde(skip)]
+    category_code: String,
     role: &'static str,
     lead: String,
     team: String,
+    /// Team mates with how to reach them, for the card.
+    #[serde(skip)]
+    mates: Vec<String>,
 }
 
 const COLUMNS: &[&str] = &[
@@ -52,15 +63,16 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
         Some((name, _)) => format!("{name}（{id}）"),
         None => id.to_string(),
     };
+    let reach = |id: &str| match dir.inspectors.get(id) {
+        Some((name, Some(email))) => format!("{name}（{id}）{email}"),
+        _ => person(id),
+    };
+    let (from, by) = (record.as_of, record.plan.check_by(record.as_of));
     let mut own: BTreeMap<&str, Vec<Line>> = BTreeMap::new();
     for a in &record.result.assignments {
         for member in &a.team {
-            let mates: Vec<String> = a
-                .team
-                .iter()
-                .filter(|m| *m != member)
-                .map(|m| person(m))
-                .collect();
+            let others: Vec<&String> = a.team.iter().filter(|m| *m != member).collect();
+            let mates: Vec<String> = others.iter().map(|m| person(m)).collect();
             own.entry(member.as_str()).or_default().push(Line {
                 enterprise: a.enterprise.clone(),
                 credit_code: a.credit_code.clone(),
@@ -72,6 +84,7 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                 prefecture: (dir.division)(&a.prefecture),
                 county: (dir.division)(&a.county),
                 category: (dir.category)(&a.category),
+                category_code: a.category.clone(),
                 role: if *member == a.lead {
                     "组长"
                 } else {
@@ -79,6 +92,13 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                 },
                 lead: person(&a.lead),
                 team: mates.join("、"),
+                mates: others
+                    .iter()
+                    .map(|m| {
+                        let role = if **m == a.lead { "组长" } else { "组员" };
+                        format!("{role} {}", reach(m))
+                    })
+                    .collect(),
             });
         }
     }
@@ -90,6 +110,10 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                 .cloned()
                 .unwrap_or_else(|| (id.to_string(), None));
             let leads = lines.iter().filter(|l| l.role == "组长").count();
+            let mut table = Table::from_rows("我的检查任务", &lines, COLUMNS);
+            // The cards carry the list in the body; the workbook carries the table.
+            table.shown = 0;
+            let calendar = calendar(record, draw_id, id, &lines, dir.domain);
             Document {
                 kind: ReportKind::Assignment,
                 period: period.into(),
@@ -103,14 +127,21 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                         lines.len(),
                         leads
                     ),
+                    format!(
+                        "请于 {from} 至 {by} 期间完成检查。附件中的日历文件（.ics）可导入手机日历，每项检查一个日程；工作簿列出全部任务。"
+                    ),
                     "名单在检查前不得公开或告知被检查企业。如与被检查企业存在利害关系，请立即申请回避。".into(),
                 ],
                 headline: vec![
                     Figure::new("检查任务", lines.len(), false),
                     Figure::new("担任组长", leads, false),
                 ],
-                tables: vec![Table::from_rows("我的检查任务", &lines, COLUMNS)],
-                chart: None,
+                cards: lines
+                    .iter()
+                    .map(|l| card(l, &record.plan.checks.items, from, by))
+                    .collect(),
+                tables: vec![table],
+                charts: Vec::new(),
                 // Names repeat; the inspector id keeps each file apart.
                 stem: format!(
                     "抽查任务-{}-{}-{}",
@@ -119,9 +150,92 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                     super::file_safe(id)
                 ),
                 recipients: email.as_deref().map(split_addresses).unwrap_or_default(),
+                files: vec![(
+                    super::file_name(&format!("抽查日程-{}-{}", record.campaign, id), "ics"),
+                    ICS,
+                    calendar.into_bytes(),
+                )],
             }
         })
         .collect()
+}
+
+pub const ICS: &str = "text/calendar; charset=utf-8; method=PUBLISH";
+
+/// One check as a card: what a phone shows.
+fn card(l: &Line, items: &[String], from: NaiveDate, by: NaiveDate) -> Card {
+    let checklist: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| format!("（{}）{item}", i + 1))
+        .collect();
+    Card {
+        title: l.enterprise.clone(),
+        link: None,
+        fields: vec![
+            Field::new("本人职责", l.role),
+            Field::new("生产地址", &l.address),
+            Field::new("所在地", format!("{} {}", l.prefecture, l.county)),
+            Field::new("产品类别", &l.category),
+            Field::new("统一社会信用代码", &l.credit_code),
+            Field::new(
+                "同组人员",
+                if l.mates.is_empty() {
+                    "（无）".to_string()
+                } else {
+                    l.mates.join("；")
+                },
+            ),
+            Field::new("检查期限", format!("{from} 至 {by}")),
+            Field::new("检查内容", checklist.join(" ")),
+        ],
+    }
+}
+
+/// The inspector's checks as an iCalendar file: one all-day event per check over its window, with
+/// a UID stable across renders (draw, inspector, enterprise, category) and a DTSTAMP fixed by the
+/// draw, so a message rendered again is byte-identical and a calendar updates rather than
+/// duplicates an event.
+fn calendar(
+    record: &Record,
+    draw_id: i64,
+    inspector: &str,
+    lines: &[Line],
+    domain: &str,
+) -> String {
+    let (from, by) = (record.as_of, record.plan.check_by(record.as_of));
+    let stamp = format!("{}T000000Z", record.as_of.format("%Y%m%d"));
+    let mut cal = Calendar::new();
+    cal.name(&format!("双随机抽查 {}", record.campaign));
+    for l in lines {
+        let uid = format!(
+            "{}-{draw_id}-{inspector}-{}-{}@{domain}",
+            record.campaign, l.credit_code, l.category_code
+        );
+        let mut description = vec![
+            format!("本人职责：{}", l.role),
+            format!("产品类别：{}", l.category),
+            format!("统一社会信用代码：{}", l.credit_code),
+        ];
+        if !l.mates.is_empty() {
+            description.push(format!("同组人员：{}", l.mates.join("；")));
+        }
+        description.push("检查内容：".into());
+        description.extend(record.plan.checks.items.iter().map(|i| format!("- {i}")));
+        cal.push(
+            Event::new()
+                .uid(&uid)
+                .add_property("DTSTAMP", &stamp)
+                .summary(&format!("双随机抽查：{}", l.enterprise))
+                .location(&l.address)
+                .description(&description.join("\n"))
+                // DTEND of an all-day event is the day after the last.
+                .starts(from)
+                .ends(by + chrono::Days::new(1))
+                .done(),
+        );
+    }
+    cal.done().to_string()
 }
 
 /// Corrections to the inspectors who were mailed their list of a draw that a redraw superseded:
@@ -152,7 +266,9 @@ pub fn corrections(
                 ],
                 headline: Vec::new(),
                 tables: Vec::new(),
-                chart: None,
+                charts: Vec::new(),
+                cards: Vec::new(),
+                files: Vec::new(),
                 stem: format!(
                     "抽查任务更正-{}-{}",
                     super::file_safe(campaign),

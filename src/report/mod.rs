@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod assignments;
 pub mod chart;
+pub mod index;
 pub mod public;
 pub mod reminder;
 pub mod risk;
@@ -36,6 +37,8 @@ pub enum ReportKind {
     ResultsNotice,
     /// To an inspector mailed an assignment list of a draw that was drawn again: that list is void.
     Correction,
+    /// The week's index page (never mailed).
+    Index,
 }
 
 impl ReportKind {
@@ -49,6 +52,7 @@ impl ReportKind {
             ReportKind::PlanNotice => "plan_notice",
             ReportKind::ResultsNotice => "results_notice",
             ReportKind::Correction => "correction",
+            ReportKind::Index => "index",
         }
     }
 
@@ -62,6 +66,7 @@ impl ReportKind {
             ReportKind::PlanNotice => "抽查计划公告",
             ReportKind::ResultsNotice => "抽查结果公告",
             ReportKind::Correction => "抽查任务更正通知",
+            ReportKind::Index => "报告索引",
         }
     }
 }
@@ -98,22 +103,70 @@ pub struct Document {
     pub paragraphs: Vec<String>,
     pub headline: Vec<Figure>,
     pub tables: Vec<Table>,
-    pub chart: Option<Vec<u8>>,
+    /// Pictures at the top, in order: inline in the mail, beside the HTML on disk.
+    pub charts: Vec<Chart>,
+    /// Cards before the tables (an inspector's checks).
+    pub cards: Vec<Card>,
+    /// Files attached as they are, beside the workbook: (file name, content type, bytes).
+    pub files: Vec<(String, &'static str, Vec<u8>)>,
     /// File name stem, Chinese: `乌鲁木齐市-每周监管报告-2026-W48`.
     pub stem: String,
     pub recipients: Vec<String>,
 }
 
-/// A rendered document: the mail bodies and the attachments.
+/// One thing a reader acts on — an inspector's check — as a card of labelled lines, which reads on a
+/// phone where a wide table would scroll sideways.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub title: String,
+    /// Where the title links to (the week's index), if anywhere.
+    pub link: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub label: String,
+    pub value: String,
+}
+
+impl Field {
+    pub fn new(label: &str, value: impl ToString) -> Field {
+        Field {
+            label: label.into(),
+            value: value.to_string(),
+        }
+    }
+}
+
+/// A picture of a report: a PNG with its short ASCII name (the mail's Content-ID and the file
+/// name's suffix) and the text a reader without images sees.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub name: &'static str,
+    pub alt: String,
+    pub png: Vec<u8>,
+}
+
+impl Chart {
+    /// The PNG's file name beside a document's HTML on disk.
+    pub fn file(&self, stem: &str) -> String {
+        file_name(&format!("{stem}-{}", self.name), "png")
+    }
+}
+
+/// A rendered document: the mail bodies, the page written to disk, and the attachments.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// The mail's HTML: pictures by `cid:`.
     pub html: String,
+    /// The same page for the file on disk: pictures by the PNG file beside it.
+    pub page: String,
     pub text: String,
     /// (file name, content type, bytes)
     pub attachments: Vec<(String, &'static str, Vec<u8>)>,
 }
 
-pub const CHART_CID: &str = "risk-chart";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const CSV: &str = "text/csv; charset=utf-8";
 
@@ -145,6 +198,8 @@ struct TableView<'a> {
     headers: &'a [String],
     rows: Vec<Vec<String>>,
     total: usize,
+    /// Shown in the body (a table whose `shown` is 0 travels as the attachment only).
+    in_body: bool,
 }
 
 pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
@@ -158,32 +213,58 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
             headers: &t.headers,
             rows: t.text_rows(t.shown),
             total: t.rows.len(),
+            in_body: t.shown > 0 || t.rows.is_empty(),
         })
         .collect();
-    let ctx = context! {
+    let page = |src: &dyn Fn(&Chart) -> String| -> anyhow::Result<String> {
+        let charts: Vec<_> = doc
+            .charts
+            .iter()
+            .map(|c| context! { src => src(c), alt => &c.alt })
+            .collect();
+        let ctx = context! {
+            title => &doc.title,
+            subtitle => &doc.subtitle,
+            paragraphs => &doc.paragraphs,
+            headline => Serde(&doc.headline),
+            tables => Serde(&tables),
+            cards => Serde(&doc.cards),
+            charts => charts,
+            attachment => &workbook,
+            footer => footer,
+        };
+        Ok(env.get_template("report.html")?.render(&ctx)?)
+    };
+    let html = page(&|c| format!("cid:{}", c.name))?;
+    let on_disk = if doc.charts.is_empty() {
+        html.clone()
+    } else {
+        page(&|c| c.file(&doc.stem))?
+    };
+    let text = env.get_template("report.txt")?.render(context! {
         title => &doc.title,
         subtitle => &doc.subtitle,
         paragraphs => &doc.paragraphs,
         headline => Serde(&doc.headline),
         tables => Serde(&tables),
-        chart_cid => doc.chart.as_ref().map(|_| CHART_CID),
-        chart_alt => format!("{}图", doc.title),
+        cards => Serde(&doc.cards),
         attachment => &workbook,
         footer => footer,
-    };
-    let html = env.get_template("report.html")?.render(&ctx)?;
-    let text = env.get_template("report.txt")?.render(&ctx)?;
+    })?;
     let mut attachments = Vec::new();
     if !doc.tables.is_empty() {
         let sheets: Vec<&Table> = doc.tables.iter().collect();
-        attachments.push((workbook, XLSX, xlsx::workbook(&sheets)?));
+        let heading = format!("{} {}", doc.title, doc.subtitle);
+        attachments.push((workbook, XLSX, xlsx::workbook(&sheets, &heading)?));
         for t in doc.tables.iter().filter(|t| !t.rows.is_empty()) {
             let name = file_name(&format!("{}-{}", doc.stem, t.title), "csv");
             attachments.push((name, CSV, t.to_csv()));
         }
     }
+    attachments.extend(doc.files.iter().cloned());
     Ok(Rendered {
         html,
+        page: on_disk,
         text,
         attachments,
     })
@@ -195,15 +276,15 @@ pub fn write(dir: &Path, doc: &Document, rendered: &Rendered) -> anyhow::Result<
     let mut files = vec![
         (
             dir.join(file_name(&doc.stem, "html")),
-            rendered.html.as_bytes(),
+            rendered.page.as_bytes(),
         ),
         (
             dir.join(file_name(&doc.stem, "txt")),
             rendered.text.as_bytes(),
         ),
     ];
-    if let Some(png) = &doc.chart {
-        files.push((dir.join(file_name(&doc.stem, "png")), png.as_slice()));
+    for chart in &doc.charts {
+        files.push((dir.join(chart.file(&doc.stem)), chart.png.as_slice()));
     }
     for (name, _, bytes) in &rendered.attachments {
         files.push((dir.join(name), bytes.as_slice()));
@@ -282,7 +363,9 @@ mod tests {
                 }],
                 &["enterprise"],
             )],
-            chart: None,
+            charts: Vec::new(),
+            cards: Vec::new(),
+            files: Vec::new(),
             stem: "乌鲁木齐市-每周监管报告-2026-W48".into(),
             recipients: vec![],
         };

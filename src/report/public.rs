@@ -124,7 +124,9 @@ pub fn plan_notice(
             false,
         )],
         tables: Vec::new(),
-        chart: None,
+        charts: Vec::new(),
+        cards: Vec::new(),
+        files: Vec::new(),
         stem: format!("抽查计划公告-{}", super::file_safe(&record.campaign)),
         recipients,
     }
@@ -163,7 +165,9 @@ pub fn results_notice(
             ),
             Table::from_rows("抽查结果", lines, RESULT_COLUMNS),
         ],
-        chart: None,
+        charts: Vec::new(),
+        cards: Vec::new(),
+        files: Vec::new(),
         stem: format!("抽查结果公告-{}", super::file_safe(&record.campaign)),
         recipients,
     }

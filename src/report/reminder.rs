@@ -40,7 +40,9 @@ pub fn documents(flags: &[DeadlineRow], emails: &dyn Fn(&str) -> Option<String>)
                     Figure::new("剩余工作日", f.workdays_left, f.status == Status::Closing),
                 ],
                 tables: Vec::new(),
-                chart: None,
+                charts: Vec::new(),
+                cards: Vec::new(),
+                files: Vec::new(),
                 stem: format!("延续申请提醒-{}", super::file_safe(&f.licence_no)),
                 recipients: split_addresses(&email),
             })

@@ -1,7 +1,8 @@
 //! The leadership risk ranking: the 17 categories with level, score, each factor's contribution and
 //! the change since the last period, with the bar chart inline.
 
-use super::{Document, Figure, ReportKind, Table, chart::risk_chart};
+use super::chart::{level_grid, risk_chart};
+use super::{Chart, Document, Figure, ReportKind, Table};
 use crate::risk::Ranked;
 
 /// Columns of the ranking table, in the order a reader scans them.
@@ -90,7 +91,16 @@ pub fn document(
         period: period.into(),
         scope: "all".into(),
         subtitle: format!("评估日 {as_of} · 周期 {period}"),
-        chart: Some(risk_chart(rows, &title)?),
+        charts: vec![
+            Chart {
+                name: "ranking",
+                alt: format!("{title}：各类别风险分值柱状图"),
+                png: risk_chart(rows, &title)?,
+            },
+            quarters_picture(rows)?,
+        ],
+        cards: Vec::new(),
+        files: Vec::new(),
         title,
         paragraphs,
         headline: vec![
@@ -104,5 +114,28 @@ pub fn document(
         tables: vec![ranking_table(rows)],
         stem: format!("产品风险排名-{period}"),
         recipients,
+    })
+}
+
+/// Each category's level over the last quarters, in ranking order: where a level has held or moved.
+fn quarters_picture(rows: &[Ranked]) -> anyhow::Result<Chart> {
+    let columns: Vec<String> = rows
+        .first()
+        .map(|r| r.quarters.iter().map(|(q, _)| q.clone()).collect())
+        .unwrap_or_default();
+    let grid: Vec<(String, Vec<Option<u8>>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.risk.category_name.clone(),
+                r.quarters.iter().map(|(_, level)| *level).collect(),
+            )
+        })
+        .collect();
+    let title = "近四个季度风险等级（各季度末排名，— 为无记录）";
+    Ok(Chart {
+        name: "quarters",
+        alt: format!("{title}：{}", columns.join("、")),
+        png: level_grid(&grid, &columns, title)?,
     })
 }

@@ -60,11 +60,16 @@ pub struct Table {
 pub const ROWS_IN_BODY: usize = 30;
 
 impl Table {
-    /// `columns` picks and orders the keys; the header is `中文 key`.
+    /// `columns` picks and orders the keys; each header is the key's Chinese label (a reader never
+    /// sees an English code: a column without a label is a bug the tests catch).
     pub fn from_rows<T: Serialize>(title: &str, rows: &[T], columns: &[&str]) -> Table {
         let headers = columns
             .iter()
-            .map(|c| header_label(c).map_or(c.to_string(), str::to_string))
+            .map(|c| {
+                let label = header_label(c);
+                debug_assert!(label.is_some(), "column '{c}' has no Chinese header");
+                label.map_or(c.to_string(), str::to_string)
+            })
             .collect();
         let rows: Vec<Vec<Cell>> = rows
             .iter()

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Document, Figure, ReportKind, Table, risk::ranking_table};
+use super::{Chart, Document, Figure, ReportKind, Table, chart::flags_chart, risk::ranking_table};
 use crate::deadlines::{DeadlineRow, Rule, Status, Subject};
 use crate::model::{CheckResult, LicenceStatus};
 use crate::risk::Ranked;
@@ -120,6 +120,44 @@ pub const SOURCES: &str = "依据：《新疆维吾尔自治区试行简化工�
      依法查处（三(二)）、不合格企业后处理（三(三)）。许可证有效期 5 年依国家生产许可规定；延续提醒窗口（60、10 \
      个工作日）为本地规定。";
 
+/// The kinds of open flag the region's chart stacks, by rule and statuses.
+const CHARTED: &[(&str, Rule, &[Status])] = &[
+    ("现场审查逾期", Rule::OnsiteReview, &[Status::Overdue]),
+    ("延续即将截止", Rule::Renewal, &[Status::Closing]),
+    ("电子证书超期", Rule::ECertificate, &[Status::Late]),
+    (
+        "快速退出核查",
+        Rule::ExitReview,
+        &[Status::Candidate, Status::Investigate],
+    ),
+];
+
+/// The region's picture: open flags of each prefecture (where the enterprise is), stacked by kind.
+fn flags_picture(data: &WeeklyData) -> Result<Chart, super::chart::ChartError> {
+    let mut by_prefecture: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for f in data.flags {
+        if let Some(k) = CHARTED
+            .iter()
+            .position(|(_, rule, statuses)| f.rule == *rule && statuses.contains(&f.status))
+        {
+            by_prefecture
+                .entry(f.prefecture.as_str())
+                .or_insert_with(|| vec![0; CHARTED.len()])[k] += 1;
+        }
+    }
+    let rows: Vec<(String, Vec<usize>)> = by_prefecture
+        .into_iter()
+        .map(|(name, counts)| (name.to_string(), counts))
+        .collect();
+    let kinds: Vec<&str> = CHARTED.iter().map(|(label, ..)| *label).collect();
+    let title = format!("各地州市待处理事项（截至 {}）", data.to);
+    Ok(Chart {
+        name: "flags",
+        alt: format!("{title}：{}", kinds.join("、")),
+        png: flags_chart(&rows, &kinds, &title)?,
+    })
+}
+
 pub fn document(data: &WeeklyData) -> Document {
     let in_week = |d: NaiveDate| d > data.from && d <= data.to;
     let count = |rule: Rule, status: Status| {
@@ -210,7 +248,21 @@ pub fn document(data: &WeeklyData) -> Document {
             Figure::new("本周新发证", new.len(), false),
         ],
         tables,
-        chart: None,
+        // The region's report opens with the picture of every prefecture; a bureau's has its own
+        // tables only.
+        charts: if data.scope == "all" {
+            match flags_picture(data) {
+                Ok(chart) => vec![chart],
+                Err(e) => {
+                    tracing::warn!(error = %e, "the flags chart could not be drawn; the report goes without it");
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        },
+        cards: Vec::new(),
+        files: Vec::new(),
         stem: format!(
             "{}-每周监管报告-{}",
             super::file_safe(data.scope_name),

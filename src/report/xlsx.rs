@@ -1,5 +1,7 @@
 //! Workbooks that open cleanly in Excel and WPS: a sheet per section, the header frozen, dates as
-//! real date cells, widths fitted to the content, formula-looking text neutralised.
+//! real date cells, widths fitted to the content, formula-looking text neutralised — and that print:
+//! A4 landscape, fitted to one page wide, the header row repeated on every page, the report's title
+//! and period in the page header and the page number in the footer.
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -27,7 +29,15 @@ fn width(text: &str) -> f64 {
         .sum()
 }
 
-pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>, XlsxError> {
+/// A4 in the paper-size codes of the XLSX format.
+const A4: u8 = 9;
+
+/// `heading` (the report's title and period) goes in every page's header.
+pub fn workbook(tables: &[&Table], heading: &str) -> Result<Vec<u8>, XlsxError> {
+    // `&` starts a header code; a literal one is doubled.
+    // Excel caps a header at 255 characters, codes included.
+    let heading: String = heading.chars().take(120).collect();
+    let page_header = format!("&C&\"宋体,Bold\"{}", heading.replace('&', "&&"));
     let mut book = Workbook::new();
     let header = Format::new()
         .set_bold()
@@ -73,6 +83,12 @@ pub fn workbook(tables: &[&Table]) -> Result<Vec<u8>, XlsxError> {
             sheet.set_column_width(col as u16, (w + 2.0).clamp(8.0, 60.0))?;
         }
         sheet.set_freeze_panes(1, 0)?;
+        sheet.set_landscape();
+        sheet.set_paper_size(A4);
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(0, 0)?;
+        sheet.set_header(&page_header);
+        sheet.set_footer("&C第 &P 页，共 &N 页");
     }
     if tables.is_empty() {
         book.add_worksheet();
@@ -113,9 +129,31 @@ mod tests {
             }],
             &["enterprise", "due", "workdays_left"],
         );
-        let bytes = workbook(&[&table]).unwrap();
-        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let bytes = workbook(&[&table], "乌鲁木齐市 每周监管报告 2026-W48 & 附表").unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
         assert_eq!(book.sheet_names(), vec!["逾期现场审查"]);
+        // Print setup, as the sheet's XML states it: A4 landscape, one page wide, header row
+        // repeated, the title in the page header.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        for expected in [
+            r#"paperSize="9""#,
+            r#"orientation="landscape""#,
+            r#"fitToHeight="0""#,
+            r#"<pageSetUpPr fitToPage="1"/>"#,
+            "每周监管报告 2026-W48 &amp;&amp; 附表",
+        ] {
+            assert!(xml.contains(expected), "{expected} not in {xml}");
+        }
+        let mut names = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut names)
+            .unwrap();
+        assert!(names.contains("_xlnm.Print_Titles"), "{names}");
         let range = book.worksheet_range("逾期现场审查").unwrap();
         assert_eq!(range.get((0, 0)), Some(&Data::String("企业名称".into())));
         assert_eq!(
@@ -140,7 +178,7 @@ mod tests {
             }],
             &["enterprise", "due", "workdays_left"],
         );
-        let bytes = workbook(&[&table]).unwrap();
+        let bytes = workbook(&[&table], "旧数据").unwrap();
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range("旧数据").unwrap();
         assert_eq!(range.get((1, 1)), Some(&Data::String("1019-01-02".into())));

@@ -31,6 +31,10 @@ pub struct Ranked {
     pub level_change: Option<i64>,
     /// The level at the end of each of the last quarters, oldest first: `2026Q1:三级 → …`.
     pub trend: String,
+    /// The same quarters as data, each with its level when a ranking of it was stored (the
+    /// leadership report's grid).
+    #[serde(skip)]
+    pub quarters: Vec<(String, Option<u8>)>,
 }
 
 fn quarter(d: NaiveDate) -> (i32, u32) {
@@ -58,7 +62,7 @@ pub fn compare(
             let before = previous
                 .iter()
                 .find(|p| p.category_code == risk.category_code);
-            let mut points: Vec<String> = Vec::new();
+            let mut quarters: Vec<(String, Option<u8>)> = Vec::new();
             for index in first..year * 4 + q as i32 - 1 {
                 let (y, qq) = (index.div_euclid(4), index.rem_euclid(4) as u32 + 1);
                 let last_of_quarter = history
@@ -67,11 +71,13 @@ pub fn compare(
                         h.category_code == risk.category_code && quarter(h.as_of) == (y, qq)
                     })
                     .max_by_key(|h| h.as_of);
-                if let Some(h) = last_of_quarter {
-                    points.push(format!("{y}Q{qq}:{}", short_level(h.level)));
-                }
+                quarters.push((format!("{y}Q{qq}"), last_of_quarter.map(|h| h.level)));
             }
-            points.push(format!("{year}Q{q}:{}", short_level(risk.level)));
+            quarters.push((format!("{year}Q{q}"), Some(risk.level)));
+            let points: Vec<String> = quarters
+                .iter()
+                .filter_map(|(name, level)| level.map(|l| format!("{name}:{}", short_level(l))))
+                .collect();
             Ranked {
                 previous_period: before.map(|p| p.period.clone()),
                 previous_rank: before.map(|p| p.rank),
@@ -79,6 +85,7 @@ pub fn compare(
                 rank_change: before.map(|p| i64::from(p.rank) - i64::from(risk.rank)),
                 level_change: before.map(|p| i64::from(p.level) - i64::from(risk.level)),
                 trend: points.join(" → "),
+                quarters,
                 risk,
             }
         })

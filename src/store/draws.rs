@@ -229,28 +229,32 @@ impl Store {
         freeze: &crate::draw::record::Freeze,
         plan: &str,
         snapshot: &str,
+        pseudonym_key: &str,
     ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO draw_freezes (campaign, commitment, plan, snapshot) \
-                           VALUES ($1, $2, $3, $4) ON CONFLICT (campaign) DO NOTHING";
+        const SQL: &str = "INSERT INTO draw_freezes (campaign, commitment, plan, snapshot, pseudonym_key) \
+                           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign) DO NOTHING";
         let text = crate::draw::record::canonical(
             &serde_json::to_value(freeze).expect("freezes serialise"),
         );
         with_pool!(self, pool => {
             let stored = sqlx::query(SQL).bind(&freeze.campaign).bind(text).bind(plan).bind(snapshot)
-                .execute(pool).await?.rows_affected();
+                .bind(pseudonym_key).execute(pool).await?.rows_affected();
             if stored == 1 { Ok(()) } else { Err(StoreError::FrozenAlready(freeze.campaign.clone())) }
         })
     }
 
-    /// A campaign's freeze, its plan and its snapshot, as stored (canonical JSON texts).
-    pub async fn freeze_of(
-        &self,
-        campaign: &str,
-    ) -> Result<Option<(String, String, String)>, StoreError> {
-        const SQL: &str = "SELECT commitment, plan, snapshot FROM draw_freezes WHERE campaign = $1";
+    /// A campaign's freeze as stored.
+    pub async fn freeze_of(&self, campaign: &str) -> Result<Option<StoredFreeze>, StoreError> {
+        const SQL: &str = "SELECT commitment, plan, snapshot, pseudonym_key FROM draw_freezes \
+                           WHERE campaign = $1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
-            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
+            row.map(|r| Ok(StoredFreeze {
+                commitment: r.try_get(0)?,
+                plan: r.try_get(1)?,
+                snapshot: r.try_get(2)?,
+                pseudonym_key: r.try_get(3)?,
+            })).transpose()
         })
     }
 
@@ -263,4 +267,13 @@ impl Store {
             row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
         })
     }
+}
+
+/// A campaign's freeze as stored: the freeze, its plan and its snapshot as canonical JSON texts,
+/// and the pseudonym key (hex; none for freezes made before public records existed).
+pub struct StoredFreeze {
+    pub commitment: String,
+    pub plan: String,
+    pub snapshot: String,
+    pub pseudonym_key: Option<String>,
 }

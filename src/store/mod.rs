@@ -20,7 +20,7 @@ mod risk;
 pub use audit::AuditEntry;
 pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
 pub use directory::{Contact, NamedCheck};
-pub use draws::{DrawScope, StoredDraw};
+pub use draws::{DrawScope, StoredDraw, StoredFreeze};
 pub use facts::Scope;
 pub use jobs::{Claim, RunEnd, RunRow};
 pub use outbox::{Claimed, OutboxKey, OutboxRow, Outgoing, Queued};

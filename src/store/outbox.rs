@@ -59,6 +59,8 @@ pub struct Claimed {
     pub attempts: i64,
     /// The fencing token of this claim: the sender's marks are conditional on it.
     pub token: i64,
+    /// When the message was first queued.
+    pub queued_at: DateTime<Utc>,
 }
 
 /// What happened to a queued key.
@@ -169,7 +171,7 @@ impl Store {
              claim_token = claim_token + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT $2) AND ({due}) \
              RETURNING id, kind, period, scope, recipient, message, CAST(attempts AS BIGINT) AS attempts, \
-             CAST(claim_token AS BIGINT) AS claim_token",
+             CAST(claim_token AS BIGINT) AS claim_token, created_at",
             self.db_now_plus("$1")
         );
         with_pool!(self, pool => {
@@ -192,6 +194,7 @@ impl Store {
                         message: r.try_get("message")?,
                         attempts: r.try_get("attempts")?,
                         token: r.try_get("claim_token")?,
+                        queued_at: r.try_get("created_at")?,
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;

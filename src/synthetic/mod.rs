@@ -37,12 +37,14 @@ pub enum Scale {
 }
 
 impl Scale {
-    /// (enterprises, inspectors, spot checks per enterprise)
-    fn sizes(self) -> (usize, usize, usize) {
+    /// (enterprises, inspectors, spot checks per enterprise and category since 2018, at most this
+    /// many more within the last year — the campaigns of the risk window, dense enough at the small
+    /// scale for most categories to be ranked on their own data)
+    fn sizes(self) -> (usize, usize, usize, usize) {
         match self {
-            Scale::Small => (300, 60, 3),
-            Scale::Province => (5_000, 600, 5),
-            Scale::National => (200_000, 50_000, 20),
+            Scale::Small => (300, 60, 3, 5),
+            Scale::Province => (5_000, 600, 5, 2),
+            Scale::National => (200_000, 50_000, 20, 1),
         }
     }
 }
@@ -69,7 +71,7 @@ pub fn generate(
     catalogue: &Catalogue,
     divisions: &Divisions,
 ) -> Dataset {
-    let (n_enterprises, n_inspectors, checks_each) = scale.sizes();
+    let (n_enterprises, n_inspectors, checks_each, recent_each) = scale.sizes();
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(seed),
         calendar,
@@ -150,7 +152,7 @@ pub fn generate(
                 &mut data,
                 &code,
                 category,
-                checks_each,
+                (checks_each, recent_each),
                 &mut check_seq,
             );
         }
@@ -387,22 +389,39 @@ fn licence_history(
     }
 }
 
+/// Spot checks of one enterprise in one category: about `checks` since the measures took effect,
+/// up to `recent` more within the last year (before the last week), and — for the rising category —
+/// a failed check in the last week now and then.
 fn spot_check_history(
     g: &mut Generator,
     data: &mut Dataset,
     code: &CreditCode,
     category: &Category,
-    checks: usize,
+    (checks, recent): (usize, usize),
     seq: &mut usize,
 ) {
-    let start = measures_effective();
-    let mut seen = HashSet::new();
+    let (start, year_ago, week_ago) = (
+        measures_effective(),
+        g.as_of - Days::new(365),
+        g.as_of - Days::new(7),
+    );
+    let rising = category.code == RISING && g.chance(50);
+    let mut dates: Vec<(NaiveDate, bool)> = Vec::new();
     for _ in 0..g.rng.random_range(0..=checks * 2) {
-        let date = g.day_between(start, g.as_of);
+        dates.push((g.day_between(start, g.as_of), false));
+    }
+    for _ in 0..g.rng.random_range(1..=recent.max(1)) {
+        dates.push((g.day_between(year_ago, week_ago), false));
+    }
+    if rising {
+        dates.push((g.day_between(week_ago + Days::new(1), g.as_of), true));
+    }
+    let mut seen = HashSet::new();
+    for (date, failed) in dates {
         if !seen.insert(date) {
             continue;
         }
-        let fail = g.chance(failure_percent(&category.code));
+        let fail = failed || g.chance(failure_percent(&category.code));
         let items = fail.then(|| g.pick(FAILED_ITEMS).to_string());
         // Some failures have their follow-up (后处理) recorded as done.
         let disposed = (fail && g.chance(40))

@@ -83,15 +83,21 @@ pub(super) fn failure_percent(code: &str) -> u32 {
     }
 }
 
-/// How common a category is among licensed enterprises (relative weight).
+/// How common a category is among licensed enterprises (relative weight). Three are deliberately
+/// rare, so the demo's ranking shows 数据不足 beside categories ranked on their own data.
 pub(super) fn prevalence(code: &str) -> u32 {
     match code {
         "wire-cable" | "waterproof-membrane" | "fertilizer" => 10,
         "wood-panel" | "refractory" | "scaffold-coupler" | "prestressing-steel" => 6,
         "ppe" | "hazchem-packaging" | "light-lifting" => 4,
-        _ => 2,
+        "feed-grinder" | "concrete-sleeper" | "construction-winch" => 1,
+        _ => 3,
     }
 }
+
+/// The category whose failures rise in the demo's last week, so the ranking's change columns and
+/// its 【预警】 show something.
+pub(super) const RISING: &str = "lifesaving";
 
 /// How much of the province's industry sits in a prefecture (relative weight).
 pub(super) fn economic_weight(code: &str) -> u32 {

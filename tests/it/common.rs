@@ -185,6 +185,40 @@ impl SmtpServer {
         }
         out
     }
+
+    /// The Message-ID header of every message accepted so far.
+    pub fn message_ids(&self) -> Vec<String> {
+        self.messages()
+            .iter()
+            .map(|m| {
+                String::from_utf8_lossy(m)
+                    .lines()
+                    .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                    .expect("every message has a Message-ID")
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// A `[recipients]` section with the region's mailbox and one per prefecture of the store's
+/// divisions, and how many weekly mails that makes.
+pub async fn bureau_recipients(db: &TestDb) -> (String, usize) {
+    let store = db.store().await;
+    let prefectures: Vec<String> = store
+        .divisions()
+        .await
+        .unwrap()
+        .prefectures()
+        .map(|p| p.code.clone())
+        .collect();
+    store.close().await;
+    let mut config =
+        "[recipients]\nregion = [\"zongju@example.gov.cn\"]\n[recipients.prefecture]\n".to_string();
+    for p in &prefectures {
+        config.push_str(&format!("\"{p}\" = [\"ju-{p}@example.gov.cn\"]\n"));
+    }
+    (config, prefectures.len() + 1)
 }
 
 impl Drop for SmtpServer {
@@ -290,4 +324,12 @@ pub fn ingest(db: &TestDb, files: &[&str]) -> (Option<i32>, Vec<serde_json::Valu
     args.extend_from_slice(files);
     let out = db.run(&args);
     (out.status.code(), json(&out), stderr(&out))
+}
+
+/// The ISO week it is now in Asia/Shanghai: mails are foldered by the week they were produced.
+pub fn this_week() -> String {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    licwatch::period::Period::week_of(today).to_string()
 }

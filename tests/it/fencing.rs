@@ -253,3 +253,58 @@ async fn a_redraw_cancels_the_unsent_lists_and_corrects_the_mailed_ones() {
             .all(|r| !held.iter().any(|h| h.scope == r.scope))
     );
 }
+
+#[tokio::test]
+async fn two_senders_on_a_slow_server_deliver_each_message_once() {
+    if engine() != "postgres" {
+        return; // two processes sharing one outbox: PostgreSQL
+    }
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let (recipients, expected) = bureau_recipients(&db).await;
+    // Each message takes the server 0.5 s, the batch several times the 2-second mail lease.
+    db.config(&format!(
+        "[mail]\nlease_seconds = 2\nbackoff_seconds = 1\nmax_backoff_seconds = 1\n{recipients}"
+    ));
+    let mut smtp = SmtpServer::start(0.5);
+    let url = smtp.url();
+    let env = [("LICWATCH_SMTP_URL", url.as_str())];
+    smtp.stop();
+    let out = db.run_env(&["report", "weekly", "--send"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    smtp.restart();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            db.command(&["outbox", "send"], &env)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for s in senders {
+        let out = s.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let ids = smtp.message_ids();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(
+        (ids.len(), unique.len()),
+        (expected, expected),
+        "each message once: {ids:?}"
+    );
+    let store = db.store().await;
+    let weekly: Vec<_> = store
+        .outbox(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "weekly")
+        .collect();
+    assert_eq!(weekly.len(), expected);
+    assert!(
+        weekly.iter().all(|r| r.status == OutboxStatus::Sent),
+        "{weekly:?}"
+    );
+}

@@ -2,6 +2,7 @@
 //! against a real store (`LICWATCH_TEST_ENGINE=sqlite|postgres`), the built binary and, for mail,
 //! a real SMTP server.
 
+mod browser;
 mod cli;
 mod common;
 mod draw;

@@ -278,7 +278,7 @@ async fn addresses_are_checked_with_the_mailers_parser_and_a_bad_recipient_stops
         urumqi["queued"].as_str().unwrap().contains("refused 1"),
         "{urumqi}"
     );
-    let mail = db.dir.path().join("reports/out/mail/2026-W48");
+    let mail = db.dir.path().join("reports/out/mail").join(this_week());
     let names: Vec<String> = std::fs::read_dir(&mail)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

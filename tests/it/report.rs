@@ -287,7 +287,7 @@ async fn an_smtp_outage_mid_batch_loses_and_doubles_nothing() {
 async fn without_smtp_messages_become_eml_files_and_a_resend_needs_a_reason() {
     let db = TestDb::new().await;
     demo(&db);
-    let mail = db.dir.path().join("reports/out/mail/2026-W48");
+    let mail = db.dir.path().join("reports/out/mail").join(this_week());
     let files: Vec<_> = std::fs::read_dir(&mail).unwrap().collect();
     assert!(files.iter().any(|f| {
         f.as_ref()

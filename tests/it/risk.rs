@@ -260,3 +260,51 @@ async fn a_category_whose_level_rises_is_a_warning_at_the_top_and_plans_show_per
         html[warning..].starts_with("【预警】与上期相比，风险等级上升的类别：特种劳动防护用品")
     );
 }
+
+#[tokio::test]
+async fn the_demo_ranking_says_something() {
+    if engine() != "sqlite" {
+        return; // a property of the demo's data, not of the engine
+    }
+    let db = TestDb::new().await;
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    let rows = json(&db.run(&["risk", "--as-of", "2026-11-26", "--format", "json"]));
+    assert_eq!(rows.len(), 17);
+    let thin: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["insufficient_data"] == true)
+        .map(|r| r["category_name"].as_str().unwrap())
+        .collect();
+    // Most categories are ranked on their own data; a few are deliberately thin.
+    assert!((1..=4).contains(&thin.len()), "thin: {thin:?}");
+    // The demo's rising category moved up a level against last week's stored ranking.
+    let lifesaving = rows
+        .iter()
+        .find(|r| r["category_code"] == "lifesaving")
+        .unwrap();
+    assert_eq!(lifesaving["level_change"], 1, "{lifesaving}");
+    let risen = rows
+        .iter()
+        .filter(|r| r["level_change"].as_i64().unwrap_or(0) > 0)
+        .count();
+    assert!(risen <= 2, "one category rises, not the board: {risen}");
+    // Last week and the three quarter ends before it are stored: the trend has four quarters.
+    assert_eq!(
+        lifesaving["trend"].as_str().unwrap().matches(" → ").count(),
+        3,
+        "{lifesaving}"
+    );
+    let page = std::fs::read_to_string(
+        db.dir
+            .path()
+            .join("reports/out/2026-W48/risk/产品风险排名-2026-W48.html"),
+    )
+    .unwrap();
+    assert!(page.contains("【预警】"), "the warning shows");
+    assert!(
+        page.contains(r#"src="产品风险排名-2026-W48-ranking.png""#)
+            && page.contains(r#"src="产品风险排名-2026-W48-quarters.png""#)
+            && !page.contains("cid:"),
+        "the page on disk shows the pictures beside it"
+    );
+}

@@ -146,17 +146,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
         BTreeSet::from([(1, "interrupted"), (2, "succeeded")]),
         "{rows:?}"
     );
-    let ids: Vec<String> = smtp
-        .messages()
-        .iter()
-        .map(|m| {
-            let text = String::from_utf8_lossy(m).to_string();
-            text.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = smtp.message_ids();
     let unique: BTreeSet<&String> = ids.iter().collect();
     assert_eq!(ids.len(), expected, "every mail arrived, none twice");
     assert_eq!(unique.len(), expected);
@@ -167,23 +157,8 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
 async fn two_replica_week() -> (TestDb, SmtpServer, usize) {
     let db = TestDb::new().await;
     assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
-    let store = db.store().await;
-    let prefectures: Vec<String> = store
-        .divisions()
-        .await
-        .unwrap()
-        .prefectures()
-        .map(|p| p.code.clone())
-        .collect();
-    store.close().await;
-    let mut config = format!(
-        "{BASE}\n[recipients]\nregion = [\"zongju@example.gov.cn\"]\n[recipients.prefecture]\n"
-    );
-    for p in &prefectures {
-        config.push_str(&format!("\"{p}\" = [\"ju-{p}@example.gov.cn\"]\n"));
-    }
-    db.config(&config);
-    let expected = prefectures.len() + 1;
+    let (recipients, expected) = bureau_recipients(&db).await;
+    db.config(&format!("{BASE}\n{recipients}"));
     // One tick, a few seconds from now.
     let at = Utc::now() + chrono::Duration::seconds(4);
     job(
@@ -270,6 +245,51 @@ async fn a_replica_paused_past_its_lease_cannot_finish_the_tick_its_successor_ho
         _ => unreachable!(),
     };
     assert_eq!(tick, ("succeeded".to_string(), 2));
+}
+
+#[tokio::test]
+async fn a_replica_whose_clock_runs_two_minutes_ahead_takes_no_live_tick() {
+    if engine() != "postgres" {
+        return; // replicas share PostgreSQL
+    }
+    let (db, smtp, expected) = two_replica_week().await;
+    let url = smtp.url();
+    let env = [("LICWATCH_SMTP_URL", url.as_str())];
+    let skewed = [
+        ("LICWATCH_SMTP_URL", url.as_str()),
+        ("LICWATCH_TEST_CLOCK_SKEW_SECONDS", "120"),
+    ];
+    // The tick's run outlasts its 2-second lease several times over (the server takes 0.4 s a
+    // mail); its holder renews the lease on the database's clock. The skewed replica, by its own
+    // clock, would see that lease expired at once and take the tick over.
+    let replicas = vec![scheduler(&db, &env), scheduler(&db, &skewed)];
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !ledger(&db, "weekly")
+        .await
+        .iter()
+        .any(|r| r.status == RunStatus::Succeeded)
+    {
+        assert!(Instant::now() < deadline, "the tick did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    for r in replicas {
+        stop(r);
+    }
+    let rows = ledger(&db, "weekly").await;
+    let statuses: Vec<(i64, &str)> = rows.iter().map(|r| (r.attempt, r.status.code())).collect();
+    assert_eq!(
+        statuses,
+        vec![(1, "succeeded")],
+        "one run, never taken over: {rows:?}"
+    );
+    let ids = smtp.message_ids();
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(
+        (ids.len(), unique.len()),
+        (expected, expected),
+        "each mail once"
+    );
 }
 
 /// The top of the hour `hours` ago.
