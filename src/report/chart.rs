@@ -85,7 +85,7 @@ pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
             .y_labels(n.max(1))
             .y_label_style((FAMILY, 16))
             .x_label_style((FAMILY, 14))
-            .x_desc("风险分值 score")
+            .x_desc("风险分值")
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),

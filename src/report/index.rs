@@ -17,6 +17,8 @@ use super::{Card, Document, Field, ReportKind};
 pub struct Entry {
     /// Where the kind sorts: the order of [`ReportKind`].
     pub order: u8,
+    /// Within a kind, the region-wide document (scope `all`) first.
+    pub region_first: u8,
     pub kind: String,
     pub title: String,
     /// The page, relative to the week's folder.
@@ -55,6 +57,7 @@ pub fn entries(docs: &[(&Document, &Path)], week: &Path) -> Vec<Entry> {
                 .entry((doc.kind, folder.clone()))
                 .or_insert_with(|| Entry {
                     order,
+                    region_first: 1,
                     kind: doc.kind.label().into(),
                     title: String::new(),
                     link: relative(page),
@@ -67,6 +70,7 @@ pub fn entries(docs: &[(&Document, &Path)], week: &Path) -> Vec<Entry> {
         }
         out.push(Entry {
             order,
+            region_first: u8::from(doc.scope != "all"),
             kind: doc.kind.label().into(),
             title: doc.title.clone(),
             link: relative(page),
@@ -104,7 +108,9 @@ pub fn update(week: &Path, period: &str, new: Vec<Entry>, footer: &str) -> anyho
         all.retain(|e| !same(e));
         all.push(entry);
     }
-    all.sort_by(|a, b| (a.order, &a.title).cmp(&(b.order, &b.title)));
+    all.sort_by(|a, b| {
+        (a.order, a.region_first, &a.title).cmp(&(b.order, b.region_first, &b.title))
+    });
     std::fs::create_dir_all(week).with_context(|| format!("creating {}", week.display()))?;
     std::fs::write(&json, serde_json::to_vec_pretty(&all)?)
         .with_context(|| format!("writing {}", json.display()))?;
@@ -124,7 +130,14 @@ pub fn update(week: &Path, period: &str, new: Vec<Entry>, footer: &str) -> anyho
                 title: e.title.clone(),
                 link: Some(e.link.clone()),
                 fields: std::iter::once(Field::new("类型", &e.kind))
-                    .chain(e.figures.iter().map(|(label, value)| Field::new(label, value)))
+                    .chain((!e.figures.is_empty()).then(|| {
+                        let figures: Vec<String> = e
+                            .figures
+                            .iter()
+                            .map(|(label, value)| format!("{label} {value}"))
+                            .collect();
+                        Field::new("要点", figures.join(" · "))
+                    }))
                     .collect(),
             })
             .collect(),
@@ -186,7 +199,7 @@ mod tests {
                 || html.contains(r#"href="weekly/全区.html""#),
             "{html}"
         );
-        assert!(html.contains("现场审查逾期：</span>3"), "{html}");
+        assert!(html.contains("要点：</span>现场审查逾期 3"), "{html}");
         assert!(html.contains("抽查任务通知（2 份，draw-1）"), "{html}");
         // A second run of the weekly report replaces its line rather than adding one.
         update(

@@ -22,7 +22,8 @@ fn browser_args(width: u32) -> Vec<String> {
         "--disable-gpu".into(),
         "--hide-scrollbars".into(),
         "--allow-file-access-from-files".into(),
-        format!("--window-size={width},1600"),
+        // Chromium keeps a window at least 500 px wide; the page's own width is its frame's.
+        format!("--window-size={},1600", width.max(500)),
         "--virtual-time-budget=3000".into(),
     ]
 }
@@ -37,43 +38,61 @@ struct Measured {
     headers: Vec<String>,
 }
 
-const PROBE: &str = r#"<script>
-window.addEventListener('load', function () {
-  var imgs = Array.prototype.slice.call(document.images);
-  var heads = Array.prototype.slice.call(document.querySelectorAll('th, td > span'))
-      .map(function (e) { return e.textContent.trim(); });
+/// A page beside `page` that shows it in a frame `width` px wide (Chromium's window is at least
+/// 500 px, a phone is 375) and, once loaded, writes what it measured inside the frame into a
+/// `<pre id="probe">`.
+fn frame(page: &Path, width: u32) -> PathBuf {
+    let name = page
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace('"', "%22");
+    let wrapper = page.with_extension(format!("frame{width}.html"));
+    std::fs::write(
+        &wrapper,
+        format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe id="f" src="{name}" style="width:{width}px;height:1600px;border:0;display:block"></iframe>
+<script>
+window.addEventListener('load', function () {{
+  var f = document.getElementById('f'), d = f.contentDocument, w = f.contentWindow;
+  var imgs = Array.prototype.slice.call(d.images);
+  var heads = Array.prototype.slice.call(d.querySelectorAll('th, td > span'))
+      .map(function (e) {{ return e.textContent.trim(); }});
   var out = document.createElement('pre');
-  out.id = 'licwatch-probe';
-  out.textContent = JSON.stringify({
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
-    width: window.innerWidth,
-    broken: imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
-                .map(function (i) { return i.getAttribute('src'); }),
+  out.id = 'probe';
+  out.textContent = JSON.stringify({{
+    overflow: d.documentElement.scrollWidth - w.innerWidth,
+    width: w.innerWidth,
+    broken: imgs.filter(function (i) {{ return !(i.complete && i.naturalWidth > 0); }})
+                .map(function (i) {{ return i.getAttribute('src'); }}),
     images: imgs.length,
     headers: heads
-  });
+  }});
   document.body.appendChild(out);
-});
-</script>"#;
+}});
+</script></body></html>"#
+        ),
+    )
+    .unwrap();
+    wrapper
+}
 
-/// Opens `page` at `width` px with the probe added (a copy beside it, so pictures resolve as
-/// they do for the original) and reads what it measured.
+/// Opens `page` at `width` px in headless Chromium and reads what it measured.
 fn measure(page: &Path, width: u32) -> Measured {
-    let html = std::fs::read_to_string(page).unwrap();
-    let probe = page.with_extension("probe.html");
-    std::fs::write(&probe, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
+    let wrapper = frame(page, width);
     let out = Command::new(chromium())
         .args(browser_args(width))
         .arg("--dump-dom")
-        .arg(format!("file://{}", probe.display()))
+        .arg(format!("file://{}", wrapper.display()))
         .output()
         .unwrap_or_else(|e| panic!("{} cannot run ({e}); scripts/test installs it", chromium()));
-    std::fs::remove_file(&probe).unwrap();
+    std::fs::remove_file(&wrapper).unwrap();
     let dom = String::from_utf8_lossy(&out.stdout);
     let start = dom
-        .find("<pre id=\"licwatch-probe\">")
+        .find("<pre id=\"probe\">")
         .unwrap_or_else(|| panic!("no probe output for {}: {dom}", page.display()))
-        + "<pre id=\"licwatch-probe\">".len();
+        + "<pre id=\"probe\">".len();
     let end = start + dom[start..].find("</pre>").unwrap();
     let text = dom[start..end]
         .replace("&quot;", "\"")
@@ -83,16 +102,19 @@ fn measure(page: &Path, width: u32) -> Measured {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
+/// A screenshot of the page in its `width`-px frame, under `target/browser/`.
 fn screenshot(page: &Path, width: u32, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{name}-{width}.png"));
+    let wrapper = frame(page, width);
     let ok = Command::new(chromium())
         .args(browser_args(width))
         .arg(format!("--screenshot={}", file.display()))
-        .arg(format!("file://{}", page.display()))
+        .arg(format!("file://{}", wrapper.display()))
         .output()
         .unwrap();
+    std::fs::remove_file(&wrapper).unwrap();
     assert!(
         ok.status.success() && file.exists(),
         "screenshot of {}",

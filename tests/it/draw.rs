@@ -87,6 +87,38 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     assert_eq!(ok.status.code(), Some(0));
     assert!(stdout(&ok).starts_with("MATCH"), "{}", stdout(&ok));
 
+    // The public record beside it verifies too, with no inspector's name, id or county in it.
+    let public = record.with_file_name("public-record.json");
+    let ok = verify(&public);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(
+        stdout(&ok).contains("public record, inspectors under pseudonyms"),
+        "{}",
+        stdout(&ok)
+    );
+    let public_text = std::fs::read_to_string(&public).unwrap();
+    assert!(!public_text.contains("pseudonym_key"));
+    for row in &rows {
+        let lead = row["lead"].as_str().unwrap(); // "姓名 (id)"
+        let (name, id) = lead.trim_end_matches(')').split_once(" (").unwrap();
+        assert!(
+            !public_text.contains(&format!("\"{name}\""))
+                && !public_text.contains(&format!("\"{id}\"")),
+            "{lead} in the public record"
+        );
+    }
+    // Its commitment was published before the seed: the freeze's plan notice carries the key's
+    // digest and the public snapshot's.
+    let notice =
+        std::fs::read_to_string(walk_for(db.dir.path(), "freeze-2026-12").join("plan-notice.json"))
+            .unwrap();
+    let notice: serde_json::Value = serde_json::from_str(&notice).unwrap();
+    let published: serde_json::Value = serde_json::from_str(&public_text).unwrap();
+    assert_eq!(
+        notice["public"]["key_sha256"],
+        published["pseudonymised"]["key_sha256"]
+    );
+
     let text = std::fs::read_to_string(&record).unwrap();
     let tampered = db.dir.path().join("tampered.json");
     std::fs::write(&tampered, text.replacen("07 21 33", "07 21 34", 1)).unwrap();
@@ -326,4 +358,22 @@ fn tier(code: &str, tier: licwatch::draw::plan::Tier) -> licwatch::risk::Enterpr
         points: 0,
         reasons: String::new(),
     }
+}
+
+/// The first directory named `name` under `dir`.
+fn walk_for(dir: &Path, name: &str) -> PathBuf {
+    fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .find_map(|p| {
+                if p.file_name().is_some_and(|n| n == name) {
+                    Some(p)
+                } else {
+                    find(&p, name)
+                }
+            })
+    }
+    find(dir, name).unwrap_or_else(|| panic!("no {name} under {}", dir.display()))
 }

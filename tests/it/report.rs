@@ -158,13 +158,16 @@ async fn leadership_gets_the_ranking_with_the_chart_inline() {
     assert_eq!(rcpt(&messages[0]), "fenguan@example.gov.cn");
     assert!(m.subject().unwrap().contains("产品类别风险排名"));
     let html = m.body_html(0).unwrap();
-    assert!(html.contains("cid:risk-chart"));
-    let png = m
-        .parts
-        .iter()
-        .find(|p| p.content_id() == Some("risk-chart"))
-        .expect("the chart travels inline");
-    assert!(png.contents().starts_with(b"\x89PNG"));
+    // Both pictures travel inline: the scores and the levels over four quarters.
+    for cid in ["ranking", "quarters"] {
+        assert!(html.contains(&format!("cid:{cid}")), "{cid}");
+        let png = m
+            .parts
+            .iter()
+            .find(|p| p.content_id() == Some(cid))
+            .unwrap_or_else(|| panic!("the {cid} chart travels inline"));
+        assert!(png.contents().starts_with(b"\x89PNG"));
+    }
     let sheets = workbook(&m);
     assert_eq!(sheets["风险排名"].len(), 18, "header and 17 categories");
 }
@@ -224,6 +227,45 @@ async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
         let got: BTreeSet<String> = rows[1..].iter().map(|r| r[col].clone()).collect();
         assert!(!expected.is_empty());
         assert_eq!(got, expected, "inspector {id}");
+        // Every header the inspector reads is Chinese.
+        for header in &rows[0] {
+            assert!(
+                !header.chars().any(|c| c.is_ascii_alphabetic()),
+                "header {header}"
+            );
+        }
+        // A card per check in the body, with the window and the check list; no wide table.
+        let html = m.body_html(0).unwrap();
+        for code in &expected {
+            assert!(html.contains(code.as_str()), "card of {code}");
+        }
+        assert_eq!(html.matches("检查内容：").count(), expected.len());
+        assert!(
+            html.contains("检查期限：") && !html.contains("<th"),
+            "cards, not a table"
+        );
+        // The calendar: one all-day event per check, named after the enterprise, at its address.
+        let ics = m
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".ics")))
+            .expect("a calendar attachment");
+        // Long lines are folded (RFC 5545 3.1): unfold before reading.
+        let text = String::from_utf8(ics.contents().to_vec())
+            .unwrap()
+            .replace("\r\n ", "");
+        assert_eq!(
+            text.matches("BEGIN:VEVENT").count(),
+            expected.len(),
+            "{text}"
+        );
+        assert!(text.contains("DTSTART;VALUE=DATE:20261126"), "{text}");
+        assert!(
+            text.contains("@scjgj.example.gov.cn"),
+            "UIDs carry the sender's domain"
+        );
+        for code in &expected {
+            assert!(text.contains(code.as_str()), "event of {code}");
+        }
     }
     let audit = db.run(&["outbox", "--status", "held", "--format", "json"]);
     assert_eq!(stdout(&audit).trim(), "[\n]");
