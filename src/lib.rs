@@ -7,6 +7,7 @@ pub mod app;
 pub mod calendar;
 pub mod catalogue;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod credit_code;
 pub mod dates;

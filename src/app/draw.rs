@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
@@ -16,7 +16,7 @@ use crate::draw::plan::Plan;
 use crate::draw::pseudonym::Pseudonyms;
 use crate::draw::record::{Freeze, Record};
 use crate::output::write_csv_report;
-use crate::report::public::{ResultLine, result_lines};
+use crate::report::public::{RESULT_COLUMNS, ResultLine, result_lines};
 use crate::report::{file_name, file_safe};
 use crate::store::{AuditEntry, DrawScope, Store};
 
@@ -166,7 +166,7 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         as_of,
         snapshot,
         &seed_source,
-        Utc::now(),
+        crate::clock::now(),
         &pseudonyms,
     );
     let json = |v: serde_json::Value| crate::draw::record::canonical(&v);
@@ -337,7 +337,8 @@ pub async fn results(
     let checks = store.spot_checks_of_campaign(campaign).await?;
     let lines = result_lines(&drawn.record, checks, &|c| names.category(c));
     let file = draw_dir(ctx, drawn.record.as_of, campaign, drawn.id).join("results-notice.csv");
-    write_csv_report(&file, &lines)?;
+    // The published notice: Chinese headers (`--format csv` keeps the codes for machines).
+    write_labelled_csv(&file, &lines, RESULT_COLUMNS)?;
     Ok((lines, drawn.record.result.assignments.len(), file))
 }
 
@@ -406,6 +407,32 @@ pub fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
     rows
 }
 
+/// The columns of an inspector's own list.
+const INSPECTOR_COLUMNS: &[&str] = &[
+    "category",
+    "credit_code",
+    "enterprise",
+    "prefecture",
+    "county",
+    "tier",
+    "lead",
+    "team",
+];
+
+/// A CSV for people: the columns' Chinese labels as headers (UTF-8 with BOM, as the workbooks'
+/// CSVs).
+fn write_labelled_csv<T: Serialize>(
+    path: &Path,
+    rows: &[T],
+    columns: &[&str],
+) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let csv = crate::report::Table::from_rows("", rows, columns).to_csv();
+    std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))
+}
+
 /// The record, the assignment table, each inspector's own list and the public plan notice.
 fn write_outputs(
     dir: &Path,
@@ -432,10 +459,12 @@ fn write_outputs(
             own.entry(member).or_default().push(row);
         }
     }
+    // Each inspector's own list, for people: Chinese headers.
     for (inspector, rows) in own {
-        write_csv_report(
+        write_labelled_csv(
             &dir.join("inspectors").join(file_name(inspector, "csv")),
             &rows,
+            INSPECTOR_COLUMNS,
         )?;
     }
     // 一公开: the plan before the checks — never the drawn list, nor the seed itself.

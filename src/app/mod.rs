@@ -18,7 +18,7 @@ pub mod risk;
 use std::path::Path;
 
 use anyhow::Context as _;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 pub use crate::period::Period;
@@ -97,7 +97,7 @@ impl Context {
 
     /// Today in the configured time zone (Beijing time by default).
     pub fn today(&self) -> NaiveDate {
-        Utc::now().with_timezone(&self.zone).date_naive()
+        crate::clock::now().with_timezone(&self.zone).date_naive()
     }
 
     pub fn as_of(&self, given: Option<NaiveDate>) -> NaiveDate {

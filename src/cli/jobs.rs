@@ -50,7 +50,7 @@ pub async fn scheduler(ctx: &Context, args: SchedulerArgs) -> anyhow::Result<Exi
 /// Reads `--at` (RFC 3339) as a whole-second UTC tick.
 fn parse_at(at: Option<&str>) -> anyhow::Result<DateTime<Utc>> {
     let t = match at {
-        None => Utc::now(),
+        None => crate::clock::now(),
         Some(text) => DateTime::parse_from_rfc3339(text)
             .with_context(|| {
                 format!("--at '{text}': give an RFC 3339 time, e.g. 2026-11-30T08:00:00+08:00")

@@ -17,7 +17,6 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -372,7 +371,7 @@ async fn load_as<R: Ingest>(
     }
     bar.finish_and_clear();
 
-    let now = Utc::now();
+    let now = crate::clock::now();
     let quarantined: Vec<Quarantined> = rejects
         .iter()
         .map(|r| Quarantined {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use sqlx::{Column, Connection, Row};
 
@@ -34,7 +34,7 @@ fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         .into_owned();
     let mut target = dir.join(&name);
     if target.exists() {
-        target = dir.join(format!("{}-{name}", Utc::now().format("%Y%m%dT%H%M%S%.f")));
+        target = dir.join(format!("{}-{name}", crate::clock::now().format("%Y%m%dT%H%M%S%.f")));
     }
     std::fs::rename(path, &target)?;
     Ok(target)

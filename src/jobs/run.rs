@@ -34,21 +34,6 @@ pub fn owner() -> String {
     format!("{}:{}", AuditEntry::host(), std::process::id())
 }
 
-/// The host's clock, as the scheduler reads it to see which ticks fall due. Claims, leases and
-/// takeovers never read it: they use the database's clock, so a host whose clock is off can fire
-/// a tick early or late but never take a live tick from another. `LICWATCH_TEST_CLOCK_SKEW_SECONDS`
-/// sets this host off by that much; it exists for the test that shows exactly that.
-fn host_now() -> DateTime<Utc> {
-    static SKEW: std::sync::OnceLock<chrono::Duration> = std::sync::OnceLock::new();
-    let skew = SKEW.get_or_init(|| {
-        std::env::var("LICWATCH_TEST_CLOCK_SKEW_SECONDS")
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .map_or(chrono::Duration::zero(), chrono::Duration::seconds)
-    });
-    Utc::now() + *skew
-}
-
 /// A claim's lease, in seconds of the database's clock.
 fn lease_seconds(ctx: &Context) -> i64 {
     ctx.config.scheduler.lease_seconds.max(1) as i64
@@ -257,7 +242,7 @@ async fn catch_up(
     store: &Store,
     jobs: &[Job],
 ) -> anyhow::Result<Vec<(usize, DateTime<Utc>)>> {
-    let now = host_now();
+    let now = crate::clock::now();
     let mut due = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let Some(last) = store.last_tick(job.name()).await? else {
@@ -315,9 +300,9 @@ pub async fn scheduler(ctx: &Context, store: &Store, catch_up_only: bool) -> any
         .await?;
     clock.start().await?;
 
-    let mut seen: Vec<DateTime<Utc>> = vec![host_now(); jobs.len()];
+    let mut seen: Vec<DateTime<Utc>> = vec![crate::clock::now(); jobs.len()];
     while !stop.load(Ordering::SeqCst) {
-        let now = host_now();
+        let now = crate::clock::now();
         for (i, job) in jobs.iter().enumerate() {
             pending.extend(
                 ticks_between(job, &ctx.calendar, seen[i], now, 1000)
@@ -381,7 +366,7 @@ pub struct JobLine {
 /// Each job with its last `count` runs and its next `count` fire times, in its own zone.
 pub async fn overview(ctx: &Context, store: &Store, count: usize) -> anyhow::Result<Vec<JobLine>> {
     let jobs = load(ctx)?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut lines = Vec::new();
     for job in &jobs {
         let local = |t: DateTime<Utc>| {

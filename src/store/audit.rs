@@ -27,7 +27,7 @@ impl AuditEntry {
     /// An entry stamped now, on this host.
     pub fn now(actor: &str, inputs: serde_json::Value, outcome: impl Into<String>) -> Self {
         AuditEntry {
-            at: Utc::now(),
+            at: crate::clock::now(),
             actor: actor.to_string(),
             host: Self::host(),
             inputs,

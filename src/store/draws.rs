@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::records::{OnConflict, write_records};
@@ -185,7 +185,7 @@ impl Store {
             let id: i64 = sqlx::query(DRAW)
                 .bind(&record.campaign)
                 .bind(record.as_of)
-                .bind(Utc::now())
+                .bind(crate::clock::now())
                 .bind(&record.seed_sha256)
                 .bind(&digest)
                 .bind(text)

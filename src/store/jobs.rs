@@ -82,7 +82,7 @@ impl Store {
         const ABANDONED: &str = "UPDATE job_runs SET status = 'interrupted', finished_at = $3, \
              error = 'lease expired: the process running it stopped' \
              WHERE job = $1 AND scheduled_for = $2 AND status = 'running'";
-        let started = Utc::now();
+        let started = crate::clock::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(sqlx::AssertSqlSafe(insert))
@@ -190,7 +190,7 @@ impl Store {
             ),
         };
         let given_back = i32::from(end == RunEnd::Interrupted);
-        let now = Utc::now();
+        let now = crate::clock::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let settled = sqlx::query(sqlx::AssertSqlSafe(tick_sql))
@@ -227,7 +227,7 @@ impl Store {
         const RUN: &str = "INSERT INTO job_runs (job, scheduled_for, attempt, host, started_at, finished_at, status, error) \
                            VALUES ($1, $2, 0, $3, $4, $4, 'skipped', 'missed while no scheduler ran (catch_up)')";
         let host = crate::store::AuditEntry::host();
-        let now = Utc::now();
+        let now = crate::clock::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for t in ticks {

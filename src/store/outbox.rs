@@ -102,7 +102,7 @@ impl Store {
              WHERE kind = $1 AND period = $2 AND scope = $3 AND recipient = $4 AND status IN ('pending', 'held')",
             self.distinct_from()
         );
-        let now = Utc::now();
+        let now = crate::clock::now();
         let mut outcome = vec![Queued::Kept; messages.len()];
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -256,7 +256,7 @@ impl Store {
         if claims.is_empty() {
             return Ok(0);
         }
-        let now = Utc::now();
+        let now = crate::clock::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut marked = 0;

@@ -1,7 +1,7 @@
 //! What the risk model reads (licences, reviews, spot checks counted per day in SQL, failed checks
 //! and violations per enterprise) and what it keeps: each period's assessment and the tiers.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::conn::Conn;
@@ -165,7 +165,7 @@ impl Store {
         const INSERT: &str = "INSERT INTO risk_categories \
             (period, scope, category, as_of, level, score, rank, insufficient_data, factors, computed_at) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        let now = Utc::now();
+        let now = crate::clock::now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(DELETE).bind(period).bind(scope).execute(&mut *tx).await?;

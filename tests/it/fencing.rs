@@ -300,7 +300,11 @@ async fn two_senders_on_a_slow_server_deliver_each_message_once() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.kind == "weekly")
+        // The demo's own weekly mails went to its example bureaus before; these are ours.
+        .filter(|r| {
+            r.kind == "weekly"
+                && (r.recipient.starts_with("ju-") || r.recipient == "zongju@example.gov.cn")
+        })
         .collect();
     assert_eq!(weekly.len(), expected);
     assert!(
