@@ -188,7 +188,9 @@ pub async fn write_and_queue(
 ) -> anyhow::Result<(Vec<Produced>, bool)> {
     let footer = format!(
         "由 licwatch 于 {}（{}）自动生成 · 周期 {} · 数据截至 {}",
-        crate::clock::now().with_timezone(&ctx.zone).format("%Y-%m-%d %H:%M"),
+        crate::clock::now()
+            .with_timezone(&ctx.zone)
+            .format("%Y-%m-%d %H:%M"),
         ctx.zone,
         Period::week_of(req.as_of),
         req.as_of

@@ -279,10 +279,13 @@ pub fn verify(text: &str) -> Result<Record, String> {
             return Err(format!("{what}: recorded {stored}, recomputed {computed}"));
         }
     }
-    if let Some(p) = &record.pseudonymised {
-        if p.scheme != pseudonym::SCHEME || record.pseudonym_key.is_some() {
-            return Err(format!("unknown pseudonym scheme '{}'", p.scheme));
-        }
+    if let Some(p) = &record.pseudonymised
+        && (p.scheme != pseudonym::SCHEME || record.pseudonym_key.is_some())
+    {
+        return Err(format!(
+            "unknown pseudonym scheme '{}' (or a public record carrying its key)",
+            p.scheme
+        ));
     }
     if let Some(freeze) = &record.freeze {
         check_freeze(&record, freeze)?;

@@ -34,7 +34,10 @@ fn move_into(path: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         .into_owned();
     let mut target = dir.join(&name);
     if target.exists() {
-        target = dir.join(format!("{}-{name}", crate::clock::now().format("%Y%m%dT%H%M%S%.f")));
+        target = dir.join(format!(
+            "{}-{name}",
+            crate::clock::now().format("%Y%m%dT%H%M%S%.f")
+        ));
     }
     std::fs::rename(path, &target)?;
     Ok(target)
