@@ -105,6 +105,15 @@ async fn each_bureau_gets_its_own_weekly_report_once() {
         assert!(m.message_id().unwrap().ends_with("@scjg.example.gov.cn"));
         let sheets = workbook(&m);
         assert!(sheets.contains_key("证后现场审查") && sheets.contains_key("本周抽查"));
+        // Every header of every sheet is Chinese: no English code where a person reads.
+        for (sheet, rows) in &sheets {
+            for header in rows.first().into_iter().flatten() {
+                assert!(
+                    !header.chars().any(|c| c.is_ascii_alphabetic()),
+                    "{sheet}: header {header}"
+                );
+            }
+        }
         // A bureau's workbook holds its own enterprises only.
         let mut seen = BTreeSet::new();
         for rows in sheets.values() {
@@ -329,6 +338,12 @@ async fn an_smtp_outage_mid_batch_loses_and_doubles_nothing() {
 async fn without_smtp_messages_become_eml_files_and_a_resend_needs_a_reason() {
     let db = TestDb::new().await;
     demo(&db);
+    // Mail is foldered by the week it was produced in, never by a (future) date a key names.
+    let folders: Vec<String> = std::fs::read_dir(db.dir.path().join("reports/out/mail"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders, vec![this_week()]);
     let mail = db.dir.path().join("reports/out/mail").join(this_week());
     let files: Vec<_> = std::fs::read_dir(&mail).unwrap().collect();
     assert!(files.iter().any(|f| {
