@@ -136,6 +136,9 @@ pub struct Load<R: Record> {
     tx: LoadTx,
     distinct_from: &'static str,
     direct: bool,
+    /// What a direct load set aside and puts back before it commits: statements that rebuild the
+    /// table's secondary indexes and re-add its foreign keys.
+    restore: Vec<String>,
     staged: u64,
     /// Columns that received [`Param::Unset`] cells, with the default a new row gets.
     unset: std::collections::BTreeMap<usize, Param>,
@@ -165,8 +168,14 @@ impl Store {
                 conn.integers(empty_sql).await?[0] == 1
             }
         };
+        let mut restore = Vec::new();
         match &mut tx {
-            _ if direct => {}
+            LoadTx::Sqlite(tx) if direct => {
+                restore = set_aside(&mut **tx, &SQLITE_SET_ASIDE, table).await?;
+            }
+            LoadTx::Postgres(tx) if direct => {
+                restore = set_aside(&mut **tx, &POSTGRES_SET_ASIDE, table).await?;
+            }
             LoadTx::Sqlite(tx) => {
                 let conn = &mut **tx;
                 conn.execute(format!("DROP TABLE IF EXISTS temp.{STAGE}"), vec![])
@@ -206,6 +215,7 @@ impl Store {
             tx,
             distinct_from: self.distinct_from(),
             direct,
+            restore,
             staged: 0,
             unset: Default::default(),
             _kind: PhantomData,
@@ -343,7 +353,13 @@ impl<R: Record> Load<R> {
             .collect();
         let distinct = self.distinct_from;
         let (direct, staged) = (self.direct, self.staged);
+        let restore = std::mem::take(&mut self.restore);
         let counts = with_tx!(&mut self.tx, conn => {
+            // The indexes are built and the references checked once each over the whole table,
+            // before anything else reads it.
+            for sql in restore {
+                conn.execute(sql, vec![]).await?;
+            }
             for (sql, default) in fills {
                 conn.execute(sql, vec![default]).await?;
             }
@@ -382,4 +398,46 @@ impl<R: Record> Load<R> {
         }
         Ok(counts)
     }
+}
+
+/// How one engine lists what a direct load sets aside: (the statement that drops it, the one that
+/// puts it back) for each secondary index and foreign key of the table, `{table}` filled in.
+struct SetAsideQueries {
+    list: &'static [&'static str],
+}
+
+/// SQLite: its secondary indexes (its foreign keys cannot be dropped; they stay).
+const SQLITE_SET_ASIDE: SetAsideQueries = SetAsideQueries {
+    list: &["SELECT 'DROP INDEX ' || name, sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"],
+};
+
+/// PostgreSQL: the secondary indexes (not those backing a key) and the foreign keys. Re-adding a
+/// foreign key checks every row in one anti-join instead of a trigger per row.
+const POSTGRES_SET_ASIDE: SetAsideQueries = SetAsideQueries {
+    list: &[
+        "SELECT 'DROP INDEX ' || quote_ident(indexname), indexdef FROM pg_indexes \
+         WHERE schemaname = current_schema() AND tablename = '{table}' AND indexname NOT IN \
+         (SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass) ORDER BY indexname",
+        "SELECT 'ALTER TABLE {table} DROP CONSTRAINT ' || quote_ident(conname), \
+         'ALTER TABLE {table} ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) \
+         FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f' ORDER BY conname",
+    ],
+};
+
+/// A bulk load into an empty table maintains no index and checks no reference row by row: drops
+/// them and returns what puts them back (run in the same transaction before it commits).
+async fn set_aside(
+    conn: &mut impl Conn,
+    queries: &SetAsideQueries,
+    table: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut restore = Vec::new();
+    for query in queries.list {
+        for (drop, put_back) in conn.pairs(query.replace("{table}", table)).await? {
+            conn.execute(drop, vec![]).await?;
+            restore.push(put_back);
+        }
+    }
+    Ok(restore)
 }

@@ -28,6 +28,12 @@ pub(crate) trait Conn: Send {
         sql: String,
     ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
 
+    /// Runs a query returning rows of two text columns.
+    fn pairs(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+
     /// Appends `rows` (values in `columns` order) to `table` as fast as the engine allows.
     fn bulk_insert(
         &mut self,
@@ -73,6 +79,15 @@ macro_rules! common_conn {
                     };
                     Ok(n.unwrap_or(0))
                 })
+                .collect()
+        }
+
+        async fn pairs(&mut self, sql: String) -> Result<Vec<(String, String)>, StoreError> {
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .fetch_all(&mut *self)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect()
         }
     };

@@ -171,3 +171,83 @@ async fn the_audit_log_keeps_who_did_what() {
     assert_eq!(log[0].inputs["sha256"], "ab");
     assert_eq!(log[0].at.timestamp(), entry.at.timestamp());
 }
+
+/// What the catalog says `table` has: its secondary index names and (PostgreSQL) foreign keys.
+async fn indexes_and_keys(store: &licwatch::store::Store, table: &str) -> (Vec<String>, usize) {
+    match store {
+        licwatch::store::Store::Sqlite(pool) => {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                 AND sql IS NOT NULL ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let keys: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM pragma_foreign_key_list('{table}')"
+            )))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            (names, keys as usize)
+        }
+        licwatch::store::Store::Postgres(pool) => {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = $1 AND indexname NOT IN \
+                 (SELECT conname FROM pg_constraint) ORDER BY indexname",
+            )
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let keys: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+            )
+            .bind(table)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            (names, keys as usize)
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_initial_load_puts_back_every_index_and_foreign_key_it_set_aside() {
+    let db = TestDb::new().await;
+    assert!(db.run(&["init"]).status.success());
+    let store = db.store().await;
+    let before = indexes_and_keys(&store, "spot_checks").await;
+    assert_eq!(before.0, vec!["spot_checks_date", "spot_checks_enterprise"]);
+    assert_eq!(before.1, 2, "credit code and category");
+    // Both tables are empty: each file is a direct load, which sets the indexes and foreign keys
+    // aside and puts them back before it commits.
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = db.run(&[
+        "ingest",
+        examples.join("enterprises.csv").to_str().unwrap(),
+        examples.join("spot-checks.xlsx").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(3),
+        "{}",
+        stderr(&out)
+    );
+    let checks: i64 = match &store {
+        licwatch::store::Store::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM spot_checks")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        licwatch::store::Store::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM spot_checks")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(checks > 0, "the spot checks landed");
+    assert_eq!(indexes_and_keys(&store, "spot_checks").await, before);
+}
