@@ -5,6 +5,8 @@
 //! font needed. One font and one palette for all of them.
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, SegmentedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -58,11 +60,52 @@ fn png(
     Ok(out)
 }
 
+type Bars<'a, 'b, X> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, SegmentedCoord<RangedCoordusize>>>;
+
+/// The frame of a horizontal bar chart: `names` one per row from the bottom up, the value axis
+/// `x` described by `x_desc`, the names in a column `label_width` px wide.
+fn bars<'a, 'b, X>(
+    root: &'a Area<'b>,
+    title: &str,
+    x: X,
+    names: &[String],
+    label_width: u32,
+    x_desc: &str,
+) -> Result<Bars<'a, 'b, X::CoordDescType>, ChartError>
+where
+    X: AsRangedCoord,
+    X::CoordDescType: ValueFormatter<<X::CoordDescType as Ranged>::ValueType>,
+{
+    let n = names.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, 24))
+        .margin(16)
+        .x_label_area_size(36)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(x, (0..n - 1).into_segmented())
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .y_labels(n)
+        .y_label_style((FAMILY, 16))
+        .x_label_style((FAMILY, 14))
+        .x_desc(x_desc)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(|e| err(&e))?;
+    Ok(chart)
+}
+
 /// A PNG of the categories' scores, ranked top down, coloured by level.
 pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
     let (w, h) = (900u32, 120 + 34 * rows.len().max(1) as u32);
     png(w, h, |root| {
-        let n = rows.len();
         // Room to the right of the longest bar for its label.
         let top = rows.iter().map(|r| r.risk.score).fold(0.0, f64::max);
         let x_max = ((top * 1.25 / 10.0).ceil() * 10.0).clamp(10.0, 100.0);
@@ -71,27 +114,7 @@ pub fn risk_chart(rows: &[Ranked], title: &str) -> Result<Vec<u8>, ChartError> {
             .rev()
             .map(|r| format!("{} {}", r.risk.rank, r.risk.category_name))
             .collect();
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(36)
-            .y_label_area_size(190)
-            .build_cartesian_2d(0f64..x_max, (0..n.max(1) - 1).into_segmented())
-            .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n.max(1))
-            .y_label_style((FAMILY, 16))
-            .x_label_style((FAMILY, 14))
-            .x_desc("风险分值")
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .draw()
-            .map_err(|e| err(&e))?;
+        let mut chart = bars(root, title, 0f64..x_max, &names, 190, "风险分值")?;
         chart
             .draw_series(rows.iter().rev().enumerate().map(|(i, r)| {
                 let colour = level_colour(r.risk.level);
@@ -205,28 +228,8 @@ pub fn flags_chart(
         .max(1);
     let x_max = ((top as f64 * 1.15).ceil() as usize).max(top + 1);
     png(w, h, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(36)
-            .y_label_area_size(170)
-            .build_cartesian_2d(0..x_max, (0..n.max(1) - 1).into_segmented())
-            .map_err(|e| err(&e))?;
         let names: Vec<String> = rows.iter().rev().map(|(name, _)| name.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(n.max(1))
-            .y_label_style((FAMILY, 16))
-            .x_label_style((FAMILY, 14))
-            .x_desc("待处理事项（条）")
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .draw()
-            .map_err(|e| err(&e))?;
+        let mut chart = bars(root, title, 0..x_max, &names, 170, "待处理事项（条）")?;
         for (k, kind) in kinds.iter().enumerate() {
             let colour = COLOURS[k % COLOURS.len()];
             chart
