@@ -16,6 +16,7 @@ use chrono::{Months, NaiveDate};
 
 use super::plan::{AvoidArea, Plan};
 use super::rng::{Algorithm, DrawRng};
+use super::seats::{Flags, kth_open};
 use super::{InspectorEntry, Unit};
 
 /// Why a drawn check could not be staffed.
@@ -69,6 +70,22 @@ struct Solver<'a> {
     slots: Vec<Vec<Option<usize>>>,
     /// Per inspector: the (unit, slot) pairs held.
     held: Vec<Vec<(usize, usize)>>,
+    /// Per candidate list (`all`, then each category's `qualified`): who is below the workload
+    /// cap, by position in the list.
+    open: HashMap<ListId<'a>, Flags>,
+    /// Per inspector: each list they are in, and their position there.
+    positions: Vec<Vec<(ListId<'a>, usize)>>,
+    /// Inspectors by the division 回避 compares (county or prefecture).
+    by_area: HashMap<&'a str, Vec<usize>>,
+    /// Inspectors by the enterprises of their declared conflicts and earlier assignments.
+    by_enterprise: HashMap<&'a str, Vec<usize>>,
+}
+
+/// A candidate list: every inspector, or those qualified for a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ListId<'a> {
+    All,
+    Qualified(&'a str),
 }
 
 impl<'a> Solver<'a> {
@@ -100,24 +117,114 @@ impl<'a> Solver<'a> {
         !self.on_team(p, u) && self.eligible(p, u) && (slot > 0 || self.qualified_for(p, u))
     }
 
-    fn candidates(&self, u: usize, slot: usize) -> &[usize] {
+    fn list_id(&self, u: usize, slot: usize) -> ListId<'a> {
         if slot == 0 {
-            self.qualified
-                .get(self.units[u].category.as_str())
-                .map_or(&[], Vec::as_slice)
+            ListId::Qualified(self.units[u].category.as_str())
         } else {
-            &self.all
+            ListId::All
+        }
+    }
+
+    fn candidates(&self, u: usize, slot: usize) -> &[usize] {
+        match self.list_id(u, slot) {
+            ListId::Qualified(category) => self.qualified.get(category).map_or(&[], Vec::as_slice),
+            ListId::All => &self.all,
+        }
+    }
+
+    fn full(&self, p: usize) -> bool {
+        self.held[p].len() >= self.plan.teams.max_per_inspector as usize
+    }
+
+    /// Keeps the open flags of `p` in step when their load crosses the cap.
+    fn after_change(&mut self, p: usize, was_full: bool) {
+        let full = self.full(p);
+        if full != was_full {
+            for &(list, pos) in &self.positions[p] {
+                if let Some(flags) = self.open.get_mut(&list) {
+                    flags.flip(pos, !full);
+                }
+            }
         }
     }
 
     fn place(&mut self, p: usize, u: usize, slot: usize) {
+        let was_full = self.full(p);
         self.slots[u][slot] = Some(p);
         self.held[p].push((u, slot));
+        self.after_change(p, was_full);
     }
 
     fn unplace(&mut self, p: usize, u: usize, slot: usize) {
+        let was_full = self.full(p);
         self.slots[u][slot] = None;
         self.held[p].retain(|&h| h != (u, slot));
+        self.after_change(p, was_full);
+    }
+
+    /// Algorithm v2's seat: uniform among the candidates below the cap who can take it, in list
+    /// order — counted and indexed without a pass over the list: the open flags give the count,
+    /// and the few who cannot take it (same area, conflict or earlier assignment, already on the
+    /// team) are the only ones looked at. None when nobody is open.
+    fn draw_open(&self, u: usize, slot: usize, rng: &mut DrawRng) -> Option<usize> {
+        let list = self.list_id(u, slot);
+        let flags = self.open.get(&list)?;
+        let unit = &self.units[u];
+        let area = match self.plan.teams.avoid_same {
+            AvoidArea::County => unit.county.as_str(),
+            AvoidArea::Prefecture => unit.prefecture.as_str(),
+        };
+        let suspects = self
+            .by_area
+            .get(area)
+            .into_iter()
+            .flatten()
+            .chain(
+                self.by_enterprise
+                    .get(unit.credit_code.as_str())
+                    .into_iter()
+                    .flatten(),
+            )
+            .chain(self.slots[u].iter().flatten());
+        let mut excluded: Vec<usize> = suspects
+            .filter(|&&p| !self.full(p) && !self.can_take(p, u, slot))
+            .filter_map(|&p| {
+                self.positions[p]
+                    .iter()
+                    .find(|(l, _)| *l == list)
+                    .map(|&(_, pos)| pos)
+            })
+            .collect();
+        excluded.sort_unstable();
+        excluded.dedup();
+        let open = flags.ones() - excluded.len();
+        if open == 0 {
+            #[cfg(test)]
+            assert_eq!(self.open_by_pass(u, slot, &mut rng.clone()), None);
+            return None;
+        }
+        #[cfg(test)]
+        let mut twin = rng.clone();
+        let k = rng.below(open as u32) as usize;
+        let pos = kth_open(flags, &excluded, k).expect("k is below the open count");
+        let chosen = self.candidates(u, slot)[pos];
+        // Every draw the tests make checks the fast count against the plain pass it replaced.
+        #[cfg(test)]
+        assert_eq!(Some(chosen), self.open_by_pass(u, slot, &mut twin));
+        Some(chosen)
+    }
+
+    /// Algorithm v2's seat by a pass over the whole list (how it was first written): the
+    /// reference the tests hold `draw_open` to.
+    #[cfg(test)]
+    fn open_by_pass(&self, u: usize, slot: usize, rng: &mut DrawRng) -> Option<usize> {
+        let open: Vec<usize> = self
+            .candidates(u, slot)
+            .iter()
+            .copied()
+            .filter(|&p| !self.full(p) && self.can_take(p, u, slot))
+            .collect();
+        (!open.is_empty()).then(|| open[rng.below(open.len() as u32) as usize])
     }
 
     /// Fills slot `slot` of unit `u`, scanning candidates from `start`; moves others along an
@@ -207,6 +314,29 @@ pub fn staff(
         }
     }
     let size = plan.teams.size as usize;
+    let all: Vec<usize> = (0..inspectors.len()).collect();
+    let mut positions: Vec<Vec<(ListId, usize)>> = vec![Vec::new(); inspectors.len()];
+    let mut open = HashMap::new();
+    for (list, members) in std::iter::once((ListId::All, &all))
+        .chain(qualified.iter().map(|(c, m)| (ListId::Qualified(c), m)))
+    {
+        for (pos, &p) in members.iter().enumerate() {
+            positions[p].push((list, pos));
+        }
+        open.insert(list, Flags::all_set(members.len()));
+    }
+    let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_enterprise: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (p, i) in inspectors.iter().enumerate() {
+        let area = match plan.teams.avoid_same {
+            AvoidArea::County => i.county.as_str(),
+            AvoidArea::Prefecture => i.prefecture.as_str(),
+        };
+        by_area.entry(area).or_default().push(p);
+        for code in i.conflicts.iter().chain(i.recent.iter().map(|(c, _)| c)) {
+            by_enterprise.entry(code.as_str()).or_default().push(p);
+        }
+    }
     let mut solver = Solver {
         plan,
         units,
@@ -215,9 +345,13 @@ pub fn staff(
             .checked_sub_months(Months::new(plan.teams.avoid_recent_months))
             .unwrap_or(NaiveDate::MIN),
         qualified,
-        all: (0..inspectors.len()).collect(),
+        all,
         slots: vec![vec![None; size]; units.len()],
         held: vec![Vec::new(); inspectors.len()],
+        open,
+        positions,
+        by_area,
+        by_enterprise,
     };
     let mut blocked = vec![None; units.len()];
     for (u, blocked) in blocked.iter_mut().enumerate() {
@@ -231,20 +365,15 @@ pub fn staff(
                 }
                 Algorithm::V2 => {
                     // Every eligible inspector with capacity left is equally likely.
-                    let cap = plan.teams.max_per_inspector as usize;
-                    let open: Vec<usize> = solver
-                        .candidates(u, slot)
-                        .iter()
-                        .copied()
-                        .filter(|&p| solver.held[p].len() < cap && solver.can_take(p, u, slot))
-                        .collect();
-                    if open.is_empty() {
-                        let mut visited = vec![false; inspectors.len()];
-                        solver.fill(u, slot, 0, &mut visited)
-                    } else {
-                        let p = open[rng.below(open.len() as u32) as usize];
-                        solver.place(p, u, slot);
-                        true
+                    match solver.draw_open(u, slot, rng) {
+                        Some(p) => {
+                            solver.place(p, u, slot);
+                            true
+                        }
+                        None => {
+                            let mut visited = vec![false; inspectors.len()];
+                            solver.fill(u, slot, 0, &mut visited)
+                        }
                     }
                 }
             };

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod pseudonym;
 pub mod record;
 pub mod rng;
+mod seats;
 
 use std::collections::BTreeMap;
 

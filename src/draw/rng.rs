@@ -75,6 +75,7 @@ pub fn seed_digest(algorithm: Algorithm, seed: &str) -> String {
     )
 }
 
+#[derive(Clone)]
 pub struct DrawRng {
     chacha: ChaCha20Rng,
 }

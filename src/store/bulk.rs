@@ -404,12 +404,15 @@ impl<R: Record> Load<R> {
 /// puts it back) for each secondary index and foreign key of the table, `{table}` filled in.
 struct SetAsideQueries {
     list: &'static [&'static str],
+    /// Run last, once everything is back (the planner's statistics of the new table).
+    after: Option<&'static str>,
 }
 
 /// SQLite: its secondary indexes (its foreign keys cannot be dropped; they stay).
 const SQLITE_SET_ASIDE: SetAsideQueries = SetAsideQueries {
     list: &["SELECT 'DROP INDEX ' || name, sql FROM sqlite_master \
              WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"],
+    after: None,
 };
 
 /// PostgreSQL: the secondary indexes (not those backing a key) and the foreign keys. Re-adding a
@@ -423,6 +426,9 @@ const POSTGRES_SET_ASIDE: SetAsideQueries = SetAsideQueries {
          'ALTER TABLE {table} ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) \
          FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f' ORDER BY conname",
     ],
+    // Millions of rows arrived at once: the weekly reads that follow should not wait for
+    // autovacuum to learn it.
+    after: Some("ANALYZE {table}"),
 };
 
 /// A bulk load into an empty table maintains no index and checks no reference row by row: drops
@@ -439,5 +445,6 @@ async fn set_aside(
             restore.push(put_back);
         }
     }
+    restore.extend(queries.after.map(|sql| sql.replace("{table}", table)));
     Ok(restore)
 }
