@@ -29,13 +29,6 @@ pub struct Entry {
     pub count: usize,
 }
 
-fn per_person(kind: ReportKind) -> bool {
-    matches!(
-        kind,
-        ReportKind::Assignment | ReportKind::RenewalReminder | ReportKind::Correction
-    )
-}
-
 /// The lines for documents written to `pages` (each document's HTML file), relative to `week`.
 pub fn entries(docs: &[(&Document, &Path)], week: &Path) -> Vec<Entry> {
     let relative = |p: &Path| {
@@ -50,7 +43,7 @@ pub fn entries(docs: &[(&Document, &Path)], week: &Path) -> Vec<Entry> {
     let mut out = Vec::new();
     for (doc, page) in docs {
         let order = doc.kind as u8;
-        if per_person(doc.kind) {
+        if doc.kind.per_person() {
             // One line per kind and folder, linking the first page of the folder.
             let folder = page.parent().map(relative).unwrap_or_default();
             let entry = grouped

@@ -56,6 +56,16 @@ impl ReportKind {
         }
     }
 
+    /// Mail to one person each (thousands a run): on disk only its page is kept; the workbook, CSV
+    /// and calendar travel in the mail (and its `.eml` file), not as thousands more files in one
+    /// folder.
+    pub fn per_person(self) -> bool {
+        matches!(
+            self,
+            ReportKind::Assignment | ReportKind::RenewalReminder | ReportKind::Correction
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ReportKind::Weekly => "每周监管报告",
@@ -270,14 +280,18 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
     })
 }
 
-/// Writes a rendered document under `dir`: the HTML, the text, the chart and the attachments.
+/// Writes a rendered document under `dir`: the HTML first, then the text, the charts and the
+/// attachments — for per-person mail the HTML alone (see [`ReportKind::per_person`]).
 pub fn write(dir: &Path, doc: &Document, rendered: &Rendered) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let page = dir.join(file_name(&doc.stem, "html"));
+    if doc.kind.per_person() {
+        std::fs::write(&page, &rendered.page)
+            .with_context(|| format!("writing {}", page.display()))?;
+        return Ok(vec![page]);
+    }
     let mut files = vec![
-        (
-            dir.join(file_name(&doc.stem, "html")),
-            rendered.page.as_bytes(),
-        ),
+        (page, rendered.page.as_bytes()),
         (
             dir.join(file_name(&doc.stem, "txt")),
             rendered.text.as_bytes(),
@@ -392,6 +406,43 @@ mod tests {
                 "乌鲁木齐市-每周监管报告-2026-W48-逾期现场审查.csv"
             ]
         );
+    }
+
+    #[test]
+    fn per_person_mail_keeps_only_its_page_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut doc = Document {
+            kind: ReportKind::Assignment,
+            period: "2026-W48".into(),
+            scope: "2026-11/1/I001".into(),
+            title: "抽查任务通知".into(),
+            subtitle: String::new(),
+            paragraphs: Vec::new(),
+            headline: Vec::new(),
+            tables: vec![Table::from_rows(
+                "我的检查任务",
+                &[Row {
+                    enterprise: "钢丝绳厂",
+                }],
+                &["enterprise"],
+            )],
+            charts: Vec::new(),
+            cards: Vec::new(),
+            files: vec![("x.ics".into(), "text/calendar", b"BEGIN:VCALENDAR".to_vec())],
+            stem: "抽查任务-I001".into(),
+            recipients: vec![],
+        };
+        let rendered = render(&doc, "f").unwrap();
+        assert_eq!(
+            rendered.attachments.len(),
+            3,
+            "the mail carries xlsx, csv and ics"
+        );
+        let written = write(dir.path(), &doc, &rendered).unwrap();
+        assert_eq!(written, vec![dir.path().join("抽查任务-I001.html")]);
+        // A bureau's report keeps everything beside its page.
+        doc.kind = ReportKind::Weekly;
+        assert_eq!(write(dir.path(), &doc, &rendered).unwrap().len(), 5);
     }
 
     #[test]
