@@ -187,17 +187,15 @@ async fn record_history(ctx: &Context, store: &Store, as_of: NaiveDate) -> anyho
     use chrono::Datelike;
     let recorded = store.risk_periods("all").await?;
     let missing = |day: NaiveDate| !recorded.contains(&Period::week_of(day).to_string());
-    let mut quarter_end = NaiveDate::from_ymd_opt(as_of.year(), as_of.month0() / 3 * 3 + 1, 1)
-        .context("a quarter's first day")?
-        .pred_opt()
-        .context("a quarter's last day")?;
-    let mut ends = Vec::new();
-    for _ in 0..3 {
-        ends.push(quarter_end);
-        quarter_end =
-            NaiveDate::from_ymd_opt(quarter_end.year(), quarter_end.month0() / 3 * 3 + 1, 1)
-                .and_then(|d| d.pred_opt())
-                .context("a quarter's last day")?;
+    // The last day of the quarter before the one `day` falls in.
+    let end_before = |day: NaiveDate| {
+        NaiveDate::from_ymd_opt(day.year(), day.month0() / 3 * 3 + 1, 1)
+            .and_then(|first| first.pred_opt())
+            .context("a quarter's last day")
+    };
+    let mut ends = vec![end_before(as_of)?];
+    for _ in 1..3 {
+        ends.push(end_before(ends[ends.len() - 1])?);
     }
     for day in ends.into_iter().rev().filter(|d| missing(*d)) {
         let ranking = crate::app::risk::rank(ctx, store, day, &[None], false).await?;

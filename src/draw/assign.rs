@@ -62,17 +62,13 @@ struct Solver<'a> {
     units: &'a [Unit],
     inspectors: &'a [InspectorEntry],
     recent_since: NaiveDate,
-    /// Inspectors qualified for each category, in canonical order.
-    qualified: HashMap<&'a str, Vec<usize>>,
-    /// Every inspector, in canonical order: the candidates for a member's seat.
-    all: Vec<usize>,
+    /// The candidate lists: every inspector (a member's seat), and those qualified for each
+    /// category (the lead's).
+    lists: HashMap<ListId<'a>, List>,
     /// `slots[u][s]`: the inspector in slot `s` of unit `u`'s team.
     slots: Vec<Vec<Option<usize>>>,
     /// Per inspector: the (unit, slot) pairs held.
     held: Vec<Vec<(usize, usize)>>,
-    /// Per candidate list (`all`, then each category's `qualified`): who is below the workload
-    /// cap, by position in the list.
-    open: HashMap<ListId<'a>, Flags>,
     /// Per inspector: each list they are in, and their position there.
     positions: Vec<Vec<(ListId<'a>, usize)>>,
     /// Inspectors by the division 回避 compares (county or prefecture).
@@ -88,14 +84,17 @@ enum ListId<'a> {
     Qualified(&'a str),
 }
 
+/// A candidate list's inspectors in canonical order, and which of them are below the workload cap.
+struct List {
+    members: Vec<usize>,
+    open: Flags,
+}
+
 impl<'a> Solver<'a> {
     fn eligible(&self, p: usize, u: usize) -> bool {
         let (i, unit) = (&self.inspectors[p], &self.units[u]);
-        let same_area = match self.plan.teams.avoid_same {
-            AvoidArea::County => i.county == unit.county,
-            AvoidArea::Prefecture => i.prefecture == unit.prefecture,
-        };
-        !same_area
+        let avoid = self.plan.teams.avoid_same;
+        avoid.of(&i.county, &i.prefecture) != avoid.of(&unit.county, &unit.prefecture)
             && !i.conflicts.contains(&unit.credit_code)
             && !i
                 .recent
@@ -126,10 +125,9 @@ impl<'a> Solver<'a> {
     }
 
     fn candidates(&self, u: usize, slot: usize) -> &[usize] {
-        match self.list_id(u, slot) {
-            ListId::Qualified(category) => self.qualified.get(category).map_or(&[], Vec::as_slice),
-            ListId::All => &self.all,
-        }
+        self.lists
+            .get(&self.list_id(u, slot))
+            .map_or(&[], |l| l.members.as_slice())
     }
 
     fn full(&self, p: usize) -> bool {
@@ -141,8 +139,8 @@ impl<'a> Solver<'a> {
         let full = self.full(p);
         if full != was_full {
             for &(list, pos) in &self.positions[p] {
-                if let Some(flags) = self.open.get_mut(&list) {
-                    flags.flip(pos, !full);
+                if let Some(l) = self.lists.get_mut(&list) {
+                    l.open.flip(pos, !full);
                 }
             }
         }
@@ -168,12 +166,16 @@ impl<'a> Solver<'a> {
     /// team) are the only ones looked at. None when nobody is open.
     fn draw_open(&self, u: usize, slot: usize, rng: &mut DrawRng) -> Option<usize> {
         let list = self.list_id(u, slot);
-        let flags = self.open.get(&list)?;
+        let List {
+            members,
+            open: flags,
+        } = self.lists.get(&list)?;
         let unit = &self.units[u];
-        let area = match self.plan.teams.avoid_same {
-            AvoidArea::County => unit.county.as_str(),
-            AvoidArea::Prefecture => unit.prefecture.as_str(),
-        };
+        let area = self
+            .plan
+            .teams
+            .avoid_same
+            .of(&unit.county, &unit.prefecture);
         let suspects = self
             .by_area
             .get(area)
@@ -207,7 +209,7 @@ impl<'a> Solver<'a> {
         let mut twin = rng.clone();
         let k = rng.below(open as u32) as usize;
         let pos = kth_open(flags, &excluded, k).expect("k is below the open count");
-        let chosen = self.candidates(u, slot)[pos];
+        let chosen = members[pos];
         // Every draw the tests make checks the fast count against the plain pass it replaced.
         #[cfg(test)]
         assert_eq!(Some(chosen), self.open_by_pass(u, slot, &mut twin));
@@ -290,7 +292,8 @@ impl<'a> Solver<'a> {
         if !qualified.iter().any(|&p| self.eligible(p, u)) {
             return Blocked::Avoidance;
         }
-        let eligible = self.all.iter().filter(|&&p| self.eligible(p, u)).count();
+        let everyone = self.lists.get(&ListId::All).map_or(&[][..], |l| &l.members);
+        let eligible = everyone.iter().filter(|&&p| self.eligible(p, u)).count();
         if eligible < self.plan.teams.size as usize {
             return Blocked::TooFewEligible;
         }
@@ -314,25 +317,26 @@ pub fn staff(
         }
     }
     let size = plan.teams.size as usize;
-    let all: Vec<usize> = (0..inspectors.len()).collect();
     let mut positions: Vec<Vec<(ListId, usize)>> = vec![Vec::new(); inspectors.len()];
-    let mut open = HashMap::new();
-    for (list, members) in std::iter::once((ListId::All, &all))
-        .chain(qualified.iter().map(|(c, m)| (ListId::Qualified(c), m)))
-    {
+    let mut lists = HashMap::new();
+    for (list, members) in std::iter::once((ListId::All, (0..inspectors.len()).collect())).chain(
+        qualified
+            .into_iter()
+            .map(|(c, m)| (ListId::Qualified(c), m)),
+    ) {
         for (pos, &p) in members.iter().enumerate() {
             positions[p].push((list, pos));
         }
-        open.insert(list, Flags::all_set(members.len()));
+        let open = Flags::all_set(members.len());
+        lists.insert(list, List { members, open });
     }
     let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_enterprise: HashMap<&str, Vec<usize>> = HashMap::new();
     for (p, i) in inspectors.iter().enumerate() {
-        let area = match plan.teams.avoid_same {
-            AvoidArea::County => i.county.as_str(),
-            AvoidArea::Prefecture => i.prefecture.as_str(),
-        };
-        by_area.entry(area).or_default().push(p);
+        by_area
+            .entry(plan.teams.avoid_same.of(&i.county, &i.prefecture))
+            .or_default()
+            .push(p);
         for code in i.conflicts.iter().chain(i.recent.iter().map(|(c, _)| c)) {
             by_enterprise.entry(code.as_str()).or_default().push(p);
         }
@@ -344,11 +348,9 @@ pub fn staff(
         recent_since: as_of
             .checked_sub_months(Months::new(plan.teams.avoid_recent_months))
             .unwrap_or(NaiveDate::MIN),
-        qualified,
-        all,
+        lists,
         slots: vec![vec![None; size]; units.len()],
         held: vec![Vec::new(); inspectors.len()],
-        open,
         positions,
         by_area,
         by_enterprise,

@@ -139,6 +139,16 @@ pub enum AvoidArea {
     Prefecture,
 }
 
+impl AvoidArea {
+    /// The division 回避 compares, of someone in `county` of `prefecture`.
+    pub fn of<'a>(self, county: &'a str, prefecture: &'a str) -> &'a str {
+        match self {
+            AvoidArea::County => county,
+            AvoidArea::Prefecture => prefecture,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Teams {

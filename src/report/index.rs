@@ -25,8 +25,9 @@ pub struct Entry {
     pub link: String,
     /// (label, value) of the headline figures.
     pub figures: Vec<(String, String)>,
-    /// Documents this line stands for (per-person mail), else 1.
-    pub count: usize,
+    /// What a later run's line replaces this one by: the page of a document, the folder of a
+    /// kind's per-person mail.
+    pub key: String,
 }
 
 /// The lines for documents written to `pages` (each document's HTML file), relative to `week`.
@@ -39,47 +40,50 @@ pub fn entries(docs: &[(&Document, &Path)], week: &Path) -> Vec<Entry> {
             .collect::<Vec<_>>()
             .join("/")
     };
-    let mut grouped: BTreeMap<(ReportKind, String), Entry> = BTreeMap::new();
+    // Per-person mail: (kind, folder) → (the folder's first page, how many).
+    let mut grouped: BTreeMap<(ReportKind, String), (String, usize)> = BTreeMap::new();
     let mut out = Vec::new();
     for (doc, page) in docs {
-        let order = doc.kind as u8;
         if doc.kind.per_person() {
-            // One line per kind and folder, linking the first page of the folder.
             let folder = page.parent().map(relative).unwrap_or_default();
-            let entry = grouped
-                .entry((doc.kind, folder.clone()))
-                .or_insert_with(|| Entry {
-                    order,
-                    region_first: 1,
-                    kind: doc.kind.label().into(),
-                    title: String::new(),
-                    link: relative(page),
-                    figures: Vec::new(),
-                    count: 0,
-                });
-            entry.count += 1;
-            entry.title = format!("{}（{} 份，{folder}）", doc.kind.label(), entry.count);
+            grouped
+                .entry((doc.kind, folder))
+                .or_insert_with(|| (relative(page), 0))
+                .1 += 1;
             continue;
         }
+        let link = relative(page);
         out.push(Entry {
-            order,
+            order: doc.kind as u8,
             region_first: u8::from(doc.scope != "all"),
             kind: doc.kind.label().into(),
             title: doc.title.clone(),
-            link: relative(page),
             figures: doc
                 .headline
                 .iter()
                 .map(|f| (f.label.clone(), f.value.clone()))
                 .collect(),
-            count: 1,
+            key: link.clone(),
+            link,
         });
     }
-    out.extend(grouped.into_values());
+    out.extend(
+        grouped
+            .into_iter()
+            .map(|((kind, folder), (link, count))| Entry {
+                order: kind as u8,
+                region_first: 1,
+                kind: kind.label().into(),
+                title: format!("{}（{count} 份，{folder}）", kind.label()),
+                link,
+                figures: Vec::new(),
+                key: folder,
+            }),
+    );
     out
 }
 
-/// Adds `new` to the week's `index.json` (replacing lines with the same link) and writes
+/// Adds `new` to the week's `index.json` (replacing lines with the same kind and key) and writes
 /// `index.html` from it; returns the page's path.
 pub fn update(week: &Path, period: &str, new: Vec<Entry>, footer: &str) -> anyhow::Result<PathBuf> {
     let json = week.join("index.json");
@@ -91,14 +95,7 @@ pub fn update(week: &Path, period: &str, new: Vec<Entry>, footer: &str) -> anyho
         Err(_) => Vec::new(),
     };
     for entry in new {
-        // A grouped line is keyed by its folder, a document by its page.
-        let same = |e: &Entry| {
-            e.order == entry.order
-                && (e.link == entry.link
-                    || (e.count > 1 || entry.count > 1)
-                        && Path::new(&e.link).parent() == Path::new(&entry.link).parent())
-        };
-        all.retain(|e| !same(e));
+        all.retain(|e| (e.order, &e.key) != (entry.order, &entry.key));
         all.push(entry);
     }
     all.sort_by(|a, b| {

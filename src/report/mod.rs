@@ -226,32 +226,8 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
             in_body: t.shown > 0 || t.rows.is_empty(),
         })
         .collect();
-    let page = |src: &dyn Fn(&Chart) -> String| -> anyhow::Result<String> {
-        let charts: Vec<_> = doc
-            .charts
-            .iter()
-            .map(|c| context! { src => src(c), alt => &c.alt })
-            .collect();
-        let ctx = context! {
-            title => &doc.title,
-            subtitle => &doc.subtitle,
-            paragraphs => &doc.paragraphs,
-            headline => Serde(&doc.headline),
-            tables => Serde(&tables),
-            cards => Serde(&doc.cards),
-            charts => charts,
-            attachment => &workbook,
-            footer => footer,
-        };
-        Ok(env.get_template("report.html")?.render(&ctx)?)
-    };
-    let html = page(&|c| format!("cid:{}", c.name))?;
-    let on_disk = if doc.charts.is_empty() {
-        html.clone()
-    } else {
-        page(&|c| c.file(&doc.stem))?
-    };
-    let text = env.get_template("report.txt")?.render(context! {
+    // What every rendering shares; each HTML adds its pictures' sources.
+    let base = context! {
         title => &doc.title,
         subtitle => &doc.subtitle,
         paragraphs => &doc.paragraphs,
@@ -260,7 +236,23 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
         cards => Serde(&doc.cards),
         attachment => &workbook,
         footer => footer,
-    })?;
+    };
+    let page = |src: &dyn Fn(&Chart) -> String| -> anyhow::Result<String> {
+        let charts: Vec<_> = doc
+            .charts
+            .iter()
+            .map(|c| context! { src => src(c), alt => &c.alt })
+            .collect();
+        let ctx = context! { charts => charts, ..base.clone() };
+        Ok(env.get_template("report.html")?.render(&ctx)?)
+    };
+    let html = page(&|c| format!("cid:{}", c.name))?;
+    let on_disk = if doc.charts.is_empty() {
+        html.clone()
+    } else {
+        page(&|c| c.file(&doc.stem))?
+    };
+    let text = env.get_template("report.txt")?.render(&base)?;
     let mut attachments = Vec::new();
     if !doc.tables.is_empty() {
         let sheets: Vec<&Table> = doc.tables.iter().collect();

@@ -138,19 +138,6 @@ fn page(dir: &Path, part: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no page named *{part}* under {}", dir.display()))
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let path = e.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn every_page_reads_at_1280_and_375_px_in_a_real_browser() {
     if engine() != "sqlite" {

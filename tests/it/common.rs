@@ -333,3 +333,17 @@ pub fn this_week() -> String {
         .date_naive();
     licwatch::period::Period::week_of(today).to_string()
 }
+
+/// Every file under `dir`, at any depth.
+pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -109,9 +109,11 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     }
     // Its commitment was published before the seed: the freeze's plan notice carries the key's
     // digest and the public snapshot's.
-    let notice =
-        std::fs::read_to_string(walk_for(db.dir.path(), "freeze-2026-12").join("plan-notice.json"))
-            .unwrap();
+    let freeze_notice = walk(db.dir.path())
+        .into_iter()
+        .find(|p| p.ends_with("freeze-2026-12/plan-notice.json"))
+        .expect("the freeze's plan notice");
+    let notice = std::fs::read_to_string(freeze_notice).unwrap();
     let notice: serde_json::Value = serde_json::from_str(&notice).unwrap();
     let published: serde_json::Value = serde_json::from_str(&public_text).unwrap();
     assert_eq!(
@@ -358,22 +360,4 @@ fn tier(code: &str, tier: licwatch::draw::plan::Tier) -> licwatch::risk::Enterpr
         points: 0,
         reasons: String::new(),
     }
-}
-
-/// The first directory named `name` under `dir`.
-fn walk_for(dir: &Path, name: &str) -> PathBuf {
-    fn find(dir: &Path, name: &str) -> Option<PathBuf> {
-        std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir())
-            .find_map(|p| {
-                if p.file_name().is_some_and(|n| n == name) {
-                    Some(p)
-                } else {
-                    find(&p, name)
-                }
-            })
-    }
-    find(dir, name).unwrap_or_else(|| panic!("no {name} under {}", dir.display()))
 }
