@@ -16,6 +16,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -204,7 +205,7 @@ pub async fn ingest_files(
     paths: &[PathBuf],
     options: &Options,
 ) -> Result<Vec<Summary>, StoreError> {
-    let mut ctx = Context::load(store).await?;
+    let mut ctx = Arc::new(Context::load(store).await?);
     let mut summaries = Vec::new();
     let mut opened = Vec::new();
     for path in paths {
@@ -257,7 +258,7 @@ async fn audit(store: &Store, s: &Summary, options: &Options) -> Result<(), Stor
 /// Loads one opened input as its kind.
 pub async fn load(
     store: &Store,
-    ctx: &mut Context,
+    ctx: &mut Arc<Context>,
     input: Opened,
     options: &Options,
 ) -> Result<Summary, StoreError> {
@@ -282,22 +283,27 @@ fn key_hash(key: &[Param]) -> u128 {
     (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
-async fn load_as<R: Ingest>(
-    store: &Store,
-    ctx: &mut Context,
-    input: Opened,
-    options: &Options,
-) -> Result<Summary, StoreError> {
-    let Opened {
-        name,
-        digest,
-        table,
-        map,
-    } = input;
-    let mut summary = Summary::new(&name, &digest);
-    summary.kind = R::KIND.name().to_string();
-    summary.format = table.format.to_string();
-    let width = table.header.len();
+/// What reading and validating a file gave beside its good rows (those went to the store as
+/// they came).
+struct Validated {
+    read: u64,
+    rejects: Vec<Reject>,
+    landed: Known,
+    /// Why the file could not be read to its end: then nothing of it applies.
+    unreadable: Option<String>,
+}
+
+/// Reads and validates every row of `rows`, handing the good ones to `send` a chunk at a time. It
+/// runs on a thread of its own, so the next chunk is validated while the store takes the last;
+/// it stops early when the store stops taking (`send` closed).
+fn validate_rows<R: Ingest>(
+    rows: Box<dyn Iterator<Item = Result<read::RawRow, read::ReadError>> + Send>,
+    map: &HeaderMap,
+    width: usize,
+    ctx: &Context,
+    send: tokio::sync::mpsc::Sender<Vec<Vec<Param>>>,
+    bar: &indicatif::ProgressBar,
+) -> Validated {
     let validator = Validator {
         catalogue: &ctx.catalogue,
         divisions: &ctx.divisions,
@@ -313,27 +319,27 @@ async fn load_as<R: Ingest>(
             Some((map.positions(c.name), at))
         })
         .collect();
-    let mut loader = store.begin_load::<R>().await?;
+    let mut out = Validated {
+        read: 0,
+        rejects: Vec::new(),
+        landed: Known::default(),
+        unreadable: None,
+    };
     let mut seen: HashMap<u128, usize> = HashMap::new();
-    let mut rejects: Vec<Reject> = Vec::new();
-    let mut landed = Known::default();
     let mut chunk: Vec<Vec<Param>> = Vec::with_capacity(CHUNK_ROWS);
-    let bar = crate::progress::spinner(
-        options.progress,
-        "{spinner} {msg} {human_pos} rows ({per_sec})",
-        &name,
-    );
-    for next in table.rows {
-        // A file that cannot be read to its end applies nothing: the load rolls back.
+    for next in rows {
         let raw = match next {
             Ok(raw) => raw,
-            Err(e) => return Ok(summary.failed(e.to_string())),
+            Err(e) => {
+                out.unreadable = Some(e.to_string());
+                return out;
+            }
         };
         if raw.cells.iter().all(|c| *c == Cell::Empty) {
             continue;
         }
-        summary.read += 1;
-        match Row::new(&raw, &map).read::<R>(&validator, width) {
+        out.read += 1;
+        match Row::new(&raw, map).read::<R>(&validator, width) {
             Ok(record) => {
                 let mut params = record.params();
                 for &(cells, at) in &blank_keeps {
@@ -346,7 +352,7 @@ async fn load_as<R: Ingest>(
                     }
                 }
                 match seen.entry(key_hash(&params[..R::KEY])) {
-                    Entry::Occupied(first) => rejects.push(Reject {
+                    Entry::Occupied(first) => out.rejects.push(Reject {
                         row: raw.number,
                         field: String::new(),
                         value: String::new(),
@@ -354,22 +360,95 @@ async fn load_as<R: Ingest>(
                     }),
                     Entry::Vacant(slot) => {
                         slot.insert(raw.number);
-                        record.register(&mut landed);
+                        record.register(&mut out.landed);
                         chunk.push(params);
                     }
                 }
             }
-            Err(mut bad) => rejects.append(&mut bad),
+            Err(mut bad) => out.rejects.append(&mut bad),
         }
         if chunk.len() >= CHUNK_ROWS {
-            loader.stage(std::mem::take(&mut chunk)).await?;
-            bar.set_position(summary.read);
+            if send.blocking_send(std::mem::take(&mut chunk)).is_err() {
+                return out;
+            }
+            bar.set_position(out.read);
         }
     }
     if !chunk.is_empty() {
-        loader.stage(chunk).await?;
+        let _ = send.blocking_send(chunk);
     }
+    out
+}
+
+async fn load_as<R: Ingest + Send + 'static>(
+    store: &Store,
+    ctx: &mut Arc<Context>,
+    input: Opened,
+    options: &Options,
+) -> Result<Summary, StoreError> {
+    let Opened {
+        name,
+        digest,
+        table,
+        map,
+    } = input;
+    let mut summary = Summary::new(&name, &digest);
+    summary.kind = R::KIND.name().to_string();
+    summary.format = table.format.to_string();
+    let width = table.header.len();
+    // Optional columns the file does not have keep what the store holds.
+    let kept: Vec<&str> = R::KIND
+        .columns()
+        .iter()
+        .filter(|c| !c.required && map.positions(c.name).is_empty())
+        .map(|c| c.name)
+        .collect();
+    let mut loader = store.begin_load::<R>().await?;
+    let bar = crate::progress::spinner(
+        options.progress,
+        "{spinner} {msg} {human_pos} rows ({per_sec})",
+        &name,
+    );
+    // Two chunks in flight: one being validated, one being copied.
+    let (send, mut receive) = tokio::sync::mpsc::channel(1);
+    let reader = {
+        let (ctx, bar) = (Arc::clone(ctx), bar.clone());
+        tokio::task::spawn_blocking(move || {
+            validate_rows::<R>(table.rows, &map, width, &ctx, send, &bar)
+        })
+    };
+    let mut staged = Ok(());
+    while let Some(chunk) = receive.recv().await {
+        staged = loader.stage(chunk).await;
+        if staged.is_err() {
+            break;
+        }
+    }
+    drop(receive);
+    let validated = reader.await;
     bar.finish_and_clear();
+    staged?;
+    // A file that cannot be read to its end, or whose rows crash the validation, applies nothing:
+    // the load rolls back.
+    let Validated {
+        read,
+        rejects,
+        landed,
+        unreadable,
+    } = match validated {
+        Ok(v) => v,
+        Err(e) => {
+            let why = match e.try_into_panic() {
+                Ok(panic) => panic_text(panic.as_ref()),
+                Err(e) => e.to_string(),
+            };
+            return Ok(summary.failed(format!("validation crashed: {why}")));
+        }
+    };
+    summary.read = read;
+    if let Some(why) = unreadable {
+        return Ok(summary.failed(why));
+    }
 
     let now = crate::clock::now();
     let quarantined: Vec<Quarantined> = rejects
@@ -390,28 +469,24 @@ async fn load_as<R: Ingest>(
         rows.dedup();
         rows.len() as u64
     };
-    // Optional columns the file does not have keep what the store holds.
-    let kept: Vec<&str> = R::KIND
-        .columns()
-        .iter()
-        .filter(|c| !c.required && map.positions(c.name).is_empty())
-        .map(|c| c.name)
-        .collect();
     let counts = loader
         .finish(&kept, &quarantined, |counts| IngestedFile {
             digest: digest.clone(),
             file_name: name.clone(),
             kind: R::KIND.name().to_string(),
             format: summary.format.clone(),
-            rows_read: summary.read,
+            rows_read: read,
             counts,
             rejected: rejected_rows,
             loaded_at: now,
         })
         .await?;
-    ctx.known.enterprises.extend(landed.enterprises);
-    ctx.known.licences.extend(landed.licences);
-    ctx.known.inspectors.extend(landed.inspectors);
+    let known = &mut Arc::get_mut(ctx)
+        .expect("the validating thread has finished")
+        .known;
+    known.enterprises.extend(landed.enterprises);
+    known.licences.extend(landed.licences);
+    known.inspectors.extend(landed.inspectors);
 
     summary.inserted = counts.inserted;
     summary.updated = counts.updated;

@@ -205,7 +205,7 @@ pub async fn ingest_sql(
                 header,
                 rows: Box::new(rows.into_iter()),
             };
-            let mut ctx = Context::load(store).await?;
+            let mut ctx = std::sync::Arc::new(Context::load(store).await?);
             let input = Opened {
                 name: name.clone(),
                 digest: digest.clone(),
