@@ -39,6 +39,8 @@ pub fn workbook(tables: &[&Table], heading: &str) -> Result<Vec<u8>, XlsxError> 
     let heading: String = heading.chars().take(120).collect();
     let page_header = format!("&C&\"宋体,Bold\"{}", heading.replace('&', "&&"));
     let mut book = Workbook::new();
+    // The fastest deflate: twenty thousand small workbooks a draw, a few per cent larger each.
+    book.set_zip_compression_level(1);
     let header = Format::new()
         .set_bold()
         .set_background_color("#DCE6F1")

@@ -81,15 +81,12 @@ WHERE EXISTS (SELECT 1 FROM licences l JOIN enterprises e ON e.credit_code = l.c
 ORDER BY r.licence_no, r.review_date";
 
 /// Failed checks, each with the first later passing check of the same enterprise and category (which
-/// closes its follow-up) and its recorded disposal.
+/// closes its follow-up) and its recorded disposal: kept by every spot-check load (`failed_checks`).
 const FAILED_CHECKS: &str = "\
-SELECT s.credit_code, s.category, s.check_date, s.disposed,
-       (SELECT MIN(p.check_date) FROM spot_checks p
-        WHERE p.credit_code = s.credit_code AND p.category = s.category AND p.result = 'pass'
-          AND p.check_date > s.check_date) AS passed_after
-FROM spot_checks s
-JOIN enterprises e ON e.credit_code = s.credit_code
-WHERE s.result = 'fail' AND ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
+SELECT f.credit_code, f.category, f.check_date, f.disposed, f.passed_after
+FROM failed_checks f
+JOIN enterprises e ON e.credit_code = f.credit_code
+WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
 
 const VIOLATIONS: &str = "\
 SELECT v.credit_code, v.date, v.kind

@@ -11,8 +11,36 @@ pub trait Record {
     const COLUMNS: &'static [&'static str];
     /// How many leading columns form the natural key.
     const KEY: usize;
+    /// A table kept from this one's rows, refreshed by every load in its transaction.
+    const DERIVED: Option<Derived> = None;
     fn params(&self) -> Vec<Param>;
 }
+
+/// A table computed from a record table's rows, group by group: a load recomputes the groups it
+/// touched (those of its rows, before and after the merge), so readers never aggregate millions of
+/// rows for what changes a few thousand a week.
+pub struct Derived {
+    pub table: &'static str,
+    /// The grouping columns, present in both tables.
+    pub group: &'static [&'static str],
+    pub columns: &'static [&'static str],
+    /// Yields `columns` from the record table as `s`, ending in a `WHERE` clause the refresh
+    /// narrows with `AND` to the touched groups.
+    pub select: &'static str,
+}
+
+/// Each failed spot check with the first later passing check of the same enterprise and category,
+/// which closes its follow-up (后处理): the deadline rules read it for every licence each week.
+const FAILED_CHECKS: Derived = Derived {
+    table: "failed_checks",
+    group: &["credit_code", "category"],
+    columns: &["credit_code", "category", "check_date", "disposed", "passed_after"],
+    select: "SELECT s.credit_code, s.category, s.check_date, s.disposed, \
+             (SELECT MIN(p.check_date) FROM spot_checks p \
+              WHERE p.credit_code = s.credit_code AND p.category = s.category \
+                AND p.result = 'pass' AND p.check_date > s.check_date) \
+             FROM spot_checks s WHERE s.result = 'fail'",
+};
 
 impl Record for Enterprise {
     const TABLE: &'static str = "enterprises";
@@ -130,6 +158,7 @@ impl Record for SpotCheck {
         "disposed",
     ];
     const KEY: usize = 1;
+    const DERIVED: Option<Derived> = Some(FAILED_CHECKS);
     fn params(&self) -> Vec<Param> {
         vec![
             self.key().as_str().into(),
