@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::{Postgres, Row, Sqlite, Transaction};
 
 use super::conn::Conn;
-use super::records::{Derived, OnConflict, upsert_clause, write_records};
+use super::records::{OnConflict, upsert_clause, write_records};
 use super::{Param, Record, Store, StoreError, with_pool};
 
 const STAGE: &str = "ingest_stage";
@@ -354,10 +354,12 @@ impl<R: Record> Load<R> {
         let distinct = self.distinct_from;
         let (direct, staged) = (self.direct, self.staged);
         let restore = std::mem::take(&mut self.restore);
-        let (touched, refresh) = R::DERIVED
-            .as_ref()
-            .map(|d| derived_refresh::<R>(d, direct))
-            .unwrap_or_default();
+        // An initial load recomputes the whole derived table; a merge only the groups it touches.
+        let (touched, refresh) = match &R::DERIVED {
+            Some(d) if direct => (Vec::new(), d.rebuild()),
+            Some(d) => d.refresh::<R>(STAGE),
+            None => Default::default(),
+        };
         let counts = with_tx!(&mut self.tx, conn => {
             // The indexes are built and the references checked once each over the whole table,
             // before anything else reads it.
@@ -408,59 +410,6 @@ impl<R: Record> Load<R> {
         }
         Ok(counts)
     }
-}
-
-/// Where a load keeps the groups of a derived table it touches.
-const TOUCHED: &str = "derived_touched";
-
-/// The statements that keep `d` in step with a load of `R`: those run before the merge (which
-/// note the groups of the staged rows, and of the stored rows they replace) and those after it
-/// (which recompute those groups). An initial load recomputes the whole table.
-fn derived_refresh<R: Record>(d: &Derived, direct: bool) -> (Vec<String>, Vec<String>) {
-    let columns = d.columns.join(", ");
-    if direct {
-        return (
-            Vec::new(),
-            vec![
-                format!("DELETE FROM {}", d.table),
-                format!("INSERT INTO {} ({columns}) {}", d.table, d.select),
-            ],
-        );
-    }
-    let group = d.group.join(", ");
-    let of = |alias: &str| -> String {
-        let g: Vec<String> = d.group.iter().map(|c| format!("{alias}.{c}")).collect();
-        g.join(", ")
-    };
-    let keys: Vec<String> = R::COLUMNS[..R::KEY]
-        .iter()
-        .map(|k| format!("t.{k} = s.{k}"))
-        .collect();
-    let before = vec![
-        format!("DROP TABLE IF EXISTS {TOUCHED}"),
-        format!(
-            "CREATE TEMP TABLE {TOUCHED} AS SELECT {group} FROM {STAGE} \
-             UNION SELECT {} FROM {} t JOIN {STAGE} s ON {}",
-            of("t"),
-            R::TABLE,
-            keys.join(" AND ")
-        ),
-        format!("ANALYZE {TOUCHED}"),
-    ];
-    let after = vec![
-        format!(
-            "DELETE FROM {} WHERE ({group}) IN (SELECT {group} FROM {TOUCHED})",
-            d.table
-        ),
-        format!(
-            "INSERT INTO {} ({columns}) {} AND ({}) IN (SELECT {group} FROM {TOUCHED})",
-            d.table,
-            d.select,
-            of("s")
-        ),
-        format!("DROP TABLE {TOUCHED}"),
-    ];
-    (before, after)
 }
 
 /// How one engine lists what a direct load sets aside: (the statement that drops it, the one that

@@ -268,7 +268,11 @@ impl Store {
                 claim_slots(chunk.len(), 2)
             );
             let mut params = vec![Param::Timestamp(now)];
-            params.extend(chunk.iter().flat_map(|&(id, token)| [Param::Int(id), Param::Int(token)]));
+            params.extend(
+                chunk
+                    .iter()
+                    .flat_map(|&(id, token)| [Param::Int(id), Param::Int(token)]),
+            );
             marked += with_pool!(self, pool => {
                 bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).execute(pool).await?.rows_affected()
             }) as usize;

@@ -29,12 +29,77 @@ pub struct Derived {
     pub select: &'static str,
 }
 
+/// Where a merge notes the groups of a derived table it touches.
+const TOUCHED: &str = "derived_touched";
+
+impl Derived {
+    /// The statements that recompute the whole table.
+    pub(crate) fn rebuild(&self) -> Vec<String> {
+        vec![
+            format!("DELETE FROM {}", self.table),
+            format!(
+                "INSERT INTO {} ({}) {}",
+                self.table,
+                self.columns.join(", "),
+                self.select
+            ),
+        ]
+    }
+
+    /// The statements that keep the table in step with a merge of `stage` into `R`'s table: those
+    /// run before the merge note the groups of the staged rows and of the stored rows they
+    /// replace; those run after it recompute those groups.
+    pub(crate) fn refresh<R: Record>(&self, stage: &str) -> (Vec<String>, Vec<String>) {
+        let group = self.group.join(", ");
+        let of = |alias: &str| -> String {
+            let g: Vec<String> = self.group.iter().map(|c| format!("{alias}.{c}")).collect();
+            g.join(", ")
+        };
+        let keys: Vec<String> = R::COLUMNS[..R::KEY]
+            .iter()
+            .map(|k| format!("t.{k} = s.{k}"))
+            .collect();
+        let before = vec![
+            format!("DROP TABLE IF EXISTS {TOUCHED}"),
+            format!(
+                "CREATE TEMP TABLE {TOUCHED} AS SELECT {group} FROM {stage} \
+                 UNION SELECT {} FROM {} t JOIN {stage} s ON {}",
+                of("t"),
+                R::TABLE,
+                keys.join(" AND ")
+            ),
+            format!("ANALYZE {TOUCHED}"),
+        ];
+        let after = vec![
+            format!(
+                "DELETE FROM {} WHERE ({group}) IN (SELECT {group} FROM {TOUCHED})",
+                self.table
+            ),
+            format!(
+                "INSERT INTO {} ({}) {} AND ({}) IN (SELECT {group} FROM {TOUCHED})",
+                self.table,
+                self.columns.join(", "),
+                self.select,
+                of("s")
+            ),
+            format!("DROP TABLE {TOUCHED}"),
+        ];
+        (before, after)
+    }
+}
+
 /// Each failed spot check with the first later passing check of the same enterprise and category,
 /// which closes its follow-up (后处理): the deadline rules read it for every licence each week.
 const FAILED_CHECKS: Derived = Derived {
     table: "failed_checks",
     group: &["credit_code", "category"],
-    columns: &["credit_code", "category", "check_date", "disposed", "passed_after"],
+    columns: &[
+        "credit_code",
+        "category",
+        "check_date",
+        "disposed",
+        "passed_after",
+    ],
     select: "SELECT s.credit_code, s.category, s.check_date, s.disposed, \
              (SELECT MIN(p.check_date) FROM spot_checks p \
               WHERE p.credit_code = s.credit_code AND p.category = s.category \
@@ -291,6 +356,10 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let changed = write_records(&mut *tx, rows, distinct, on_conflict).await?;
+            // Rows written one by one (the demo, tests): their derived table is recomputed whole.
+            for sql in R::DERIVED.iter().flat_map(Derived::rebuild) {
+                Conn::execute(&mut *tx, sql, vec![]).await?;
+            }
             tx.commit().await?;
             Ok(changed)
         })

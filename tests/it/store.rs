@@ -231,7 +231,11 @@ async fn an_initial_load_puts_back_every_index_and_key_it_set_aside() {
     assert_eq!(before.0, vec!["spot_checks_date", "spot_checks_enterprise"]);
     assert_eq!(
         before.1,
-        vec!["foreign category", "foreign credit_code", "primary check_key"]
+        vec![
+            "foreign category",
+            "foreign credit_code",
+            "primary check_key"
+        ]
     );
     // Both tables are empty: each file is a direct load, which sets the indexes and foreign keys
     // aside and puts them back before it commits.
@@ -262,4 +266,98 @@ async fn an_initial_load_puts_back_every_index_and_key_it_set_aside() {
     };
     assert!(checks > 0, "the spot checks landed");
     assert_eq!(indexes_and_keys(&store, "spot_checks").await, before);
+}
+
+/// The failed checks the deadline rules read, as (enterprise, check date, first later pass), and
+/// the same computed afresh from `spot_checks`.
+async fn failed_checks(
+    store: &Store,
+) -> (
+    Vec<(String, String, Option<String>)>,
+    Vec<(String, String, Option<String>)>,
+) {
+    const KEPT: &str = "SELECT credit_code, CAST(check_date AS TEXT), CAST(passed_after AS TEXT) \
+                        FROM failed_checks ORDER BY 1, 2";
+    const FRESH: &str = "SELECT s.credit_code, CAST(s.check_date AS TEXT), \
+        CAST((SELECT MIN(p.check_date) FROM spot_checks p WHERE p.credit_code = s.credit_code \
+              AND p.category = s.category AND p.result = 'pass' AND p.check_date > s.check_date) AS TEXT) \
+        FROM spot_checks s WHERE s.result = 'fail' ORDER BY 1, 2";
+    match store {
+        Store::Sqlite(pool) => (
+            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
+        ),
+        Store::Postgres(pool) => (
+            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
+        ),
+    }
+}
+
+#[tokio::test]
+async fn every_load_keeps_the_failed_checks_and_their_closing_pass_in_step() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let header = "check_id,credit_code,category,check_date,result\n";
+    // The initial load (an empty table) computes the whole derived table.
+    let first = write(
+        &db,
+        "checks-1.csv",
+        &format!(
+            "{header}C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-03-01,pass\n\
+             C3,{KARAMAY_CO},钢丝绳,2025-02-01,fail\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &[&first]).0, Some(0));
+    let (kept, fresh) = failed_checks(&store).await;
+    let owned = |rows: &[(&str, &str, Option<&str>)]| -> Vec<(String, String, Option<String>)> {
+        rows.iter()
+            .map(|(c, d, p)| (c.to_string(), d.to_string(), p.map(str::to_string)))
+            .collect()
+    };
+    assert_eq!(
+        kept,
+        owned(&[
+            (KARAMAY_CO, "2025-02-01", None),
+            (URUMQI_CO, "2025-01-10", Some("2025-03-01")),
+        ])
+    );
+    assert_eq!(kept, fresh);
+    // A merge: C2 corrected to a failure, C3 moved to the other enterprise (its old group must
+    // lose it), and a new pass that closes all three.
+    let second = write(
+        &db,
+        "checks-2.csv",
+        &format!(
+            "{header}C2,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC3,{URUMQI_CO},钢丝绳,2025-02-01,fail\n\
+             C4,{URUMQI_CO},钢丝绳,2025-05-01,pass\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &[&second]).0, Some(0));
+    let (kept, fresh) = failed_checks(&store).await;
+    assert_eq!(
+        kept,
+        owned(&[
+            (URUMQI_CO, "2025-01-10", Some("2025-05-01")),
+            (URUMQI_CO, "2025-02-01", Some("2025-05-01")),
+            (URUMQI_CO, "2025-03-01", Some("2025-05-01")),
+        ])
+    );
+    assert_eq!(kept, fresh);
+    // Rows written directly (the demo's path) recompute it too.
+    let late = SpotCheck {
+        check_id: Some("C5".into()),
+        credit_code: KARAMAY_CO.into(),
+        category: "wire-rope".into(),
+        check_date: d("2025-06-01"),
+        result: CheckResult::Fail,
+        items: None,
+        campaign: None,
+        disposed: None,
+    };
+    store.upsert(&[late]).await.unwrap();
+    let (kept, fresh) = failed_checks(&store).await;
+    assert_eq!(kept.len(), 4);
+    assert_eq!(kept, fresh);
 }
