@@ -70,9 +70,12 @@ SELECT credit_code, category, MAX(check_date) AS last FROM spot_checks
 WHERE check_date <= $1 AND check_date > $2
 GROUP BY credit_code, category";
 
-/// The latest tier of each enterprise for a period up to the draw's.
-const TIERS: &str =
-    "SELECT credit_code, tier FROM enterprise_tiers WHERE period <= $1 ORDER BY period";
+/// The latest tier of each enterprise for a period up to the draw's: one row each, however many
+/// weeks of tiers are kept.
+const TIERS: &str = "\
+SELECT t.credit_code, t.tier FROM enterprise_tiers t
+JOIN (SELECT credit_code, MAX(period) AS period FROM enterprise_tiers WHERE period <= $1
+      GROUP BY credit_code) l ON l.credit_code = t.credit_code AND l.period = t.period";
 
 const INSPECTORS: &str = "\
 SELECT inspector_id, name, prefecture, county, qualifications FROM inspectors WHERE active = TRUE";

@@ -234,6 +234,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         const DELETE: &str = "DELETE FROM enterprise_tiers WHERE period = $1 AND credit_code IN \
                               (SELECT credit_code FROM tiers_stage)";
+        // In key order: the primary key's B-tree is then filled left to right.
+        let mut tiers: Vec<&EnterpriseTier> = tiers.iter().collect();
+        tiers.sort_unstable_by(|a, b| a.credit_code.cmp(&b.credit_code));
         let rows: Vec<Vec<Param>> = tiers
             .iter()
             .map(|t| {
