@@ -75,37 +75,43 @@ impl Pseudonyms {
         format!("{:x}", Sha256::digest(self.key))
     }
 
-    fn mac(&self, domain: &str, value: &str) -> String {
-        let key = hmac::Key::new(hmac::HMAC_SHA256, &self.key);
-        let tag = hmac::sign(&key, format!("{domain}:{value}").as_bytes());
-        let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        hex[..KEPT].to_string()
+    fn signer(&self) -> hmac::Key {
+        hmac::Key::new(hmac::HMAC_SHA256, &self.key)
     }
 
     pub fn inspector(&self, id: &str) -> String {
-        format!("P{}", self.mac("inspector", id))
+        token(&self.signer(), 'P', "inspector", id)
     }
 
     pub fn area(&self, code: &str) -> String {
-        format!("A{}", self.mac("area", code))
+        token(&self.signer(), 'A', "area", code)
     }
 
     /// The snapshot under pseudonyms, inspectors in the same order. Panics on a collision between
     /// two different ids (a 64-bit coincidence), which would merge two people.
-    pub fn snapshot(&self, snapshot: &Snapshot) -> Snapshot {
+    pub fn snapshot<'a>(&self, snapshot: &'a Snapshot) -> Snapshot {
+        let signer = self.signer();
+        // A few thousand divisions name hundreds of thousands of enterprises: each is signed once.
+        let mut areas: HashMap<&str, String> = HashMap::new();
+        let mut area = |code: &'a str| -> String {
+            areas
+                .entry(code)
+                .or_insert_with(|| token(&signer, 'A', "area", code))
+                .clone()
+        };
         let mut seen: HashMap<String, &str> = HashMap::new();
         let inspectors = snapshot
             .inspectors
             .iter()
             .map(|i| {
                 let mut p = i.clone();
-                p.inspector_id = self.inspector(&i.inspector_id);
+                p.inspector_id = token(&signer, 'P', "inspector", &i.inspector_id);
                 if let Some(other) = seen.insert(p.inspector_id.clone(), &i.inspector_id) {
                     assert_eq!(other, i.inspector_id, "pseudonym collision");
                 }
                 p.name = String::new();
-                p.prefecture = self.area(&i.prefecture);
-                p.county = self.area(&i.county);
+                p.prefecture = area(&i.prefecture);
+                p.county = area(&i.county);
                 p
             })
             .collect();
@@ -114,8 +120,8 @@ impl Pseudonyms {
             .iter()
             .map(|u| {
                 let mut p = u.clone();
-                p.prefecture = self.area(&u.prefecture);
-                p.county = self.area(&u.county);
+                p.prefecture = area(&u.prefecture);
+                p.county = area(&u.county);
                 p
             })
             .collect();
@@ -124,15 +130,37 @@ impl Pseudonyms {
 
     /// The result under the same pseudonyms.
     pub fn result(&self, result: &DrawResult) -> DrawResult {
+        let signer = self.signer();
         let mut public = result.clone();
         for a in &mut public.assignments {
-            a.team = a.team.iter().map(|m| self.inspector(m)).collect();
-            a.lead = self.inspector(&a.lead);
-            a.prefecture = self.area(&a.prefecture);
-            a.county = self.area(&a.county);
+            a.team = a
+                .team
+                .iter()
+                .map(|m| token(&signer, 'P', "inspector", m))
+                .collect();
+            a.lead = token(&signer, 'P', "inspector", &a.lead);
+            a.prefecture = token(&signer, 'A', "area", &a.prefecture);
+            a.county = token(&signer, 'A', "area", &a.county);
         }
         public
     }
+}
+
+/// `prefix` + the first [`KEPT`] hex digits of HMAC-SHA256(key, domain + ":" + value).
+fn token(signer: &hmac::Key, prefix: char, domain: &str, value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut ctx = hmac::Context::with_key(signer);
+    ctx.update(domain.as_bytes());
+    ctx.update(b":");
+    ctx.update(value.as_bytes());
+    let tag = ctx.sign();
+    let mut out = String::with_capacity(1 + KEPT);
+    out.push(prefix);
+    for b in &tag.as_ref()[..KEPT / 2] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 #[cfg(test)]

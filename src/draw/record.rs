@@ -54,10 +54,14 @@ pub struct Pseudonymised {
 impl PublicDigests {
     fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicDigests {
         let public = pseudonyms.snapshot(snapshot);
+        let (enterprises_sha256, inspectors_sha256) = rayon::join(
+            || digest_of(&public.units),
+            || digest_of(&public.inspectors),
+        );
         PublicDigests {
             key_sha256: pseudonyms.key_sha256(),
-            enterprises_sha256: digest_of(&public.units),
-            inspectors_sha256: digest_of(&public.inspectors),
+            enterprises_sha256,
+            inspectors_sha256,
         }
     }
 }
@@ -74,15 +78,25 @@ impl Freeze {
         pseudonyms: &Pseudonyms,
     ) -> (Freeze, Snapshot) {
         let snapshot = snapshot.canonical();
+        // Four digests of hundreds of thousands of rows, independent of each other: both cores.
+        let (public, (enterprises_sha256, inspectors_sha256)) = rayon::join(
+            || PublicDigests::of(pseudonyms, &snapshot),
+            || {
+                rayon::join(
+                    || digest_of(&snapshot.units),
+                    || digest_of(&snapshot.inspectors),
+                )
+            },
+        );
         let freeze = Freeze {
-            public: Some(PublicDigests::of(pseudonyms, &snapshot)),
+            public: Some(public),
             campaign: plan.campaign_for(as_of),
             as_of,
             frozen_at: frozen_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             seed_source: seed_source.to_string(),
             plan_sha256: digest_of(plan),
-            enterprises_sha256: digest_of(&snapshot.units),
-            inspectors_sha256: digest_of(&snapshot.inspectors),
+            enterprises_sha256,
+            inspectors_sha256,
         };
         (freeze, snapshot)
     }

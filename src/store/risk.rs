@@ -262,6 +262,9 @@ impl Store {
             Conn::execute(conn, DELETE.into(), vec![period.into()]).await?;
             conn.bulk_insert("enterprise_tiers", &columns, rows).await?;
             Conn::execute(conn, "DROP TABLE tiers_stage".into(), vec![]).await?;
+            // A week's tiers replace the last: the draw's read of the latest tier per enterprise
+            // should not be planned from statistics of a table half its size (0.9 s against 0.4).
+            Conn::execute(conn, "ANALYZE enterprise_tiers".into(), vec![]).await?;
             tx.commit().await?;
             Ok(())
         })
