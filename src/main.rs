@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 // A batch of millions of short-lived rows, allocated on one thread and freed on another while the
 // store copies them: glibc's allocator spent a third of an ingest in malloc and free, and in its
-// arena locks.
+// arena locks; and its heap, fragmented by 20,000 mails' buffers, grew to 5 GiB unless trimmed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -270,7 +270,6 @@ pub async fn write_and_queue(
             });
         }
         bar.inc(chunk.len() as u64);
-        release_freed_memory();
         if messages.is_empty() {
             continue;
         }
@@ -331,18 +330,6 @@ pub async fn produce(ctx: &Context, store: &Store, req: &Request) -> anyhow::Res
         ))
         .await?;
     Ok(produced)
-}
-
-/// Hands memory freed by the last chunk back to the system. glibc raises its mmap threshold as large
-/// buffers (workbooks, messages) are freed, after which they come from the heap and fragment it:
-/// 20,000 assignment mails grew the process to 5 GiB with 214 MiB live. Trimming after each chunk
-/// keeps it near what is live.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages to the kernel; it touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// One jurisdiction a bureau report goes to.
