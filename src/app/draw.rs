@@ -249,6 +249,8 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         ),
         None => None,
     };
+    // The stored texts (the snapshot's is 59 MB nationally) are parsed; the draw's peak is later.
+    drop(frozen);
     if plan.campaign_for(freeze.as_of) != d.plan.campaign_for(freeze.as_of)
         || plan.name != d.plan.name
     {
