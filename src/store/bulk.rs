@@ -357,7 +357,7 @@ impl<R: Record> Load<R> {
         // An initial load recomputes the whole derived table; a merge only the groups it touches.
         let (touched, refresh) = match &R::DERIVED {
             Some(d) if direct => (Vec::new(), d.rebuild()),
-            Some(d) => d.refresh::<R>(STAGE),
+            Some(d) => d.refresh(table, STAGE, &join.join(" AND ")),
             None => Default::default(),
         };
         let counts = with_tx!(&mut self.tx, conn => {

@@ -228,20 +228,13 @@ impl Store {
     /// Hands claimed messages back untried (a pass that stopped because the server is
     /// unreachable): pending again, their attempt not counted.
     pub async fn unclaim(&self, claims: &[&Claimed]) -> Result<(), StoreError> {
-        for chunk in claims.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1 \
-                 WHERE status = 'sending' AND (id, claim_token) IN (VALUES {})",
-                claim_slots(chunk.len(), 1)
-            );
-            let params: Vec<Param> = chunk
-                .iter()
-                .flat_map(|c| [Param::Int(c.id), Param::Int(c.token)])
-                .collect();
-            with_pool!(self, pool => {
-                bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).execute(pool).await?;
-            });
-        }
+        let claims: Vec<(i64, i64)> = claims.iter().map(|c| (c.id, c.token)).collect();
+        self.settle_claims(
+            "status = 'pending', lease_until = NULL, attempts = attempts - 1",
+            None,
+            &claims,
+        )
+        .await?;
         Ok(())
     }
 
@@ -258,26 +251,42 @@ impl Store {
     /// The server accepted these messages (id, claim token). A message whose claim a successor
     /// took over is left to it; returns how many were the caller's to mark.
     pub async fn mark_sent(&self, claims: &[(i64, i64)]) -> Result<usize, StoreError> {
-        let now = crate::clock::now();
-        let mut marked = 0;
-        // One statement per few hundred claims: a file transport marks thousands a second.
+        self.settle_claims(
+            "status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL",
+            Some(Param::Timestamp(crate::clock::now())),
+            claims,
+        )
+        .await
+    }
+
+    /// Applies `set` (which may use `$1`, bound to `first`) to the messages still `sending` under
+    /// these claims (id, claim token), one statement per few hundred claims: a file transport
+    /// settles thousands a second. Returns how many rows changed.
+    async fn settle_claims(
+        &self,
+        set: &str,
+        first: Option<Param>,
+        claims: &[(i64, i64)],
+    ) -> Result<usize, StoreError> {
+        let mut settled = 0;
         for chunk in claims.chunks(ROWS_PER_STATEMENT) {
+            let mut params: Vec<Param> = first.iter().cloned().collect();
+            let slots: Vec<String> = chunk
+                .iter()
+                .map(|&(id, token)| {
+                    params.extend([Param::Int(id), Param::Int(token)]);
+                    format!("(${}, ${})", params.len() - 1, params.len())
+                })
+                .collect();
             let sql = format!(
-                "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL \
-                 WHERE status = 'sending' AND (id, claim_token) IN (VALUES {})",
-                claim_slots(chunk.len(), 2)
+                "UPDATE outbox SET {set} WHERE status = 'sending' AND (id, claim_token) IN (VALUES {})",
+                slots.join(", ")
             );
-            let mut params = vec![Param::Timestamp(now)];
-            params.extend(
-                chunk
-                    .iter()
-                    .flat_map(|&(id, token)| [Param::Int(id), Param::Int(token)]),
-            );
-            marked += with_pool!(self, pool => {
+            settled += with_pool!(self, pool => {
                 bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).execute(pool).await?.rows_affected()
             }) as usize;
         }
-        Ok(marked)
+        Ok(settled)
     }
 
     /// Sending failed: back to pending after `retry_in_seconds` of the database's clock, or
@@ -412,12 +421,4 @@ impl Store {
                 .collect()
         })
     }
-}
-
-/// `($first, $first+1), ($first+2, $first+3), …` for `n` (id, claim token) pairs.
-fn claim_slots(n: usize, first: usize) -> String {
-    (0..n)
-        .map(|i| format!("(${}, ${})", first + 2 * i, first + 2 * i + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

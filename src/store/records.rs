@@ -46,27 +46,27 @@ impl Derived {
         ]
     }
 
-    /// The statements that keep the table in step with a merge of `stage` into `R`'s table: those
-    /// run before the merge note the groups of the staged rows and of the stored rows they
-    /// replace; those run after it recompute those groups.
-    pub(crate) fn refresh<R: Record>(&self, stage: &str) -> (Vec<String>, Vec<String>) {
+    /// The statements that keep the table in step with a merge of `stage` (as `s`) into `table`
+    /// (as `t`), whose rows match when `same_key` holds: those run before the merge note the groups
+    /// of the staged rows and of the stored rows they replace; those run after it recompute those
+    /// groups.
+    pub(crate) fn refresh(
+        &self,
+        table: &str,
+        stage: &str,
+        same_key: &str,
+    ) -> (Vec<String>, Vec<String>) {
         let group = self.group.join(", ");
         let of = |alias: &str| -> String {
             let g: Vec<String> = self.group.iter().map(|c| format!("{alias}.{c}")).collect();
             g.join(", ")
         };
-        let keys: Vec<String> = R::COLUMNS[..R::KEY]
-            .iter()
-            .map(|k| format!("t.{k} = s.{k}"))
-            .collect();
         let before = vec![
             format!("DROP TABLE IF EXISTS {TOUCHED}"),
             format!(
                 "CREATE TEMP TABLE {TOUCHED} AS SELECT {group} FROM {stage} \
-                 UNION SELECT {} FROM {} t JOIN {stage} s ON {}",
-                of("t"),
-                R::TABLE,
-                keys.join(" AND ")
+                 UNION SELECT {} FROM {table} t JOIN {stage} s ON {same_key}",
+                of("t")
             ),
             format!("ANALYZE {TOUCHED}"),
         ];
