@@ -355,11 +355,16 @@ impl<R: Record> Load<R> {
         let (direct, staged) = (self.direct, self.staged);
         let restore = std::mem::take(&mut self.restore);
         // An initial load recomputes the whole derived table; a merge only the groups it touches.
-        let (touched, refresh) = match &R::DERIVED {
-            Some(d) if direct => (Vec::new(), d.rebuild()),
-            Some(d) => d.refresh(table, STAGE, &join.join(" AND ")),
-            None => Default::default(),
-        };
+        let (mut touched, mut refresh) = (Vec::new(), Vec::new());
+        for keeps in R::DERIVED {
+            if direct {
+                refresh.extend(keeps.derived.rebuild());
+            } else {
+                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "));
+                touched.extend(before);
+                refresh.extend(after);
+            }
+        }
         let counts = with_tx!(&mut self.tx, conn => {
             // The indexes are built and the references checked once each over the whole table,
             // before anything else reads it.

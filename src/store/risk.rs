@@ -1,4 +1,4 @@
-//! What the risk model reads (licences, reviews, spot checks counted per day in SQL, failed checks
+//! What the risk model reads (licences, reviews, spot checks counted per day at ingest, failed checks
 //! and violations per enterprise) and what it keeps: each period's assessment and the tiers.
 
 use chrono::NaiveDate;
@@ -63,9 +63,9 @@ pub fn scope_key(prefecture: Option<&str>) -> &str {
 }
 
 impl Store {
-    /// Reads the model's inputs; spot checks of the two windows arrive already counted per
-    /// (prefecture, category, day, result), so millions of rows cross the wire as thousands. The
-    /// failed checks and violations the tiers read come only with `tier_history_from`.
+    /// Reads the model's inputs; spot checks of the two windows arrive counted per (day,
+    /// prefecture, category, result) as every load keeps them (`check_counts`), so millions of
+    /// checks are read as a few hundred thousand counts. The failed checks and violations the tiers read come only with `tier_history_from`.
     pub async fn risk_inputs(
         &self,
         prefecture: Option<&str>,
@@ -79,10 +79,8 @@ impl Store {
             "SELECT licence_no, review_date, outcome FROM onsite_reviews WHERE review_date <= $2 \
              AND licence_no IN (SELECT licence_no FROM licences WHERE {IN_SCOPE})"
         );
-        let checks_sql = "SELECT e.prefecture, s.category, s.check_date, s.result, COUNT(*) AS n \
-             FROM spot_checks s JOIN enterprises e ON e.credit_code = s.credit_code \
-             WHERE s.check_date > $2 AND s.check_date <= $3 AND ($1 IS NULL OR e.prefecture = $1) \
-             GROUP BY e.prefecture, s.category, s.check_date, s.result";
+        let checks_sql = "SELECT prefecture, category, check_date, result, n FROM check_counts \
+             WHERE check_date > $2 AND check_date <= $3 AND ($1 IS NULL OR prefecture = $1)";
         let failed_sql = format!(
             "SELECT credit_code, check_date FROM spot_checks \
              WHERE result = 'fail' AND check_date > $2 AND check_date <= $3 AND {IN_SCOPE}"

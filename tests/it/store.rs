@@ -353,3 +353,113 @@ async fn every_load_keeps_the_failed_checks_and_their_closing_pass_in_step() {
     all.extend(closed);
     assert_failed_checks(&store, &all).await;
 }
+
+/// Asserts the spot checks counted per day the risk model reads, as (day, prefecture, result,
+/// count), and that they equal the same counted afresh from `spot_checks` and `enterprises`.
+async fn assert_check_counts(store: &Store, expected: &[(&str, &str, &str, i64)]) {
+    type Line = (String, String, String, i64);
+    const KEPT: &str = "SELECT CAST(check_date AS TEXT), prefecture, result, CAST(n AS BIGINT) \
+                        FROM check_counts ORDER BY 1, 2, 3";
+    const FRESH: &str = "SELECT CAST(s.check_date AS TEXT), e.prefecture, s.result, COUNT(*) \
+        FROM spot_checks s JOIN enterprises e ON e.credit_code = s.credit_code \
+        GROUP BY s.check_date, e.prefecture, s.result ORDER BY 1, 2, 3";
+    let (kept, fresh): (Vec<Line>, Vec<Line>) = match store {
+        Store::Sqlite(pool) => (
+            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
+        ),
+        Store::Postgres(pool) => (
+            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
+        ),
+    };
+    let expected: Vec<Line> = expected
+        .iter()
+        .map(|(d, p, r, n)| (d.to_string(), p.to_string(), r.to_string(), *n))
+        .collect();
+    assert_eq!(kept, expected);
+    assert_eq!(kept, fresh, "the kept counts differ from spot_checks");
+}
+
+#[tokio::test]
+async fn the_check_counts_follow_every_load_of_checks_and_every_enterprise_that_moves() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let header = "check_id,credit_code,category,check_date,result\n";
+    // The initial load counts every day.
+    let first = write(
+        &db,
+        "checks-1.csv",
+        &format!(
+            "{header}C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,pass\n\
+             C3,{KARAMAY_CO},钢丝绳,2025-01-10,fail\nC4,{KARAMAY_CO},钢丝绳,2025-02-01,pass\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &[&first]).0, Some(0));
+    assert_check_counts(
+        &store,
+        &[
+            ("2025-01-10", "650100", "fail", 1),
+            ("2025-01-10", "650100", "pass", 1),
+            ("2025-01-10", "650200", "fail", 1),
+            ("2025-02-01", "650200", "pass", 1),
+        ],
+    )
+    .await;
+    // A merge moves C1 to another day (its old day must lose it) and corrects C2 to a failure.
+    let second = write(
+        &db,
+        "checks-2.csv",
+        &format!(
+            "{header}C1,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,fail\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &[&second]).0, Some(0));
+    assert_check_counts(
+        &store,
+        &[
+            ("2025-01-10", "650100", "fail", 1),
+            ("2025-01-10", "650200", "fail", 1),
+            ("2025-02-01", "650200", "pass", 1),
+            ("2025-03-01", "650100", "fail", 1),
+        ],
+    )
+    .await;
+    // The Karamay enterprise moves to Urumqi: its checks are counted there, on every day.
+    let moved = write(
+        &db,
+        "enterprises.csv",
+        &format!(
+            "统一社会信用代码,企业名称,所属地州市,所属区县\n{KARAMAY_CO},克拉玛依搬迁企业,乌鲁木齐市,天山区\n"
+        ),
+    );
+    assert_eq!(ingest(&db, &[&moved]).0, Some(0));
+    let after_move = [
+        ("2025-01-10", "650100", "fail", 2),
+        ("2025-02-01", "650100", "pass", 1),
+        ("2025-03-01", "650100", "fail", 1),
+    ];
+    assert_check_counts(&store, &after_move).await;
+    // Rows written directly (the demo's path) recount it too.
+    let late = SpotCheck {
+        check_id: Some("C5".into()),
+        credit_code: URUMQI_CO.into(),
+        category: "wire-rope".into(),
+        check_date: d("2025-03-01"),
+        result: CheckResult::Fail,
+        items: None,
+        campaign: None,
+        disposed: None,
+    };
+    store.upsert(&[late]).await.unwrap();
+    assert_check_counts(
+        &store,
+        &[
+            ("2025-01-10", "650100", "fail", 2),
+            ("2025-02-01", "650100", "pass", 1),
+            ("2025-03-01", "650100", "fail", 2),
+        ],
+    )
+    .await;
+}
