@@ -8,9 +8,11 @@ CREATE TABLE check_counts (
     prefecture  TEXT NOT NULL,
     category    TEXT NOT NULL,
     result      TEXT NOT NULL,
-    n           BIGINT NOT NULL,
-    PRIMARY KEY (check_date, prefecture, category, result)
+    n           BIGINT NOT NULL
 );
+-- Read and refreshed by day. No key beside it: the counts come from GROUP BY, and a four-column
+-- text key doubled the cost of counting a national history (10.7 s against 5.3 s).
+CREATE INDEX check_counts_day ON check_counts (check_date);
 
 INSERT INTO check_counts (check_date, prefecture, category, result, n)
 SELECT s.check_date, e.prefecture, s.category, s.result, COUNT(*)
