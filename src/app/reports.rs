@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use anyhow::Context as _;
 use chrono::{Days, NaiveDate};
 use clap::ValueEnum;
 use rayon::prelude::*;
@@ -177,6 +179,46 @@ pub async fn render_reports(
     Ok(docs)
 }
 
+/// What rendering a document needs beside it: shared by the threads that render.
+struct Renderer {
+    footer: String,
+    from: lettre::message::Mailbox,
+    hold: Hold,
+    send: bool,
+    actor: String,
+}
+
+/// A rendered document: its page on disk, its messages (when sending), whether they are held.
+type Rendition = anyhow::Result<(PathBuf, Option<Composed>, bool)>;
+
+impl Renderer {
+    /// Renders and writes each document, and composes its messages, over the cores.
+    fn render(&self, docs: &[Placed]) -> Vec<Rendition> {
+        docs.par_iter()
+            .map(|(doc, dir)| {
+                let rendered = report::render(doc, &self.footer)?;
+                let files = report::write(dir, doc, &rendered)?;
+                let hold = self.hold.holds(doc.kind);
+                let composed = self
+                    .send
+                    .then(|| mail::compose(doc, &rendered, &self.from, hold, &self.actor))
+                    .transpose()?;
+                Ok((files[0].clone(), composed, hold))
+            })
+            .collect()
+    }
+}
+
+/// `items` in owned chunks of `size`, in order.
+fn in_chunks<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut chunks = Vec::with_capacity(items.len().div_ceil(size));
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(size).collect());
+    }
+    chunks
+}
+
 /// Renders the documents, writes their files and, when sending, queues their messages — a chunk
 /// at a time: one transaction per chunk, never every inspector's messages in memory at once.
 /// Keys sent before are not rendered again. Returns the summary and whether anything is pending.
@@ -227,21 +269,27 @@ pub async fn write_and_queue(
     }
     let mut pages: Vec<PathBuf> = Vec::with_capacity(docs.len());
     let bar = crate::progress::bar(ctx.progress, docs.len() as u64, "报告 rendering");
-    for chunk in docs.chunks(200) {
-        // Rendering is pure CPU work per document: spread it over the cores.
-        let rendered: Vec<anyhow::Result<(PathBuf, Option<Composed>, bool)>> = chunk
-            .par_iter()
-            .map(|(doc, dir)| {
-                let rendered = report::render(doc, &footer)?;
-                let files = report::write(dir, doc, &rendered)?;
-                let hold = req.hold.holds(doc.kind);
-                let composed = req
-                    .send
-                    .then(|| mail::compose(doc, &rendered, &from, hold, &req.actor))
-                    .transpose()?;
-                Ok((files[0].clone(), composed, hold))
-            })
-            .collect();
+    let renderer = Arc::new(Renderer {
+        footer: footer.clone(),
+        from,
+        hold: req.hold,
+        send: req.send,
+        actor: req.actor.clone(),
+    });
+    // Rendering is pure CPU work: the next chunk renders on the cores while this one is queued.
+    let start = |chunk: Vec<Placed>| {
+        let renderer = Arc::clone(&renderer);
+        tokio::task::spawn_blocking(move || {
+            let rendered = renderer.render(&chunk);
+            (chunk, rendered)
+        })
+    };
+    let mut chunks = in_chunks(docs, 200).into_iter();
+    let mut next = chunks.next().map(start);
+    let mut docs: Vec<Placed> = Vec::with_capacity(pages.capacity());
+    while let Some(rendering) = next.take() {
+        let (chunk, rendered) = rendering.await.context("rendering crashed")?;
+        next = chunks.next().map(start);
         let mut messages = Vec::new();
         let mut owners = Vec::new();
         for ((doc, _), result) in chunk.iter().zip(rendered) {
@@ -270,6 +318,7 @@ pub async fn write_and_queue(
             });
         }
         bar.inc(chunk.len() as u64);
+        docs.extend(chunk);
         if messages.is_empty() {
             continue;
         }
