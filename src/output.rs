@@ -99,6 +99,7 @@ pub fn header_label(key: &str) -> Option<&'static str> {
         "campaign" => "任务编号",
         "address" => "生产地址",
         "role" => "本人职责",
+        "inspector" => "检查人员",
         "lead" => "组长",
         "team" => "同组人员",
         _ => return None,

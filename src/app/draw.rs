@@ -16,8 +16,8 @@ use crate::draw::plan::Plan;
 use crate::draw::pseudonym::Pseudonyms;
 use crate::draw::record::{Freeze, Record};
 use crate::output::write_csv_report;
+use crate::report::file_safe;
 use crate::report::public::{RESULT_COLUMNS, ResultLine, result_lines};
-use crate::report::{file_name, file_safe};
 use crate::store::{AuditEntry, DrawScope, Store};
 
 /// What a freeze fixes: the plan, its as-of date, and where the seed will come from.
@@ -359,19 +359,23 @@ pub struct Row<'a> {
     reason: &'a str,
 }
 
-/// The assignment table of a record: staffed checks, then unstaffed ones with their reason.
-pub fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
+/// Names an inspector of the record as `name (id)`.
+fn inspector_labels(record: &Record) -> impl Fn(&str) -> String + '_ {
     let people: HashMap<&str, &str> = record
         .snapshot
         .inspectors
         .iter()
         .map(|i| (i.inspector_id.as_str(), i.name.as_str()))
         .collect();
-    // An inspector as `name (id)`.
-    let label = |id: &str| match people.get(id) {
+    move |id| match people.get(id) {
         Some(name) => format!("{name} ({id})"),
         None => id.to_string(),
-    };
+    }
+}
+
+/// The assignment table of a record: staffed checks, then unstaffed ones with their reason.
+pub fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
+    let label = inspector_labels(record);
     let mut rows: Vec<Row> = record
         .result
         .assignments
@@ -409,8 +413,17 @@ pub fn rows<'a>(record: &'a Record, names: &Names) -> Vec<Row<'a>> {
     rows
 }
 
-/// The columns of an inspector's own list.
+/// One line of the inspectors' lists: an inspector and one check of theirs.
+#[derive(Serialize)]
+struct InspectorLine<'a> {
+    inspector: String,
+    #[serde(flatten)]
+    check: &'a Row<'a>,
+}
+
+/// The columns of the inspectors' lists.
 const INSPECTOR_COLUMNS: &[&str] = &[
+    "inspector",
     "category",
     "credit_code",
     "enterprise",
@@ -455,20 +468,26 @@ fn write_outputs(
         dir.join("assignments.json"),
         serde_json::to_string_pretty(&rows)?,
     )?;
+    // Every inspector's own checks, inspector by inspector, in one file: one file per inspector
+    // was 20,000 files a national draw, each also in its inspector's assignment mail.
+    let label = inspector_labels(record);
     let mut own: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
     for (assignment, row) in record.result.assignments.iter().zip(rows) {
         for member in &assignment.team {
             own.entry(member).or_default().push(row);
         }
     }
-    // Each inspector's own list, for people: Chinese headers.
-    for (inspector, rows) in own {
-        write_labelled_csv(
-            &dir.join("inspectors").join(file_name(inspector, "csv")),
-            &rows,
-            INSPECTOR_COLUMNS,
-        )?;
-    }
+    let lines: Vec<InspectorLine> = own
+        .into_iter()
+        .flat_map(|(inspector, checks)| {
+            let inspector = label(inspector);
+            checks.into_iter().map(move |check| InspectorLine {
+                inspector: inspector.clone(),
+                check,
+            })
+        })
+        .collect();
+    write_labelled_csv(&dir.join("inspectors.csv"), &lines, INSPECTOR_COLUMNS)?;
     // 一公开: the plan before the checks — never the drawn list, nor the seed itself.
     let notice = json!({
         "campaign": record.campaign,
