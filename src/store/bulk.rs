@@ -310,19 +310,23 @@ impl<R: Record> Load<R> {
             .copied()
             .filter(|c| !kept.contains(c))
             .collect();
-        let changed = if rest.is_empty() {
-            "0".to_string()
+        // A stored row the staged one changes (a new row has no stored one).
+        let differs = if rest.is_empty() {
+            "1 = 0".to_string()
         } else {
             let s: Vec<String> = rest.iter().map(|c| format!("s.{c}")).collect();
             let t: Vec<String> = rest.iter().map(|c| format!("t.{c}")).collect();
             format!(
-                "SUM(CASE WHEN t.{k} IS NOT NULL AND ({}) {} ({}) THEN 1 ELSE 0 END)",
+                "({}) {} ({})",
                 s.join(", "),
                 self.distinct_from,
-                t.join(", "),
-                k = columns[0]
+                t.join(", ")
             )
         };
+        let changed = format!(
+            "SUM(CASE WHEN t.{k} IS NOT NULL AND {differs} THEN 1 ELSE 0 END)",
+            k = columns[0]
+        );
         let count_sql = format!(
             "SELECT COUNT(*), COUNT(t.{k}), {changed} FROM {STAGE} s LEFT JOIN {table} t ON {}",
             join.join(" AND "),
@@ -360,7 +364,7 @@ impl<R: Record> Load<R> {
             if direct {
                 refresh.extend(keeps.derived.rebuild());
             } else {
-                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "));
+                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "), &differs);
                 touched.extend(before);
                 refresh.extend(after);
             }

@@ -37,8 +37,9 @@ pub struct Keeps {
 
 /// Which groups of a derived table a merge touches, noted before the merge.
 pub enum Touched {
-    /// Those of the staged rows and of the stored rows they replace (the derived table's group
-    /// columns are the record table's own).
+    /// Those of the staged rows that are new or change a stored row, and of the stored rows they
+    /// change (the derived table's group columns are the record table's own): a file loaded again
+    /// unchanged recomputes nothing.
     OwnRows,
     /// Those a query yields over the stage (`{stage}`, aliased `s`) and the stored table (`t`).
     Query(&'static str),
@@ -61,14 +62,15 @@ impl Derived {
 }
 
 impl Keeps {
-    /// The statements that keep the derived table in step with a merge of `stage` into `table`
-    /// (as `t`), whose rows match when `same_key` holds: those run before the merge note the
-    /// groups it touches; those run after it recompute those groups.
+    /// The statements that keep the derived table in step with a merge of `stage` (as `s`) into
+    /// `table` (as `t`), whose rows match when `same_key` holds and differ when `differs` does:
+    /// those run before the merge note the groups it touches; those run after it recompute them.
     pub(crate) fn refresh(
         &self,
         table: &str,
         stage: &str,
         same_key: &str,
+        differs: &str,
     ) -> (Vec<String>, Vec<String>) {
         let d = &self.derived;
         let touched = format!("touched_{}", d.table);
@@ -79,8 +81,11 @@ impl Keeps {
         };
         let groups = match self.touched {
             Touched::OwnRows => format!(
-                "SELECT {group} FROM {stage} UNION SELECT {} FROM {table} t JOIN {stage} s ON {same_key}",
-                of("t")
+                "SELECT {s} FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key}) \
+                 UNION SELECT {s} FROM {stage} s JOIN {table} t ON {same_key} WHERE {differs} \
+                 UNION SELECT {t} FROM {stage} s JOIN {table} t ON {same_key} WHERE {differs}",
+                s = of("s"),
+                t = of("t"),
             ),
             Touched::Query(sql) => sql.replace("{stage}", stage),
         };
