@@ -364,7 +364,8 @@ impl<R: Record> Load<R> {
             if direct {
                 refresh.extend(keeps.derived.rebuild());
             } else {
-                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "), &differs);
+                let changes = format!("t.{} IS NULL OR {differs}", columns[0]);
+                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "), &changes);
                 touched.extend(before);
                 refresh.extend(after);
             }

@@ -37,9 +37,8 @@ pub struct Keeps {
 
 /// Which groups of a derived table a merge touches, noted before the merge.
 pub enum Touched {
-    /// Those of the staged rows that are new or change a stored row, and of the stored rows they
-    /// change (the derived table's group columns are the record table's own): a file loaded again
-    /// unchanged recomputes nothing.
+    /// Those of the rows a merge adds or changes, before and after (the derived table's group
+    /// columns are the record table's own): a file loaded again unchanged recomputes nothing.
     OwnRows,
     /// Those a query yields over the stage (`{stage}`, aliased `s`) and the stored table (`t`).
     Query(&'static str),
@@ -63,43 +62,56 @@ impl Derived {
 
 impl Keeps {
     /// The statements that keep the derived table in step with a merge of `stage` (as `s`) into
-    /// `table` (as `t`), whose rows match when `same_key` holds and differ when `differs` does:
-    /// those run before the merge note the groups it touches; those run after it recompute them.
+    /// `table` (as `t`), whose rows match when `same_key` holds and which adds or changes the rows
+    /// where `changes` holds over `stage LEFT JOIN table`: those run before the merge note the
+    /// groups it touches; those run after it recompute them.
     pub(crate) fn refresh(
         &self,
         table: &str,
         stage: &str,
         same_key: &str,
-        differs: &str,
+        changes: &str,
     ) -> (Vec<String>, Vec<String>) {
         let d = &self.derived;
         let touched = format!("touched_{}", d.table);
         let group = d.group.join(", ");
-        let of = |alias: &str| -> String {
-            let g: Vec<String> = d.group.iter().map(|c| format!("{alias}.{c}")).collect();
+        let listed = |prefix: &str| -> String {
+            let g: Vec<String> = d.group.iter().map(|c| format!("{prefix}{c}")).collect();
             g.join(", ")
         };
-        let groups = match self.touched {
-            Touched::OwnRows => format!(
-                "SELECT {s} FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key}) \
-                 UNION SELECT {s} FROM {stage} s JOIN {table} t ON {same_key} WHERE {differs} \
-                 UNION SELECT {t} FROM {stage} s JOIN {table} t ON {same_key} WHERE {differs}",
-                s = of("s"),
-                t = of("t"),
+        // One pass over the merge notes each changed row's groups, after and (`was_`) before.
+        let (noted, groups) = match self.touched {
+            Touched::OwnRows => {
+                let was: Vec<String> = d
+                    .group
+                    .iter()
+                    .map(|c| format!("t.{c} AS was_{c}"))
+                    .collect();
+                (
+                    format!(
+                        "SELECT {}, {} FROM {stage} s LEFT JOIN {table} t ON {same_key} WHERE {changes}",
+                        listed("s."),
+                        was.join(", ")
+                    ),
+                    format!(
+                        "SELECT {group} FROM {touched} UNION SELECT {} FROM {touched}",
+                        listed("was_")
+                    ),
+                )
+            }
+            Touched::Query(sql) => (
+                sql.replace("{stage}", stage),
+                format!("SELECT {group} FROM {touched}"),
             ),
-            Touched::Query(sql) => sql.replace("{stage}", stage),
         };
         let before = vec![
             format!("DROP TABLE IF EXISTS {touched}"),
-            format!("CREATE TEMP TABLE {touched} AS {groups}"),
+            format!("CREATE TEMP TABLE {touched} AS {noted}"),
             format!("ANALYZE {touched}"),
         ];
         let after = vec![
-            format!(
-                "DELETE FROM {} WHERE ({group}) IN (SELECT {group} FROM {touched})",
-                d.table
-            ),
-            d.insert(&format!("({}) IN (SELECT {group} FROM {touched})", of("s"))),
+            format!("DELETE FROM {} WHERE ({group}) IN ({groups})", d.table),
+            d.insert(&format!("({}) IN ({groups})", listed("s."))),
             format!("DROP TABLE {touched}"),
         ];
         (before, after)
