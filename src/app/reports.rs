@@ -267,8 +267,9 @@ pub async fn write_and_queue(
             !done
         });
     }
-    let mut pages: Vec<PathBuf> = Vec::with_capacity(docs.len());
-    let bar = crate::progress::bar(ctx.progress, docs.len() as u64, "报告 rendering");
+    let total = docs.len();
+    let mut pages: Vec<PathBuf> = Vec::with_capacity(total);
+    let bar = crate::progress::bar(ctx.progress, total as u64, "报告 rendering");
     let renderer = Arc::new(Renderer {
         footer: footer.clone(),
         from,
@@ -286,7 +287,8 @@ pub async fn write_and_queue(
     };
     let mut chunks = in_chunks(docs, 200).into_iter();
     let mut next = chunks.next().map(start);
-    let mut docs: Vec<Placed> = Vec::with_capacity(pages.capacity());
+    // The documents come back from their chunks for the week's index.
+    let mut docs: Vec<Placed> = Vec::with_capacity(total);
     while let Some(rendering) = next.take() {
         let (chunk, rendered) = rendering.await.context("rendering crashed")?;
         next = chunks.next().map(start);

@@ -40,7 +40,7 @@ pub enum Touched {
     /// Those of the rows a merge adds or changes, before and after (the derived table's group
     /// columns are the record table's own): a file loaded again unchanged recomputes nothing.
     OwnRows,
-    /// Those a query yields over the stage (`{stage}`, aliased `s`) and the stored table (`t`).
+    /// Those a query yields, run before the merge, with the stage named `{stage}` in it.
     Query(&'static str),
 }
 

@@ -268,6 +268,30 @@ async fn an_initial_load_puts_back_every_index_and_key_it_set_aside() {
     assert_eq!(indexes_and_keys(&store, "spot_checks").await, before);
 }
 
+/// A derived table's lines as kept (`kept`) and as computed afresh from the record tables (`fresh`).
+async fn kept_and_fresh<T>(
+    store: &Store,
+    kept: &'static str,
+    fresh: &'static str,
+) -> (Vec<T>, Vec<T>)
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    match store {
+        Store::Sqlite(pool) => (
+            sqlx::query_as(kept).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(fresh).fetch_all(pool).await.unwrap(),
+        ),
+        Store::Postgres(pool) => (
+            sqlx::query_as(kept).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(fresh).fetch_all(pool).await.unwrap(),
+        ),
+    }
+}
+
 /// Asserts the failed checks the deadline rules read, as (enterprise, check date, first later
 /// pass), and that they equal the same computed afresh from `spot_checks`.
 async fn assert_failed_checks(store: &Store, expected: &[(&str, &str, Option<&str>)]) {
@@ -278,16 +302,7 @@ async fn assert_failed_checks(store: &Store, expected: &[(&str, &str, Option<&st
         CAST((SELECT MIN(p.check_date) FROM spot_checks p WHERE p.credit_code = s.credit_code \
               AND p.category = s.category AND p.result = 'pass' AND p.check_date > s.check_date) AS TEXT) \
         FROM spot_checks s WHERE s.result = 'fail' ORDER BY 1, 2";
-    let (kept, fresh): (Vec<Line>, Vec<Line>) = match store {
-        Store::Sqlite(pool) => (
-            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
-            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
-        ),
-        Store::Postgres(pool) => (
-            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
-            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
-        ),
-    };
+    let (kept, fresh): (Vec<Line>, Vec<Line>) = kept_and_fresh(store, KEPT, FRESH).await;
     let expected: Vec<Line> = expected
         .iter()
         .map(|(c, d, p)| (c.to_string(), d.to_string(), p.map(str::to_string)))
@@ -363,16 +378,7 @@ async fn assert_check_counts(store: &Store, expected: &[(&str, &str, &str, i64)]
     const FRESH: &str = "SELECT CAST(s.check_date AS TEXT), e.prefecture, s.result, COUNT(*) \
         FROM spot_checks s JOIN enterprises e ON e.credit_code = s.credit_code \
         GROUP BY s.check_date, e.prefecture, s.result ORDER BY 1, 2, 3";
-    let (kept, fresh): (Vec<Line>, Vec<Line>) = match store {
-        Store::Sqlite(pool) => (
-            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
-            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
-        ),
-        Store::Postgres(pool) => (
-            sqlx::query_as(KEPT).fetch_all(pool).await.unwrap(),
-            sqlx::query_as(FRESH).fetch_all(pool).await.unwrap(),
-        ),
-    };
+    let (kept, fresh): (Vec<Line>, Vec<Line>) = kept_and_fresh(store, KEPT, FRESH).await;
     let expected: Vec<Line> = expected
         .iter()
         .map(|(d, p, r, n)| (d.to_string(), p.to_string(), r.to_string(), *n))
