@@ -170,6 +170,24 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     let notice = std::fs::read_to_string(record.with_file_name("plan-notice.json")).unwrap();
     assert!(notice.contains("seed_sha256") && !notice.contains("07 21 33"));
     assert!(!notice.contains(rows[0]["credit_code"].as_str().unwrap()));
+
+    // Every inspector's own checks in one file beside the record: a line per member of each team.
+    let lists = std::fs::read_to_string(record.with_file_name("inspectors.csv")).unwrap();
+    assert!(lists.starts_with("\u{feff}检查人员,产品类别,"), "{lists}");
+    let staffed = rows.iter().filter(|r| r["status"] == "staffed");
+    let members: usize = staffed
+        .map(|r| r["team"].as_str().unwrap().split("; ").count())
+        .sum();
+    assert_eq!(lists.lines().count(), 1 + members);
+    let (lead, code) = (
+        rows[0]["lead"].as_str().unwrap(),
+        rows[0]["credit_code"].as_str().unwrap(),
+    );
+    assert!(
+        lists
+            .lines()
+            .any(|l| l.starts_with(&format!("{lead},")) && l.contains(code))
+    );
 }
 
 #[tokio::test]
