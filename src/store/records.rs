@@ -79,36 +79,42 @@ impl Keeps {
             let g: Vec<String> = d.group.iter().map(|c| format!("{prefix}{c}")).collect();
             g.join(", ")
         };
-        // One pass over the merge notes each changed row's groups, after and (`was_`) before.
-        let (noted, groups) = match self.touched {
+        let mut before = vec![format!("DROP TABLE IF EXISTS {touched}")];
+        match self.touched {
             Touched::OwnRows => {
+                // One pass over the merge notes each changed row's groups, after and (`was_`)
+                // before; the touched groups are those, each once, so the recount is planned from
+                // a few days rather than from every changed row.
+                let changes_table = format!("changes_{}", d.table);
                 let was: Vec<String> = d
                     .group
                     .iter()
                     .map(|c| format!("t.{c} AS was_{c}"))
                     .collect();
-                (
+                before.extend([
+                    format!("DROP TABLE IF EXISTS {changes_table}"),
                     format!(
-                        "SELECT {}, {} FROM {stage} s LEFT JOIN {table} t ON {same_key} WHERE {changes}",
+                        "CREATE TEMP TABLE {changes_table} AS SELECT {}, {} FROM {stage} s \
+                         LEFT JOIN {table} t ON {same_key} WHERE {changes}",
                         listed("s."),
                         was.join(", ")
                     ),
                     format!(
-                        "SELECT {group} FROM {touched} UNION SELECT {} FROM {touched}",
-                        listed("was_")
+                        "CREATE TEMP TABLE {touched} AS SELECT {group} FROM {changes_table} \
+                         UNION SELECT {} FROM {changes_table} WHERE was_{} IS NOT NULL",
+                        listed("was_"),
+                        d.group[0]
                     ),
-                )
+                    format!("DROP TABLE {changes_table}"),
+                ]);
             }
-            Touched::Query(sql) => (
-                sql.replace("{stage}", stage),
-                format!("SELECT {group} FROM {touched}"),
-            ),
-        };
-        let before = vec![
-            format!("DROP TABLE IF EXISTS {touched}"),
-            format!("CREATE TEMP TABLE {touched} AS {noted}"),
-            format!("ANALYZE {touched}"),
-        ];
+            Touched::Query(sql) => before.push(format!(
+                "CREATE TEMP TABLE {touched} AS {}",
+                sql.replace("{stage}", stage)
+            )),
+        }
+        before.push(format!("ANALYZE {touched}"));
+        let groups = format!("SELECT {group} FROM {touched}");
         let after = vec![
             format!("DELETE FROM {} WHERE ({group}) IN ({groups})", d.table),
             d.insert(&format!("({}) IN ({groups})", listed("s."))),
