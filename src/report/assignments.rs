@@ -104,7 +104,6 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
         }
     }
     // Each inspector's document (calendar, table, cards) is built on the cores: 20,000 of them.
-    let own: Vec<(&str, Vec<Line>)> = own.into_iter().collect();
     own.into_par_iter()
         .map(|(id, lines)| {
             let (name, email) = dir

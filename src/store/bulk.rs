@@ -301,10 +301,11 @@ impl<R: Record> Load<R> {
         file: impl FnOnce(LoadCounts) -> IngestedFile,
     ) -> Result<LoadCounts, StoreError> {
         let (table, columns, key) = (R::TABLE, R::COLUMNS, R::KEY);
-        let join: Vec<String> = columns[..key]
+        let same_key = columns[..key]
             .iter()
             .map(|c| format!("t.{c} = s.{c}"))
-            .collect();
+            .collect::<Vec<_>>()
+            .join(" AND ");
         let rest: Vec<&str> = columns[key..]
             .iter()
             .copied()
@@ -328,8 +329,7 @@ impl<R: Record> Load<R> {
             k = columns[0]
         );
         let count_sql = format!(
-            "SELECT COUNT(*), COUNT(t.{k}), {changed} FROM {STAGE} s LEFT JOIN {table} t ON {}",
-            join.join(" AND "),
+            "SELECT COUNT(*), COUNT(t.{k}), {changed} FROM {STAGE} s LEFT JOIN {table} t ON {same_key}",
             k = columns[0]
         );
         let merge_sql = format!(
@@ -360,12 +360,13 @@ impl<R: Record> Load<R> {
         let restore = std::mem::take(&mut self.restore);
         // An initial load recomputes the whole derived table; a merge only the groups it touches.
         let (mut touched, mut refresh) = (Vec::new(), Vec::new());
+        // The rows the merge adds, or changes.
+        let changes = format!("t.{} IS NULL OR {differs}", columns[0]);
         for keeps in R::DERIVED {
             if direct {
                 refresh.extend(keeps.derived.rebuild());
             } else {
-                let changes = format!("t.{} IS NULL OR {differs}", columns[0]);
-                let (before, after) = keeps.refresh(table, STAGE, &join.join(" AND "), &changes);
+                let (before, after) = keeps.refresh(table, STAGE, &same_key, &changes);
                 touched.extend(before);
                 refresh.extend(after);
             }

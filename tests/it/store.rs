@@ -268,6 +268,13 @@ async fn an_initial_load_puts_back_every_index_and_key_it_set_aside() {
     assert_eq!(indexes_and_keys(&store, "spot_checks").await, before);
 }
 
+/// Writes spot-check rows (after the header) as `name` and ingests them: every row lands.
+fn ingest_checks(db: &TestDb, name: &str, rows: &str) {
+    let header = "check_id,credit_code,category,check_date,result\n";
+    let path = write(db, name, &format!("{header}{rows}"));
+    assert_eq!(ingest(db, &[&path]).0, Some(0));
+}
+
 /// A derived table's lines as kept (`kept`) and as computed afresh from the record tables (`fresh`).
 async fn kept_and_fresh<T>(
     store: &Store,
@@ -316,17 +323,15 @@ async fn every_load_keeps_the_failed_checks_and_their_closing_pass_in_step() {
     let db = TestDb::new().await;
     let store = db.store().await;
     store_two_enterprises(&store).await;
-    let header = "check_id,credit_code,category,check_date,result\n";
     // The initial load (an empty table) computes the whole derived table.
-    let first = write(
+    ingest_checks(
         &db,
         "checks-1.csv",
         &format!(
-            "{header}C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-03-01,pass\n\
+            "C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-03-01,pass\n\
              C3,{KARAMAY_CO},钢丝绳,2025-02-01,fail\n"
         ),
     );
-    assert_eq!(ingest(&db, &[&first]).0, Some(0));
     assert_failed_checks(
         &store,
         &[
@@ -337,15 +342,14 @@ async fn every_load_keeps_the_failed_checks_and_their_closing_pass_in_step() {
     .await;
     // A merge: C2 corrected to a failure, C3 moved to the other enterprise (its old group must
     // lose it), and a new pass that closes all three.
-    let second = write(
+    ingest_checks(
         &db,
         "checks-2.csv",
         &format!(
-            "{header}C2,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC3,{URUMQI_CO},钢丝绳,2025-02-01,fail\n\
+            "C2,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC3,{URUMQI_CO},钢丝绳,2025-02-01,fail\n\
              C4,{URUMQI_CO},钢丝绳,2025-05-01,pass\n"
         ),
     );
-    assert_eq!(ingest(&db, &[&second]).0, Some(0));
     let closed = [
         (URUMQI_CO, "2025-01-10", Some("2025-05-01")),
         (URUMQI_CO, "2025-02-01", Some("2025-05-01")),
@@ -392,17 +396,15 @@ async fn the_check_counts_follow_every_load_of_checks_and_every_enterprise_that_
     let db = TestDb::new().await;
     let store = db.store().await;
     store_two_enterprises(&store).await;
-    let header = "check_id,credit_code,category,check_date,result\n";
     // The initial load counts every day.
-    let first = write(
+    ingest_checks(
         &db,
         "checks-1.csv",
         &format!(
-            "{header}C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,pass\n\
+            "C1,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,pass\n\
              C3,{KARAMAY_CO},钢丝绳,2025-01-10,fail\nC4,{KARAMAY_CO},钢丝绳,2025-02-01,pass\n"
         ),
     );
-    assert_eq!(ingest(&db, &[&first]).0, Some(0));
     assert_check_counts(
         &store,
         &[
@@ -414,12 +416,10 @@ async fn the_check_counts_follow_every_load_of_checks_and_every_enterprise_that_
     )
     .await;
     // A merge moves C1 to another day (its old day must lose it) and corrects C2 to a failure.
-    let second = write(
+    ingest_checks(
         &db,
         "checks-2.csv",
-        &format!(
-            "{header}C1,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,fail\n"
-        ),
+        &format!("C1,{URUMQI_CO},钢丝绳,2025-03-01,fail\nC2,{URUMQI_CO},钢丝绳,2025-01-10,fail\n"),
     );
     let merged = [
         ("2025-01-10", "650100", "fail", 1),
@@ -427,18 +427,14 @@ async fn the_check_counts_follow_every_load_of_checks_and_every_enterprise_that_
         ("2025-02-01", "650200", "pass", 1),
         ("2025-03-01", "650100", "fail", 1),
     ];
-    assert_eq!(ingest(&db, &[&second]).0, Some(0));
     assert_check_counts(&store, &merged).await;
     // The same rows again in another order (a file of the same digest is skipped): a merge that
     // changes no row leaves the counts as they are.
-    let again = write(
+    ingest_checks(
         &db,
         "checks-2-again.csv",
-        &format!(
-            "{header}C2,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC1,{URUMQI_CO},钢丝绳,2025-03-01,fail\n"
-        ),
+        &format!("C2,{URUMQI_CO},钢丝绳,2025-01-10,fail\nC1,{URUMQI_CO},钢丝绳,2025-03-01,fail\n"),
     );
-    assert_eq!(ingest(&db, &[&again]).0, Some(0));
     assert_check_counts(&store, &merged).await;
     // The Karamay enterprise moves to Urumqi: its checks are counted there, on every day.
     let moved = write(
