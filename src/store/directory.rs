@@ -23,7 +23,8 @@ pub struct NamedCheck {
 pub type Contact = (Option<String>, Option<String>);
 
 impl Store {
-    /// Spot checks dated in (from, to] of enterprises in `prefecture` (all when None).
+    /// Spot checks dated in (from, to] of enterprises in `prefecture` (all when None), by day and
+    /// enterprise name, then by key, so a report lists them in the same order every time.
     pub async fn spot_checks_between(
         &self,
         prefecture: Option<&str>,
@@ -38,7 +39,7 @@ JOIN enterprises e ON e.credit_code = s.credit_code
 JOIN divisions d ON d.code = e.prefecture
 JOIN categories c ON c.code = s.category
 WHERE s.check_date > $2 AND s.check_date <= $3 AND ($1 IS NULL OR e.prefecture = $1)
-ORDER BY s.check_date, e.name";
+ORDER BY s.check_date, e.name, s.check_key";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).bind(prefecture).bind(from).bind(to).fetch_all(pool).await?;
             rows.iter()

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::{Store, StoreError, decode, with_pool};
@@ -54,18 +55,20 @@ pub struct Scope {
     pub active_only: bool,
 }
 
+/// Unordered: the list is put in order in memory (`one_per_licence`), so its rows stream as the
+/// join makes them instead of waiting on a sort of every licence.
 const LICENCES: &str = "\
 SELECT l.licence_no, l.credit_code, l.category, l.procedure, l.grant_date, l.expiry, l.decision_date,
        l.e_cert_date, l.status, l.renewal_filed, l.renewal_direct, l.renews, l.major_change, l.issuer,
-       e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name
+       e.name AS enterprise, e.prefecture, d.name AS prefecture_name, c.name_zh AS category_name,
+       c.ordinal
 FROM licences l
 JOIN enterprises e ON e.credit_code = l.credit_code
 JOIN divisions d ON d.code = e.prefecture
 JOIN categories c ON c.code = l.category
 WHERE ($1 IS NULL OR e.prefecture = $1)
   AND ($2 IS NULL OR e.credit_code = $2)
-  AND ($3 = FALSE OR l.status = 'active')
-ORDER BY l.licence_no, c.ordinal";
+  AND ($3 = FALSE OR l.status = 'active')";
 
 /// The licences that licences in scope renew (延续), one row each: read apart from the licence
 /// list, whose join with this aggregate over every licence doubled its time.
@@ -99,90 +102,130 @@ FROM violations v
 JOIN enterprises e ON e.credit_code = v.credit_code
 WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
 
+/// The licence rows (each with its category's ordinal) as one subject per licence, by licence
+/// number, with the category codes of each: a licence covering several products (一企一证) comes
+/// as one row per category, and its names are listed in the catalogue's order.
+fn one_per_licence(rows: Vec<(i64, Subject)>) -> (Vec<Subject>, Vec<Vec<String>>) {
+    // Sorting the indices moves 4-byte numbers, not 400-byte subjects.
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&rows[a as usize], &rows[b as usize]);
+        (&a.1.licence.licence_no, a.0).cmp(&(&b.1.licence.licence_no, b.0))
+    });
+    let mut subjects: Vec<Subject> = Vec::with_capacity(rows.len());
+    let mut categories: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    let mut rows: Vec<Option<Subject>> = rows.into_iter().map(|(_, s)| Some(s)).collect();
+    for i in order {
+        let row = rows[i as usize].take().expect("each row once");
+        if let Some(last) = subjects
+            .last_mut()
+            .filter(|s| s.licence.licence_no == row.licence.licence_no)
+        {
+            last.category_name.push('、');
+            last.category_name.push_str(&row.category_name);
+            categories
+                .last_mut()
+                .expect("one per subject")
+                .push(row.licence.category);
+            continue;
+        }
+        categories.push(vec![row.licence.category.clone()]);
+        subjects.push(row);
+    }
+    (subjects, categories)
+}
+
 impl Store {
-    /// The licences in `scope`, each with its facts.
+    /// The licences in `scope`, each with its facts, by licence number.
     pub async fn subjects(&self, scope: &Scope) -> Result<Vec<Subject>, StoreError> {
-        let (p, c) = (scope.prefecture.clone(), scope.credit_code.clone());
-        let (mut subjects, categories, renewed, reviews, failed, violations) = with_pool!(self, pool => {
-            let licence_rows = sqlx::query(LICENCES)
-                .bind(p.clone())
-                .bind(c.clone())
-                .bind(scope.active_only)
-                .fetch_all(pool)
-                .await?;
-            let mut subjects: Vec<Subject> = Vec::with_capacity(licence_rows.len());
-            // The category codes of each subject: a licence covering several products (一企一证)
-            // comes as one row per category and is one subject.
-            let mut categories: Vec<Vec<String>> = Vec::with_capacity(licence_rows.len());
-            for r in &licence_rows {
-                let licence_no: String = r.try_get("licence_no")?;
-                if let Some(last) = subjects.last_mut().filter(|s| s.licence.licence_no == licence_no) {
-                    let name: String = r.try_get("category_name")?;
-                    last.category_name.push_str(&format!("、{name}"));
-                    categories.last_mut().expect("one per subject").push(r.try_get("category")?);
-                    continue;
-                }
-                categories.push(vec![r.try_get("category")?]);
-                subjects.push(Subject {
-                    licence: Licence {
-                        licence_no: r.try_get("licence_no")?,
-                        credit_code: r.try_get("credit_code")?,
-                        category: r.try_get("category")?,
-                        procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
-                        grant_date: r.try_get("grant_date")?,
-                        expiry: r.try_get("expiry")?,
-                        decision_date: r.try_get("decision_date")?,
-                        e_cert_date: r.try_get("e_cert_date")?,
-                        status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
-                        renewal_filed: r.try_get("renewal_filed")?,
-                        renewal_direct: r.try_get("renewal_direct")?,
-                        renews: r.try_get("renews")?,
-                        major_change: r.try_get("major_change")?,
-                        issuer: r.try_get("issuer")?,
-                    },
-                    enterprise: r.try_get("enterprise")?,
-                    prefecture: r.try_get("prefecture")?,
-                    prefecture_name: r.try_get("prefecture_name")?,
-                    category_name: r.try_get("category_name")?,
-                    facts: LicenceFacts::default(),
-                });
-            }
-            let mut renewed: HashMap<String, Renewed> = HashMap::new();
-            for r in sqlx::query(RENEWED).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
-                let licence_no: String = r.try_get("licence_no")?;
-                renewed.insert(licence_no.clone(), Renewed {
-                    licence_no,
-                    grant_date: r.try_get("grant_date")?,
-                    expiry: r.try_get("expiry")?,
-                    renewal_filed: r.try_get("renewal_filed")?,
-                });
-            }
-            let mut reviews: Vec<OnsiteReview> = Vec::new();
-            for r in sqlx::query(REVIEWS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
-                reviews.push(OnsiteReview {
-                    licence_no: r.try_get("licence_no")?,
-                    review_date: r.try_get("review_date")?,
-                    outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
-                });
-            }
-            let mut failed: Vec<(String, String, FailedCheck)> = Vec::new();
-            for r in sqlx::query(FAILED_CHECKS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
-                failed.push((r.try_get("credit_code")?, r.try_get("category")?, FailedCheck {
-                    date: r.try_get("check_date")?,
-                    passed_after: r.try_get("passed_after")?,
-                    disposed: r.try_get("disposed")?,
-                }));
-            }
-            let mut violations: Vec<(String, NaiveDate, ViolationKind)> = Vec::new();
-            for r in sqlx::query(VIOLATIONS).bind(p.clone()).bind(c.clone()).fetch_all(pool).await? {
-                violations.push((
-                    r.try_get("credit_code")?,
-                    r.try_get("date")?,
-                    decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
-                ));
-            }
-            Ok::<_, StoreError>((subjects, categories, renewed, reviews, failed, violations))
+        let (p, c) = (scope.prefecture.as_deref(), scope.credit_code.as_deref());
+        // The five reads run at once, each on its own connection and decoded as its rows arrive:
+        // read one after the other, they took 2.1 s of a 3.8 s national `deadlines`.
+        let (rows, renewed, reviews, failed, violations) = with_pool!(self, pool => {
+            tokio::try_join!(
+                async {
+                    let mut rows: Vec<(i64, Subject)> = Vec::new();
+                    let mut stream = sqlx::query(LICENCES).bind(p).bind(c).bind(scope.active_only).fetch(pool);
+                    while let Some(r) = stream.try_next().await? {
+                        rows.push((r.try_get("ordinal")?, Subject {
+                            licence: Licence {
+                                licence_no: r.try_get("licence_no")?,
+                                credit_code: r.try_get("credit_code")?,
+                                category: r.try_get("category")?,
+                                procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
+                                grant_date: r.try_get("grant_date")?,
+                                expiry: r.try_get("expiry")?,
+                                decision_date: r.try_get("decision_date")?,
+                                e_cert_date: r.try_get("e_cert_date")?,
+                                status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
+                                renewal_filed: r.try_get("renewal_filed")?,
+                                renewal_direct: r.try_get("renewal_direct")?,
+                                renews: r.try_get("renews")?,
+                                major_change: r.try_get("major_change")?,
+                                issuer: r.try_get("issuer")?,
+                            },
+                            enterprise: r.try_get("enterprise")?,
+                            prefecture: r.try_get("prefecture")?,
+                            prefecture_name: r.try_get("prefecture_name")?,
+                            category_name: r.try_get("category_name")?,
+                            facts: LicenceFacts::default(),
+                        }));
+                    }
+                    Ok::<_, StoreError>(rows)
+                },
+                async {
+                    let mut renewed: HashMap<String, Renewed> = HashMap::new();
+                    let mut stream = sqlx::query(RENEWED).bind(p).bind(c).fetch(pool);
+                    while let Some(r) = stream.try_next().await? {
+                        let licence_no: String = r.try_get("licence_no")?;
+                        renewed.insert(licence_no.clone(), Renewed {
+                            licence_no,
+                            grant_date: r.try_get("grant_date")?,
+                            expiry: r.try_get("expiry")?,
+                            renewal_filed: r.try_get("renewal_filed")?,
+                        });
+                    }
+                    Ok(renewed)
+                },
+                async {
+                    let mut reviews: Vec<OnsiteReview> = Vec::new();
+                    let mut stream = sqlx::query(REVIEWS).bind(p).bind(c).fetch(pool);
+                    while let Some(r) = stream.try_next().await? {
+                        reviews.push(OnsiteReview {
+                            licence_no: r.try_get("licence_no")?,
+                            review_date: r.try_get("review_date")?,
+                            outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                        });
+                    }
+                    Ok(reviews)
+                },
+                async {
+                    let mut failed: Vec<(String, String, FailedCheck)> = Vec::new();
+                    let mut stream = sqlx::query(FAILED_CHECKS).bind(p).bind(c).fetch(pool);
+                    while let Some(r) = stream.try_next().await? {
+                        failed.push((r.try_get("credit_code")?, r.try_get("category")?, FailedCheck {
+                            date: r.try_get("check_date")?,
+                            passed_after: r.try_get("passed_after")?,
+                            disposed: r.try_get("disposed")?,
+                        }));
+                    }
+                    Ok(failed)
+                },
+                async {
+                    let mut violations: Vec<(String, NaiveDate, ViolationKind)> = Vec::new();
+                    let mut stream = sqlx::query(VIOLATIONS).bind(p).bind(c).fetch(pool);
+                    while let Some(r) = stream.try_next().await? {
+                        violations.push((
+                            r.try_get("credit_code")?,
+                            r.try_get("date")?,
+                            decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                        ));
+                    }
+                    Ok(violations)
+                },
+            )
         })?;
+        let (mut subjects, categories) = one_per_licence(rows);
 
         let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();
         for review in reviews {
