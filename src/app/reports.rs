@@ -489,44 +489,51 @@ async fn weekly(
     let ranking = risk::rank(ctx, store, req.as_of, &codes, false).await?;
 
     let period = period.to_string();
-    let mut docs = Vec::new();
+    // Each jurisdiction's document is built on its own, over the cores.
+    let built: Vec<(Document, Option<Vec<Ranked>>)> = scopes
+        .into_par_iter()
+        .zip(ranking.scopes)
+        .map(|(j, (_, risk))| {
+            // A prefecture's own rows; the region's are all of them.
+            let own_subjects: Vec<Subject>;
+            let own_checks: Vec<CheckLine>;
+            let own = own_flags(&flags, &j);
+            let (s, c) = match &j.code {
+                Some(code) => {
+                    own_subjects = subjects
+                        .iter()
+                        .filter(|s| s.prefecture == *code)
+                        .cloned()
+                        .collect();
+                    own_checks = checks
+                        .iter()
+                        .filter(|c| c.prefecture == j.name)
+                        .cloned()
+                        .collect();
+                    (&own_subjects, &own_checks)
+                }
+                None => (&subjects, &checks),
+            };
+            let doc = report::weekly::document(&report::weekly::WeeklyData {
+                period: &period,
+                scope: j.code.as_deref().unwrap_or("all"),
+                scope_name: &j.name,
+                from,
+                to: req.as_of,
+                subjects: s,
+                flags: &own,
+                checks: c,
+                risk: &risk,
+                recipients: j.recipients,
+            });
+            (doc, j.code.is_none().then_some(risk))
+        })
+        .collect();
+    let mut docs = Vec::with_capacity(built.len());
     let mut region = None;
-    for (j, (_, risk)) in scopes.into_iter().zip(ranking.scopes) {
-        // A prefecture's own rows; the region's are all of them.
-        let own_subjects: Vec<Subject>;
-        let own_checks: Vec<CheckLine>;
-        let own = own_flags(&flags, &j);
-        let (s, c) = match &j.code {
-            Some(code) => {
-                own_subjects = subjects
-                    .iter()
-                    .filter(|s| s.prefecture == *code)
-                    .cloned()
-                    .collect();
-                own_checks = checks
-                    .iter()
-                    .filter(|c| c.prefecture == j.name)
-                    .cloned()
-                    .collect();
-                (&own_subjects, &own_checks)
-            }
-            None => (&subjects, &checks),
-        };
-        docs.push(report::weekly::document(&report::weekly::WeeklyData {
-            period: &period,
-            scope: j.code.as_deref().unwrap_or("all"),
-            scope_name: &j.name,
-            from,
-            to: req.as_of,
-            subjects: s,
-            flags: &own,
-            checks: c,
-            risk: &risk,
-            recipients: j.recipients,
-        }));
-        if j.code.is_none() {
-            region = Some(risk);
-        }
+    for (doc, risk) in built {
+        docs.push(doc);
+        region = region.or(risk);
     }
     Ok((docs, region))
 }

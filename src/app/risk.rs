@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use chrono::{Months, NaiveDate};
+use rayon::prelude::*;
 
 use super::{Context, Period};
 use crate::catalogue::Category;
@@ -67,41 +68,51 @@ pub async fn rank(
         .filter(|c| c.in_force_on(as_of))
         .collect();
     let period = Period::week_of(as_of);
-    let mut ranked = Vec::with_capacity(scopes.len());
+    let mut histories = Vec::with_capacity(scopes.len());
     for scope in scopes {
-        let picked;
-        let rows_of = match scope.as_deref() {
-            Some(p) if read_for.is_none() => {
-                picked = inputs.only(p);
-                &picked
-            }
-            _ => &inputs,
-        };
-        let facts = risk::aggregate::category_facts(
-            &categories,
-            &rows_of.licences,
-            &rows_of.reviews,
-            &rows_of.checks,
-            &w,
-        )
-        .context("aggregating the risk factors")?;
-        let rows = assess(&facts, params);
-        let history = store
-            .risk_history(scope_key(scope.as_deref()), &period.to_string())
-            .await?;
-        let previous: Vec<_> = match history.first() {
-            Some(latest) => history
-                .iter()
-                .filter(|h| h.period == latest.period)
-                .cloned()
-                .collect(),
-            None => Vec::new(),
-        };
-        ranked.push((
-            scope.clone(),
-            risk::history::compare(rows, &previous, &history, as_of, TREND_QUARTERS),
-        ));
+        histories.push(
+            store
+                .risk_history(scope_key(scope.as_deref()), &period.to_string())
+                .await?,
+        );
     }
+    // Each scope is picked out and aggregated on its own: over the cores, a region and its 14
+    // prefectures took 4 s one after the other in a national weekly report.
+    let ranked = scopes
+        .par_iter()
+        .zip(histories)
+        .map(|(scope, history)| {
+            let picked;
+            let rows_of = match scope.as_deref() {
+                Some(p) if read_for.is_none() => {
+                    picked = inputs.only(p);
+                    &picked
+                }
+                _ => &inputs,
+            };
+            let facts = risk::aggregate::category_facts(
+                &categories,
+                &rows_of.licences,
+                &rows_of.reviews,
+                &rows_of.checks,
+                &w,
+            )
+            .context("aggregating the risk factors")?;
+            let rows = assess(&facts, params);
+            let previous: Vec<_> = match history.first() {
+                Some(latest) => history
+                    .iter()
+                    .filter(|h| h.period == latest.period)
+                    .cloned()
+                    .collect(),
+                None => Vec::new(),
+            };
+            Ok((
+                scope.clone(),
+                risk::history::compare(rows, &previous, &history, as_of, TREND_QUARTERS),
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let tiers = with_tiers.then(|| {
         let record = EnterpriseRecord {
             failed_checks: &inputs.failed_checks,

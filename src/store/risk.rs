@@ -2,6 +2,7 @@
 //! and violations per enterprise) and what it keeps: each period's assessment and the tiers.
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::conn::Conn;
@@ -88,66 +89,93 @@ impl Store {
         let violations_sql = format!(
             "SELECT credit_code, date, kind FROM violations WHERE date <= $2 AND {IN_SCOPE}"
         );
-        let p = prefecture.map(str::to_string);
-        with_pool!(self, pool => {
-            let mut out = RiskInputs::default();
-            for r in sqlx::query(licences_sql).bind(p.clone()).fetch_all(pool).await? {
-                out.licence_prefectures.push(r.try_get("prefecture")?);
-                out.licences.push(LicenceRow {
-                    licence_no: r.try_get("licence_no")?,
-                    credit_code: r.try_get("credit_code")?,
-                    category: r.try_get("category")?,
-                    simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
-                        == Procedure::Simplified,
-                    active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
-                        == LicenceStatus::Active,
-                    grant_date: r.try_get("grant_date")?,
-                    renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
-                });
-            }
-            for r in sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p.clone()).bind(w.as_of).fetch_all(pool).await? {
-                out.reviews.push(ReviewRow {
-                    licence_no: r.try_get("licence_no")?,
-                    review_date: r.try_get("review_date")?,
-                    outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
-                });
-            }
-            let checks = sqlx::query(checks_sql)
-                .bind(p.clone())
-                .bind(w.previous_start)
-                .bind(w.as_of)
-                .fetch_all(pool)
-                .await?;
-            for r in checks {
-                out.check_prefectures.push(r.try_get("prefecture")?);
-                out.checks.push(CheckCount {
-                    category: r.try_get("category")?,
-                    check_date: r.try_get("check_date")?,
-                    failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
-                        == CheckResult::Fail,
-                    n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                });
-            }
-            let Some(tier_history_from) = tier_history_from else {
-                return Ok(out);
-            };
-            let failed = sqlx::query(sqlx::AssertSqlSafe(failed_sql))
-                .bind(p.clone())
-                .bind(tier_history_from)
-                .bind(w.as_of)
-                .fetch_all(pool)
-                .await?;
-            for r in failed {
-                out.failed_checks.push((r.try_get("credit_code")?, r.try_get("check_date")?));
-            }
-            for r in sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p.clone()).bind(w.as_of).fetch_all(pool).await? {
-                out.violations.push((
-                    r.try_get("credit_code")?,
-                    r.try_get("date")?,
-                    decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
-                ));
-            }
-            Ok(out)
+        let p = prefecture;
+        // The reads run at once, each on its own connection and decoded as its rows arrive.
+        let (licences, reviews, checks, failed_checks, violations) = with_pool!(self, pool => {
+            tokio::try_join!(
+                async {
+                    let mut out = (Vec::new(), Vec::new());
+                    let mut rows = sqlx::query(licences_sql).bind(p).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        out.1.push(r.try_get("prefecture")?);
+                        out.0.push(LicenceRow {
+                            licence_no: r.try_get("licence_no")?,
+                            credit_code: r.try_get("credit_code")?,
+                            category: r.try_get("category")?,
+                            simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
+                                == Procedure::Simplified,
+                            active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
+                                == LicenceStatus::Active,
+                            grant_date: r.try_get("grant_date")?,
+                            renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
+                        });
+                    }
+                    Ok::<_, StoreError>(out)
+                },
+                async {
+                    let mut out = Vec::new();
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p).bind(w.as_of).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        out.push(ReviewRow {
+                            licence_no: r.try_get("licence_no")?,
+                            review_date: r.try_get("review_date")?,
+                            outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                        });
+                    }
+                    Ok(out)
+                },
+                async {
+                    let mut out = (Vec::new(), Vec::new());
+                    let mut rows = sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        out.1.push(r.try_get("prefecture")?);
+                        out.0.push(CheckCount {
+                            category: r.try_get("category")?,
+                            check_date: r.try_get("check_date")?,
+                            failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
+                                == CheckResult::Fail,
+                            n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                        });
+                    }
+                    Ok(out)
+                },
+                // The tiers' record, only when the tiers are asked for.
+                async {
+                    let mut out = Vec::new();
+                    let Some(from) = tier_history_from else {
+                        return Ok(out);
+                    };
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(failed_sql)).bind(p).bind(from).bind(w.as_of).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        out.push((r.try_get("credit_code")?, r.try_get("check_date")?));
+                    }
+                    Ok(out)
+                },
+                async {
+                    let mut out = Vec::new();
+                    if tier_history_from.is_none() {
+                        return Ok(out);
+                    }
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p).bind(w.as_of).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        out.push((
+                            r.try_get("credit_code")?,
+                            r.try_get("date")?,
+                            decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                        ));
+                    }
+                    Ok(out)
+                },
+            )
+        })?;
+        Ok(RiskInputs {
+            licences: licences.0,
+            licence_prefectures: licences.1,
+            reviews,
+            checks: checks.0,
+            check_prefectures: checks.1,
+            failed_checks,
+            violations,
         })
     }
 
