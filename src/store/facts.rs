@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use futures_util::TryStreamExt;
 use sqlx::Row;
 
-use super::{Store, StoreError, decode, with_pool};
+use super::{Store, StoreError, decode, decode_rows, with_pool};
 use crate::deadlines::{FailedCheck, LicenceFacts, Renewed, Subject};
 use crate::model::{
     CheckResult, Enterprise, Licence, LicenceStatus, OnsiteReview, Procedure, ReviewOutcome,
@@ -143,88 +142,67 @@ impl Store {
         // read one after the other, they took 2.1 s of a 3.8 s national `deadlines`.
         let (rows, renewed, reviews, failed, violations) = with_pool!(self, pool => {
             tokio::try_join!(
-                async {
-                    let mut rows: Vec<(i64, Subject)> = Vec::new();
-                    let mut stream = sqlx::query(LICENCES).bind(p).bind(c).bind(scope.active_only).fetch(pool);
-                    while let Some(r) = stream.try_next().await? {
-                        rows.push((r.try_get("ordinal")?, Subject {
-                            licence: Licence {
-                                licence_no: r.try_get("licence_no")?,
-                                credit_code: r.try_get("credit_code")?,
-                                category: r.try_get("category")?,
-                                procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
-                                grant_date: r.try_get("grant_date")?,
-                                expiry: r.try_get("expiry")?,
-                                decision_date: r.try_get("decision_date")?,
-                                e_cert_date: r.try_get("e_cert_date")?,
-                                status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
-                                renewal_filed: r.try_get("renewal_filed")?,
-                                renewal_direct: r.try_get("renewal_direct")?,
-                                renews: r.try_get("renews")?,
-                                major_change: r.try_get("major_change")?,
-                                issuer: r.try_get("issuer")?,
-                            },
-                            enterprise: r.try_get("enterprise")?,
-                            prefecture: r.try_get("prefecture")?,
-                            prefecture_name: r.try_get("prefecture_name")?,
-                            category_name: r.try_get("category_name")?,
-                            facts: LicenceFacts::default(),
-                        }));
-                    }
-                    Ok::<_, StoreError>(rows)
-                },
-                async {
-                    let mut renewed: HashMap<String, Renewed> = HashMap::new();
-                    let mut stream = sqlx::query(RENEWED).bind(p).bind(c).fetch(pool);
-                    while let Some(r) = stream.try_next().await? {
-                        let licence_no: String = r.try_get("licence_no")?;
-                        renewed.insert(licence_no.clone(), Renewed {
-                            licence_no,
+                decode_rows(
+                    sqlx::query(LICENCES).bind(p).bind(c).bind(scope.active_only).fetch(pool),
+                    |r| Ok((r.try_get::<i64, _>("ordinal")?, Subject {
+                        licence: Licence {
+                            licence_no: r.try_get("licence_no")?,
+                            credit_code: r.try_get("credit_code")?,
+                            category: r.try_get("category")?,
+                            procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
                             grant_date: r.try_get("grant_date")?,
                             expiry: r.try_get("expiry")?,
+                            decision_date: r.try_get("decision_date")?,
+                            e_cert_date: r.try_get("e_cert_date")?,
+                            status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
                             renewal_filed: r.try_get("renewal_filed")?,
-                        });
-                    }
-                    Ok(renewed)
-                },
-                async {
-                    let mut reviews: Vec<OnsiteReview> = Vec::new();
-                    let mut stream = sqlx::query(REVIEWS).bind(p).bind(c).fetch(pool);
-                    while let Some(r) = stream.try_next().await? {
-                        reviews.push(OnsiteReview {
-                            licence_no: r.try_get("licence_no")?,
-                            review_date: r.try_get("review_date")?,
-                            outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
-                        });
-                    }
-                    Ok(reviews)
-                },
-                async {
-                    let mut failed: Vec<(String, String, FailedCheck)> = Vec::new();
-                    let mut stream = sqlx::query(FAILED_CHECKS).bind(p).bind(c).fetch(pool);
-                    while let Some(r) = stream.try_next().await? {
-                        failed.push((r.try_get("credit_code")?, r.try_get("category")?, FailedCheck {
-                            date: r.try_get("check_date")?,
-                            passed_after: r.try_get("passed_after")?,
-                            disposed: r.try_get("disposed")?,
-                        }));
-                    }
-                    Ok(failed)
-                },
-                async {
-                    let mut violations: Vec<(String, NaiveDate, ViolationKind)> = Vec::new();
-                    let mut stream = sqlx::query(VIOLATIONS).bind(p).bind(c).fetch(pool);
-                    while let Some(r) = stream.try_next().await? {
-                        violations.push((
-                            r.try_get("credit_code")?,
-                            r.try_get("date")?,
-                            decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
-                        ));
-                    }
-                    Ok(violations)
-                },
+                            renewal_direct: r.try_get("renewal_direct")?,
+                            renews: r.try_get("renews")?,
+                            major_change: r.try_get("major_change")?,
+                            issuer: r.try_get("issuer")?,
+                        },
+                        enterprise: r.try_get("enterprise")?,
+                        prefecture: r.try_get("prefecture")?,
+                        prefecture_name: r.try_get("prefecture_name")?,
+                        category_name: r.try_get("category_name")?,
+                        facts: LicenceFacts::default(),
+                    })),
+                ),
+                decode_rows(sqlx::query(RENEWED).bind(p).bind(c).fetch(pool), |r| {
+                    Ok(Renewed {
+                        licence_no: r.try_get("licence_no")?,
+                        grant_date: r.try_get("grant_date")?,
+                        expiry: r.try_get("expiry")?,
+                        renewal_filed: r.try_get("renewal_filed")?,
+                    })
+                }),
+                decode_rows(sqlx::query(REVIEWS).bind(p).bind(c).fetch(pool), |r| {
+                    Ok(OnsiteReview {
+                        licence_no: r.try_get("licence_no")?,
+                        review_date: r.try_get("review_date")?,
+                        outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                    })
+                }),
+                decode_rows(sqlx::query(FAILED_CHECKS).bind(p).bind(c).fetch(pool), |r| {
+                    Ok((r.try_get::<String, _>("credit_code")?, r.try_get::<String, _>("category")?, FailedCheck {
+                        date: r.try_get("check_date")?,
+                        passed_after: r.try_get("passed_after")?,
+                        disposed: r.try_get("disposed")?,
+                    }))
+                }),
+                decode_rows(sqlx::query(VIOLATIONS).bind(p).bind(c).fetch(pool), |r| {
+                    Ok((
+                        r.try_get::<String, _>("credit_code")?,
+                        r.try_get::<NaiveDate, _>("date")?,
+                        decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                    ))
+                }),
             )
         })?;
+        let renewed: HashMap<String, Renewed> = renewed
+            .into_iter()
+            .map(|r| (r.licence_no.clone(), r))
+            .collect();
         let (mut subjects, categories) = one_per_licence(rows);
 
         let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();

@@ -346,6 +346,19 @@ impl Store {
 }
 
 /// Reads a stored enumeration code back.
+/// Decodes each row of a `fetch` as it arrives, so decoding overlaps the database producing the
+/// rest; several such reads can run at once on their own connections (`tokio::try_join!`).
+pub(crate) async fn decode_rows<R, T>(
+    rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
+    mut each: impl FnMut(R) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    use futures_util::TryStreamExt;
+    rows.map_err(StoreError::from)
+        .and_then(|row| std::future::ready(each(row)))
+        .try_collect()
+        .await
+}
+
 pub(crate) fn decode<T>(
     column: &'static str,
     value: String,

@@ -2,11 +2,10 @@
 //! and violations per enterprise) and what it keeps: each period's assessment and the tiers.
 
 use chrono::NaiveDate;
-use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::conn::Conn;
-use super::{Param, Store, StoreError, decode, with_pool};
+use super::{Param, Store, StoreError, decode, decode_rows, with_pool};
 use crate::model::{CheckResult, LicenceStatus, Procedure, ReviewOutcome, ViolationKind};
 use crate::risk::{
     CategoryRisk, CheckCount, EnterpriseTier, LicenceRow, ReviewRow, StoredRisk, Windows,
@@ -93,87 +92,66 @@ impl Store {
         // The reads run at once, each on its own connection and decoded as its rows arrive.
         let (licences, reviews, checks, failed_checks, violations) = with_pool!(self, pool => {
             tokio::try_join!(
-                async {
-                    let mut out = (Vec::new(), Vec::new());
-                    let mut rows = sqlx::query(licences_sql).bind(p).fetch(pool);
-                    while let Some(r) = rows.try_next().await? {
-                        out.1.push(r.try_get("prefecture")?);
-                        out.0.push(LicenceRow {
-                            licence_no: r.try_get("licence_no")?,
-                            credit_code: r.try_get("credit_code")?,
-                            category: r.try_get("category")?,
-                            simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
-                                == Procedure::Simplified,
-                            active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
-                                == LicenceStatus::Active,
-                            grant_date: r.try_get("grant_date")?,
-                            renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
-                        });
-                    }
-                    Ok::<_, StoreError>(out)
-                },
-                async {
-                    let mut out = Vec::new();
-                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p).bind(w.as_of).fetch(pool);
-                    while let Some(r) = rows.try_next().await? {
-                        out.push(ReviewRow {
-                            licence_no: r.try_get("licence_no")?,
-                            review_date: r.try_get("review_date")?,
-                            outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
-                        });
-                    }
-                    Ok(out)
-                },
-                async {
-                    let mut out = (Vec::new(), Vec::new());
-                    let mut rows = sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).fetch(pool);
-                    while let Some(r) = rows.try_next().await? {
-                        out.1.push(r.try_get("prefecture")?);
-                        out.0.push(CheckCount {
-                            category: r.try_get("category")?,
-                            check_date: r.try_get("check_date")?,
-                            failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
-                                == CheckResult::Fail,
-                            n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                        });
-                    }
-                    Ok(out)
-                },
+                decode_rows(sqlx::query(licences_sql).bind(p).fetch(pool), |r| {
+                    Ok((LicenceRow {
+                        licence_no: r.try_get("licence_no")?,
+                        credit_code: r.try_get("credit_code")?,
+                        category: r.try_get("category")?,
+                        simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
+                            == Procedure::Simplified,
+                        active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
+                            == LicenceStatus::Active,
+                        grant_date: r.try_get("grant_date")?,
+                        renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
+                    }, r.try_get::<String, _>("prefecture")?))
+                }),
+                decode_rows(sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p).bind(w.as_of).fetch(pool), |r| {
+                    Ok(ReviewRow {
+                        licence_no: r.try_get("licence_no")?,
+                        review_date: r.try_get("review_date")?,
+                        outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                    })
+                }),
+                decode_rows(sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).fetch(pool), |r| {
+                    Ok((CheckCount {
+                        category: r.try_get("category")?,
+                        check_date: r.try_get("check_date")?,
+                        failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
+                            == CheckResult::Fail,
+                        n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                    }, r.try_get::<String, _>("prefecture")?))
+                }),
                 // The tiers' record, only when the tiers are asked for.
                 async {
-                    let mut out = Vec::new();
                     let Some(from) = tier_history_from else {
-                        return Ok(out);
+                        return Ok(Vec::new());
                     };
-                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(failed_sql)).bind(p).bind(from).bind(w.as_of).fetch(pool);
-                    while let Some(r) = rows.try_next().await? {
-                        out.push((r.try_get("credit_code")?, r.try_get("check_date")?));
-                    }
-                    Ok(out)
+                    decode_rows(sqlx::query(sqlx::AssertSqlSafe(failed_sql)).bind(p).bind(from).bind(w.as_of).fetch(pool), |r| {
+                        Ok((r.try_get("credit_code")?, r.try_get("check_date")?))
+                    }).await
                 },
                 async {
-                    let mut out = Vec::new();
                     if tier_history_from.is_none() {
-                        return Ok(out);
+                        return Ok(Vec::new());
                     }
-                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p).bind(w.as_of).fetch(pool);
-                    while let Some(r) = rows.try_next().await? {
-                        out.push((
+                    decode_rows(sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p).bind(w.as_of).fetch(pool), |r| {
+                        Ok((
                             r.try_get("credit_code")?,
                             r.try_get("date")?,
                             decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
-                        ));
-                    }
-                    Ok(out)
+                        ))
+                    }).await
                 },
             )
         })?;
+        let (licences, licence_prefectures) = licences.into_iter().unzip();
+        let (checks, check_prefectures) = checks.into_iter().unzip();
         Ok(RiskInputs {
-            licences: licences.0,
-            licence_prefectures: licences.1,
+            licences,
+            licence_prefectures,
             reviews,
-            checks: checks.0,
-            check_prefectures: checks.1,
+            checks,
+            check_prefectures,
             failed_checks,
             violations,
         })
