@@ -316,3 +316,58 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deadlines::test_support::licence;
+
+    fn row(no: &str, ordinal: i64, category: &str, name: &str) -> (i64, Subject) {
+        let mut licence = licence("2026-01-05");
+        licence.licence_no = no.into();
+        licence.category = category.into();
+        (
+            ordinal,
+            Subject {
+                licence,
+                enterprise: "企业".into(),
+                prefecture: "650100".into(),
+                prefecture_name: "乌鲁木齐市".into(),
+                category_name: name.into(),
+                facts: LicenceFacts::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn rows_in_any_order_give_one_subject_per_licence_with_its_categories_in_catalogue_order() {
+        let rows = vec![
+            row("XK-2", 7, "wire-rope", "钢丝绳"),
+            row("XK-1", 3, "cable", "电线电缆"),
+            row("XK-2", 3, "cable", "电线电缆"),
+            row("XK-2", 5, "fasteners", "扣件"),
+        ];
+        let (subjects, categories) = one_per_licence(rows);
+        let listed: Vec<(&str, &str, &str)> = subjects
+            .iter()
+            .map(|s| {
+                (
+                    s.licence.licence_no.as_str(),
+                    s.licence.category.as_str(),
+                    s.category_name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("XK-1", "cable", "电线电缆"),
+                ("XK-2", "cable", "电线电缆、扣件、钢丝绳")
+            ]
+        );
+        assert_eq!(
+            categories,
+            [vec!["cable"], vec!["cable", "fasteners", "wire-rope"]]
+        );
+    }
+}
