@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::records::{OnConflict, write_records};
+use super::conn::Conn;
 use super::{Param, Record, Store, StoreError, decode, with_pool};
 use crate::draw::plan::Tier;
 use crate::draw::record::Record as DrawRecord;
@@ -182,7 +182,6 @@ impl Store {
         const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let digest = crate::draw::record::digest(text);
-        let distinct = self.distinct_from();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(DRAW)
@@ -196,7 +195,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-            let rows: Vec<DrawAssignment> = record
+            // The draw is new, so its members go in by the engine's bulk path (COPY on
+            // PostgreSQL) rather than as upserts: 33,000 rows took 0.5 s as batched upserts.
+            let rows: Vec<Vec<Param>> = record
                 .result
                 .assignments
                 .iter()
@@ -207,10 +208,10 @@ impl Store {
                         category: a.category.clone(),
                         inspector_id: member.clone(),
                         lead: *member == a.lead,
-                    })
+                    }.params())
                 })
                 .collect();
-            write_records(&mut *tx, &rows, distinct, OnConflict::Keep).await?;
+            (&mut *tx).bulk_insert(DrawAssignment::TABLE, DrawAssignment::COLUMNS, rows).await?;
             let current = match supersedes {
                 None => sqlx::query(FIRST).bind(&record.campaign).bind(id).execute(&mut *tx).await?,
                 Some(old) => sqlx::query(REPLACE).bind(&record.campaign).bind(id).bind(old)
