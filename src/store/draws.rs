@@ -211,7 +211,7 @@ impl Store {
                     }.params())
                 })
                 .collect();
-            (&mut *tx).bulk_insert(DrawAssignment::TABLE, DrawAssignment::COLUMNS, rows).await?;
+            (*tx).bulk_insert(DrawAssignment::TABLE, DrawAssignment::COLUMNS, rows).await?;
             let current = match supersedes {
                 None => sqlx::query(FIRST).bind(&record.campaign).bind(id).execute(&mut *tx).await?,
                 Some(old) => sqlx::query(REPLACE).bind(&record.campaign).bind(id).bind(old)
