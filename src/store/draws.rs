@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::conn::Conn;
-use super::{Param, Record, Store, StoreError, decode, with_pool};
+use super::{Param, Store, StoreError, decode, with_pool};
 use crate::draw::plan::Tier;
 use crate::draw::record::Record as DrawRecord;
 use crate::draw::{InspectorEntry, Snapshot, Unit};
@@ -23,30 +23,8 @@ pub struct DrawScope {
     pub checked_since: Option<NaiveDate>,
 }
 
-/// One member of one drawn team.
-struct DrawAssignment {
-    draw_id: i64,
-    credit_code: String,
-    category: String,
-    inspector_id: String,
-    lead: bool,
-}
-
-impl Record for DrawAssignment {
-    const TABLE: &'static str = "draw_assignments";
-    const COLUMNS: &'static [&'static str] =
-        &["draw_id", "credit_code", "category", "inspector_id", "lead"];
-    const KEY: usize = 4;
-    fn params(&self) -> Vec<Param> {
-        vec![
-            Param::Int(self.draw_id),
-            (&self.credit_code).into(),
-            (&self.category).into(),
-            (&self.inspector_id).into(),
-            self.lead.into(),
-        ]
-    }
-}
+/// `draw_assignments`: one row per member of each drawn team.
+const MEMBER_COLUMNS: &[&str] = &["draw_id", "credit_code", "category", "inspector_id", "lead"];
 
 /// A stored draw.
 #[derive(Debug, Clone)]
@@ -202,16 +180,18 @@ impl Store {
                 .assignments
                 .iter()
                 .flat_map(|a| {
-                    a.team.iter().map(move |member| DrawAssignment {
-                        draw_id: id,
-                        credit_code: a.credit_code.clone(),
-                        category: a.category.clone(),
-                        inspector_id: member.clone(),
-                        lead: *member == a.lead,
-                    }.params())
+                    a.team.iter().map(move |member| {
+                        vec![
+                            Param::Int(id),
+                            (&a.credit_code).into(),
+                            (&a.category).into(),
+                            member.into(),
+                            (*member == a.lead).into(),
+                        ]
+                    })
                 })
                 .collect();
-            (*tx).bulk_insert(DrawAssignment::TABLE, DrawAssignment::COLUMNS, rows).await?;
+            (*tx).bulk_insert("draw_assignments", MEMBER_COLUMNS, rows).await?;
             let current = match supersedes {
                 None => sqlx::query(FIRST).bind(&record.campaign).bind(id).execute(&mut *tx).await?,
                 Some(old) => sqlx::query(REPLACE).bind(&record.campaign).bind(id).bind(old)

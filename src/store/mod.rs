@@ -350,7 +350,6 @@ impl Store {
     }
 }
 
-/// Reads a stored enumeration code back.
 /// Decodes each row of a `fetch` as it arrives, so decoding overlaps the database producing the
 /// rest; several such reads can run at once on their own connections (`tokio::try_join!`).
 pub(crate) async fn decode_rows<R, T>(
@@ -364,6 +363,7 @@ pub(crate) async fn decode_rows<R, T>(
         .await
 }
 
+/// Reads a stored enumeration code back.
 pub(crate) fn decode<T>(
     column: &'static str,
     value: String,
