@@ -9,7 +9,13 @@ use crate::common::*;
 use chrono::{DateTime, DurationRound, Timelike, Utc};
 use licwatch::model::RunStatus;
 
-const BASE: &str = "[scheduler]\njobs_dir = \"jobs\"\nlease_seconds = 2\n\n[mail]\nlease_seconds = 2\nbackoff_seconds = 1\nmax_backoff_seconds = 2\n";
+/// Short leases, so takeovers happen within a test; `mail_lease_seconds` also bounds one SMTP
+/// transaction, at a third of it.
+fn base(mail_lease_seconds: u32) -> String {
+    format!(
+        "[scheduler]\njobs_dir = \"jobs\"\nlease_seconds = 2\n\n[mail]\nlease_seconds = {mail_lease_seconds}\nbackoff_seconds = 1\nmax_backoff_seconds = 2\n"
+    )
+}
 
 fn job(db: &TestDb, name: &str, body: &str) {
     let dir = db.dir.path().join("jobs");
@@ -60,7 +66,7 @@ async fn ledger(db: &TestDb, job: &str) -> Vec<licwatch::store::RunRow> {
 async fn replicas_run_each_tick_once() {
     let db = TestDb::new().await;
     assert!(db.run(&["init"]).status.success());
-    db.config(BASE);
+    db.config(&base(2));
     job(
         &db,
         "tick",
@@ -107,7 +113,7 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
     let env = [("LICWATCH_SMTP_URL", url.as_str())];
     let mut replicas = vec![scheduler(&db, &env), scheduler(&db, &env)];
 
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(90);
     while smtp.messages().len() < 3 {
         assert!(Instant::now() < deadline, "the tick did not start");
         std::thread::sleep(Duration::from_millis(50));
@@ -132,6 +138,15 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
         assert!(
             Instant::now() < deadline,
             "the other replica did not finish the tick"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The message the killed replica held stays claimed until its mail lease runs out; the
+    // survivor's tick may settle before that, and its delivery loop sends it then.
+    while smtp.message_ids().iter().collect::<BTreeSet<_>>().len() < expected {
+        assert!(
+            Instant::now() < deadline,
+            "the mail in flight at the kill was never sent"
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -161,11 +176,15 @@ async fn a_killed_replicas_tick_is_finished_by_another_and_each_mail_arrives_onc
 
 /// The demo's store, a bureau mailbox per prefecture, a slow SMTP server and a `weekly` job whose one
 /// tick falls a few seconds from now: the scene for two replicas. Returns the mails the tick sends.
+///
+/// The mail lease is 6 s, so one SMTP transaction is bounded at 2 s, five times the server's 0.4 s.
+/// At 1 s a loaded machine let one send run over: the step then leaves the rest pending for
+/// the delivery loop and the tick ends after three mails, before any replica could be caught in it.
 async fn two_replica_week() -> (TestDb, SmtpServer, usize) {
     let db = TestDb::new().await;
     assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
     let (recipients, expected) = bureau_recipients(&db).await;
-    db.config(&format!("{BASE}\n{recipients}"));
+    db.config(&format!("{}\n{recipients}", base(6)));
     // One tick, a few seconds from now.
     let at = Utc::now() + chrono::Duration::seconds(4);
     job(
@@ -182,8 +201,7 @@ async fn two_replica_week() -> (TestDb, SmtpServer, usize) {
     (db, smtp, expected)
 }
 
-/// The replica holding the `weekly` tick, by the pid in its claim. A run that failed (a send over
-/// its bound on a loaded machine) leaves the tick without an owner until a replica retries it.
+/// The replica holding the `weekly` tick, by the pid in its claim.
 async fn holder(db: &TestDb) -> u32 {
     let admin = db.store().await;
     let licwatch::store::Store::Postgres(pool) = &admin else {
@@ -200,7 +218,20 @@ async fn holder(db: &TestDb) -> u32 {
         if let Some(owner) = owner {
             break owner;
         }
-        assert!(Instant::now() < deadline, "no replica holds the tick");
+        if Instant::now() >= deadline {
+            // What ended the tick early, for whoever reads a failed run.
+            let outbox: Vec<_> = admin
+                .outbox(None)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| (m.status, m.attempts, m.last_error))
+                .collect();
+            panic!(
+                "no replica holds the tick; runs {:?}; outbox {outbox:?}",
+                ledger(db, "weekly").await
+            );
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     admin.close().await;
@@ -319,7 +350,7 @@ fn hours_ago(hours: i64) -> DateTime<Utc> {
 async fn missed_ticks_follow_each_jobs_catch_up_policy() {
     let db = TestDb::new().await;
     assert!(db.run(&["init"]).status.success());
-    db.config(BASE);
+    db.config(&base(2));
     for policy in ["skip", "latest", "all"] {
         job(
             &db,
@@ -367,7 +398,7 @@ async fn missed_ticks_follow_each_jobs_catch_up_policy() {
 #[tokio::test]
 async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
     let db = TestDb::new().await;
-    db.config(BASE);
+    db.config(&base(2));
     job(
         &db,
         "bad",
