@@ -14,7 +14,7 @@ use super::{Context, Names, Period};
 use crate::draw::Snapshot;
 use crate::draw::plan::Plan;
 use crate::draw::pseudonym::Pseudonyms;
-use crate::draw::record::{Freeze, Record};
+use crate::draw::record::{Freeze, Record, canonical};
 use crate::output::write_csv_report;
 use crate::report::file_safe;
 use crate::report::public::{RESULT_COLUMNS, ResultLine, result_lines};
@@ -169,12 +169,11 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         crate::clock::now(),
         &pseudonyms,
     );
-    let json = |v: serde_json::Value| crate::draw::record::canonical(&v);
     store
         .save_freeze(
             &freeze,
-            &json(serde_json::to_value(&plan)?),
-            &json(serde_json::to_value(&snapshot)?),
+            &canonical(&plan),
+            &canonical(&snapshot),
             &pseudonyms.to_hex(),
         )
         .await?;

@@ -5,6 +5,7 @@
 //! change the result, and a record verifies from its own contents.
 
 pub mod assign;
+pub mod canonical;
 pub mod plan;
 pub mod pseudonym;
 pub mod record;

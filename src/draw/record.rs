@@ -1,11 +1,10 @@
 //! The draw record: plan, seed, algorithm version, the snapshots and their SHA-256 digests, and the
 //! result — written as canonical JSON (RFC 8785 style: object keys sorted by UTF-16 code units, no
-//! insignificant whitespace; the record holds no floating-point numbers). Anyone can recompute the
+//! insignificant whitespace; the record holds no floating-point numbers; see [`super::canonical`]). Anyone can recompute the
 //! draw from the record alone with `licwatch draw verify`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
@@ -126,42 +125,9 @@ pub struct Record {
     pub pseudonymised: Option<Pseudonymised>,
 }
 
-/// Serialises a JSON value canonically.
-pub fn canonical(value: &Value) -> String {
-    let mut out = Vec::new();
-    write_canonical(value, &mut out);
-    String::from_utf8(out).expect("JSON text is UTF-8")
-}
-
-/// Keys in UTF-16 order, each written straight into `out`: a national snapshot has millions.
-fn write_canonical(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push(b'{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                serde_json::to_writer(&mut *out, k).expect("a string serialises");
-                out.push(b':');
-                write_canonical(v, out);
-            }
-            out.push(b'}');
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(v, out);
-            }
-            out.push(b']');
-        }
-        other => serde_json::to_writer(&mut *out, other).expect("a JSON value serialises"),
-    }
+/// The canonical JSON text of a value (see [`super::canonical`]).
+pub fn canonical<T: Serialize + ?Sized>(value: &T) -> String {
+    super::canonical::to_string(value).expect("draw records have string keys only")
 }
 
 /// The SHA-256 of a stored record's text, as the plan notice and the store name it.
@@ -170,8 +136,7 @@ pub fn digest(text: &str) -> String {
 }
 
 fn digest_of<T: Serialize>(value: &T) -> String {
-    let json = serde_json::to_value(value).expect("snapshots serialise");
-    format!("{:x}", Sha256::digest(canonical(&json).as_bytes()))
+    format!("{:x}", Sha256::digest(canonical(value).as_bytes()))
 }
 
 impl Record {
@@ -246,7 +211,7 @@ impl Record {
 
     /// The record as canonical JSON.
     pub fn to_canonical(&self) -> String {
-        canonical(&serde_json::to_value(self).expect("records serialise"))
+        canonical(self)
     }
 }
 
@@ -418,24 +383,4 @@ fn check_freeze(record: &Record, freeze: &Freeze) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_json_sorts_keys_and_drops_whitespace() {
-        let v: Value =
-            serde_json::from_str(r#"{ "b": [1, {"z": "中", "a": null}], "a": "x\n" }"#).unwrap();
-        assert_eq!(canonical(&v), r#"{"a":"x\n","b":[1,{"a":null,"z":"中"}]}"#);
-    }
-
-    #[test]
-    fn keys_sort_by_utf16_code_units() {
-        // U+1F600 is a surrogate pair (0xD83D …) in UTF-16 and sorts before U+FF21, the reverse of
-        // their UTF-8 order.
-        let v: Value = serde_json::from_str("{\"\u{FF21}\": 2, \"\u{1F600}\": 1}").unwrap();
-        assert_eq!(canonical(&v), "{\"\u{1F600}\":1,\"\u{FF21}\":2}");
-    }
 }

@@ -502,6 +502,18 @@ fn frozen_with_key() -> Record {
 }
 
 #[test]
+fn records_are_written_as_their_json_tree_sorted() {
+    // Records stored before the canonical writer streamed were made through a `serde_json::Value`
+    // tree; both forms of a record, internal and public, must be that text still, byte for byte.
+    let record = frozen_with_key();
+    for record in [record.public().unwrap(), record] {
+        let tree = serde_json::to_value(&record).unwrap();
+        // (`canonical` of a `Value` is held to the tree's sorted text in draw::canonical's tests.)
+        assert_eq!(record.to_canonical(), super::record::canonical(&tree));
+    }
+}
+
+#[test]
 fn the_public_record_replays_without_names_counties_or_ids() {
     let record = frozen_with_key();
     assert!(!record.result.assignments.is_empty());
@@ -544,9 +556,8 @@ fn a_public_record_tampered_with_does_not_verify() {
     // digest, published before the seed, catches the reorder.
     let mut reordered = public.clone();
     reordered.snapshot.inspectors.swap(0, 1);
-    reordered.inspectors_sha256 = super::record::digest(&super::record::canonical(
-        &serde_json::to_value(&reordered.snapshot.inspectors).unwrap(),
-    ));
+    reordered.inspectors_sha256 =
+        super::record::digest(&super::record::canonical(&reordered.snapshot.inspectors));
     let err = verify(&reordered.to_canonical()).unwrap_err();
     assert!(err.contains("inspector snapshot differs"), "{err}");
     // A team member swapped for another pseudonym: the replay disagrees.

@@ -217,9 +217,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO draw_freezes (campaign, commitment, plan, snapshot, pseudonym_key) \
                            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign) DO NOTHING";
-        let text = crate::draw::record::canonical(
-            &serde_json::to_value(freeze).expect("freezes serialise"),
-        );
+        let text = crate::draw::record::canonical(freeze);
         with_pool!(self, pool => {
             let stored = sqlx::query(SQL).bind(&freeze.campaign).bind(text).bind(plan).bind(snapshot)
                 .bind(pseudonym_key).execute(pool).await?.rows_affected();
