@@ -52,11 +52,7 @@ pub struct Pseudonymised {
 
 impl PublicDigests {
     fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicDigests {
-        let public = pseudonyms.snapshot(snapshot);
-        let (enterprises_sha256, inspectors_sha256) = rayon::join(
-            || digest_of(&public.units),
-            || digest_of(&public.inspectors),
-        );
+        let (enterprises_sha256, inspectors_sha256) = digests(&pseudonyms.snapshot(snapshot));
         PublicDigests {
             key_sha256: pseudonyms.key_sha256(),
             enterprises_sha256,
@@ -80,12 +76,7 @@ impl Freeze {
         // Four digests of hundreds of thousands of rows, independent of each other: both cores.
         let (public, (enterprises_sha256, inspectors_sha256)) = rayon::join(
             || PublicDigests::of(pseudonyms, &snapshot),
-            || {
-                rayon::join(
-                    || digest_of(&snapshot.units),
-                    || digest_of(&snapshot.inspectors),
-                )
-            },
+            || digests(&snapshot),
         );
         let freeze = Freeze {
             public: Some(public),
@@ -139,6 +130,14 @@ fn digest_of<T: Serialize>(value: &T) -> String {
     format!("{:x}", Sha256::digest(canonical(value).as_bytes()))
 }
 
+/// The digests of a snapshot's enterprises and inspectors, one per core.
+fn digests(snapshot: &Snapshot) -> (String, String) {
+    rayon::join(
+        || digest_of(&snapshot.units),
+        || digest_of(&snapshot.inspectors),
+    )
+}
+
 impl Record {
     /// Draws from a frozen snapshot and records, with the current algorithm; the record keeps the
     /// freeze's pseudonym key (when it has one) so its public record can be made from it.
@@ -171,15 +170,18 @@ impl Record {
         freeze: Option<Freeze>,
     ) -> Record {
         let snapshot = snapshot.canonical();
-        let result = draw(algorithm, &plan, as_of, seed, &snapshot);
+        let (result, (enterprises_sha256, inspectors_sha256)) = rayon::join(
+            || draw(algorithm, &plan, as_of, seed, &snapshot),
+            || digests(&snapshot),
+        );
         Record {
             format: FORMAT.into(),
             algorithm: algorithm.name().into(),
             campaign: plan.campaign_for(as_of),
             as_of,
             seed_sha256: seed_digest(algorithm, seed),
-            enterprises_sha256: digest_of(&snapshot.units),
-            inspectors_sha256: digest_of(&snapshot.inspectors),
+            enterprises_sha256,
+            inspectors_sha256,
             seed: seed.to_string(),
             plan,
             snapshot,
@@ -195,9 +197,10 @@ impl Record {
     pub fn public(&self) -> Option<Record> {
         let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
         let snapshot = pseudonyms.snapshot(&self.snapshot);
+        let (enterprises_sha256, inspectors_sha256) = digests(&snapshot);
         Some(Record {
-            enterprises_sha256: digest_of(&snapshot.units),
-            inspectors_sha256: digest_of(&snapshot.inspectors),
+            enterprises_sha256,
+            inspectors_sha256,
             result: pseudonyms.result(&self.result),
             snapshot,
             pseudonym_key: None,
@@ -232,6 +235,7 @@ pub fn verify(text: &str) -> Result<Record, String> {
         .plan
         .validate()
         .map_err(|e| format!("the plan is not valid: {e}"))?;
+    let (enterprises, inspectors) = digests(&record.snapshot);
     let checks = [
         (
             "seed digest",
@@ -240,12 +244,12 @@ pub fn verify(text: &str) -> Result<Record, String> {
         ),
         (
             "enterprise snapshot digest",
-            digest_of(&record.snapshot.units),
+            enterprises,
             &record.enterprises_sha256,
         ),
         (
             "inspector snapshot digest",
-            digest_of(&record.snapshot.inspectors),
+            inspectors,
             &record.inspectors_sha256,
         ),
         (
@@ -330,16 +334,17 @@ fn check_freeze(record: &Record, freeze: &Freeze) -> Result<(), String> {
             (&d.enterprises_sha256, &d.inspectors_sha256)
         }
     };
+    // The record's snapshot digests were recomputed and matched before this is called.
     let frozen = [
         ("plan", digest_of(&record.plan), &freeze.plan_sha256),
         (
             "enterprise snapshot",
-            digest_of(&record.snapshot.units),
+            record.enterprises_sha256.clone(),
             enterprises,
         ),
         (
             "inspector snapshot",
-            digest_of(&record.snapshot.inspectors),
+            record.inspectors_sha256.clone(),
             inspectors,
         ),
     ];
