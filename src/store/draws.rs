@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::conn::Conn;
-use super::{Param, Store, StoreError, decode, with_pool};
+use super::{Param, Store, StoreError, decode, decode_rows, with_pool};
 use crate::draw::plan::Tier;
 use crate::draw::record::Record as DrawRecord;
 use crate::draw::{InspectorEntry, Snapshot, Unit};
@@ -74,59 +74,87 @@ impl Store {
     ) -> Result<Snapshot, StoreError> {
         let keep =
             |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-        with_pool!(self, pool => {
-            let mut tiers: HashMap<String, Tier> = HashMap::new();
-            for r in sqlx::query(TIERS).bind(period).fetch_all(pool).await? {
-                tiers.insert(r.try_get(0)?, decode("enterprise_tiers.tier", r.try_get(1)?, Tier::parse)?);
-            }
-            let mut last: HashMap<(String, String), NaiveDate> = HashMap::new();
-            let since = scope.checked_since.unwrap_or(as_of);
-            for r in sqlx::query(LAST_CHECKS).bind(as_of).bind(since).fetch_all(pool).await? {
-                last.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
-            }
-            let mut units = Vec::new();
-            for r in sqlx::query(UNITS).bind(as_of).fetch_all(pool).await? {
-                let (credit_code, category): (String, String) = (r.try_get(0)?, r.try_get(1)?);
-                let (prefecture, county): (String, String) = (r.try_get(3)?, r.try_get(4)?);
-                if !keep(&scope.prefectures, &prefecture) || !keep(&scope.counties, &county) || !keep(&scope.categories, &category) {
-                    continue;
-                }
-                let simplified: i64 = r.try_get::<Option<i64>, _>(5)?.unwrap_or(0);
-                units.push(Unit {
-                    tier: tiers.get(&credit_code).copied().or(scope.default_tier).unwrap_or(Tier::B),
-                    last_checked: last.get(&(credit_code.clone(), category.clone())).copied(),
-                    enterprise: r.try_get(2)?,
-                    simplified: simplified > 0,
-                    credit_code,
-                    category,
-                    prefecture,
-                    county,
-                });
-            }
-            let mut conflicts: HashMap<String, Vec<String>> = HashMap::new();
-            for r in sqlx::query("SELECT inspector_id, credit_code FROM conflicts").fetch_all(pool).await? {
-                conflicts.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-            }
-            let mut recent: HashMap<String, Vec<(String, NaiveDate)>> = HashMap::new();
-            for r in sqlx::query(RECENT).bind(as_of).fetch_all(pool).await? {
-                recent.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
-            }
-            let mut inspectors = Vec::new();
-            for r in sqlx::query(INSPECTORS).fetch_all(pool).await? {
-                let id: String = r.try_get(0)?;
-                let qualifications: String = r.try_get(4)?;
-                inspectors.push(InspectorEntry {
-                    name: r.try_get(1)?,
-                    prefecture: r.try_get(2)?,
-                    county: r.try_get(3)?,
-                    qualifications: qualifications.split(';').filter(|q| !q.is_empty()).map(str::to_string).collect(),
-                    conflicts: conflicts.remove(&id).unwrap_or_default(),
-                    recent: recent.remove(&id).unwrap_or_default(),
-                    inspector_id: id,
-                });
-            }
-            Ok(Snapshot { units, inspectors }.canonical())
-        })
+        let since = scope.checked_since.unwrap_or(as_of);
+        // The six reads run at once, each on its own connection and decoded as its rows arrive.
+        let (tiers, last, units, conflicts, recent, inspectors) = with_pool!(self, pool => {
+            tokio::try_join!(
+                decode_rows(sqlx::query(TIERS).bind(period).fetch(pool), |r| {
+                    Ok((r.try_get::<String, _>(0)?, decode("enterprise_tiers.tier", r.try_get(1)?, Tier::parse)?))
+                }),
+                decode_rows(sqlx::query(LAST_CHECKS).bind(as_of).bind(since).fetch(pool), |r| {
+                    Ok(((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?), r.try_get::<NaiveDate, _>(2)?))
+                }),
+                decode_rows(sqlx::query(UNITS).bind(as_of).fetch(pool), |r| {
+                    Ok(Unit {
+                        credit_code: r.try_get(0)?,
+                        category: r.try_get(1)?,
+                        enterprise: r.try_get(2)?,
+                        prefecture: r.try_get(3)?,
+                        county: r.try_get(4)?,
+                        simplified: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0) > 0,
+                        // Filled in from the tiers and the last checks below.
+                        tier: Tier::B,
+                        last_checked: None,
+                    })
+                }),
+                decode_rows(sqlx::query("SELECT inspector_id, credit_code FROM conflicts").fetch(pool), |r| {
+                    Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?))
+                }),
+                decode_rows(sqlx::query(RECENT).bind(as_of).fetch(pool), |r| {
+                    Ok((r.try_get::<String, _>(0)?, (r.try_get::<String, _>(1)?, r.try_get::<NaiveDate, _>(2)?)))
+                }),
+                decode_rows(sqlx::query(INSPECTORS).fetch(pool), |r| {
+                    let qualifications: String = r.try_get(4)?;
+                    Ok(InspectorEntry {
+                        inspector_id: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        prefecture: r.try_get(2)?,
+                        county: r.try_get(3)?,
+                        qualifications: qualifications.split(';').filter(|q| !q.is_empty()).map(str::to_string).collect(),
+                        conflicts: Vec::new(),
+                        recent: Vec::new(),
+                    })
+                }),
+            )
+        })?;
+        let tiers: HashMap<String, Tier> = tiers.into_iter().collect();
+        let last: HashMap<(String, String), NaiveDate> = last.into_iter().collect();
+        let units = units
+            .into_iter()
+            .filter(|u| {
+                keep(&scope.prefectures, &u.prefecture)
+                    && keep(&scope.counties, &u.county)
+                    && keep(&scope.categories, &u.category)
+            })
+            .map(|mut u| {
+                u.tier = tiers
+                    .get(&u.credit_code)
+                    .copied()
+                    .or(scope.default_tier)
+                    .unwrap_or(Tier::B);
+                u.last_checked = last
+                    .get(&(u.credit_code.clone(), u.category.clone()))
+                    .copied();
+                u
+            })
+            .collect();
+        let mut conflicts_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (inspector, credit_code) in conflicts {
+            conflicts_of.entry(inspector).or_default().push(credit_code);
+        }
+        let mut recent_of: HashMap<String, Vec<(String, NaiveDate)>> = HashMap::new();
+        for (inspector, assignment) in recent {
+            recent_of.entry(inspector).or_default().push(assignment);
+        }
+        let inspectors = inspectors
+            .into_iter()
+            .map(|mut i| {
+                i.conflicts = conflicts_of.remove(&i.inspector_id).unwrap_or_default();
+                i.recent = recent_of.remove(&i.inspector_id).unwrap_or_default();
+                i
+            })
+            .collect();
+        Ok(Snapshot { units, inspectors }.canonical())
     }
 
     /// The draws already made for a campaign, oldest first.
