@@ -265,7 +265,12 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     );
     let record = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref());
     spinner.finish_and_clear();
-    let text = record.to_canonical();
+    // The record to publish is the same draw under pseudonyms (see draw::pseudonym); its text is
+    // made beside the internal one's.
+    let (text, public) = rayon::join(
+        || record.to_canonical(),
+        || record.public().map(|p| p.to_canonical()),
+    );
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
     // refused by the schema is not stored at all.
@@ -292,7 +297,7 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
 
     let dir = draw_dir(ctx, as_of, &campaign, id);
     let rows = rows(&record, &names);
-    write_outputs(&dir, &record, &text, &seed_source, &rows)?;
+    write_outputs(&dir, &record, &text, public.as_deref(), &seed_source, &rows)?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
     Ok(Drawn {
         id,
@@ -447,19 +452,19 @@ fn write_labelled_csv<T: Serialize>(
     std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))
 }
 
-/// The record, the assignment table, each inspector's own list and the public plan notice.
+/// The record and its public form (`text`, `public`), the assignment table, each inspector's own
+/// list and the public plan notice.
 fn write_outputs(
     dir: &Path,
     record: &Record,
     text: &str,
+    public: Option<&str>,
     seed_source: &str,
     rows: &[Row],
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
-    // The record to publish: the same draw under pseudonyms (see draw::pseudonym).
-    let public = record.public().map(|p| p.to_canonical());
-    if let Some(public) = &public {
+    if let Some(public) = public {
         std::fs::write(dir.join("public-record.json"), format!("{public}\n"))?;
     }
     write_csv_report(&dir.join("assignments.csv"), rows)?;
@@ -500,7 +505,7 @@ fn write_outputs(
         "seed_sha256": record.seed_sha256.clone(),
         "algorithm": record.algorithm,
         "record_sha256": crate::draw::record::digest(text),
-        "public_record_sha256": public.as_deref().map(crate::draw::record::digest),
+        "public_record_sha256": public.map(crate::draw::record::digest),
     });
     std::fs::write(
         dir.join("plan-notice.json"),
