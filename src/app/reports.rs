@@ -127,6 +127,7 @@ pub async fn render_reports(
     let mut docs: Vec<Placed> = Vec::new();
     // The region's ranking, once computed for the weekly reports, serves the risk report too.
     let mut region_ranking = None;
+    let mut active_flags = ActiveFlags::default();
     let mut stored_draw: Option<Option<Stored>> = None;
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
@@ -136,7 +137,7 @@ pub async fn render_reports(
                 docs.extend(weekly_docs.into_iter().map(|d| (d, dir.join("weekly"))));
             }
             ReportChoice::Alerts => {
-                let alerts = alerts(ctx, store, req).await?;
+                let alerts = alerts(ctx, store, req, &mut active_flags).await?;
                 docs.extend(alerts.into_iter().map(|d| (d, dir.join("alerts"))));
             }
             ReportChoice::Risk => {
@@ -170,7 +171,7 @@ pub async fn render_reports(
                 }
             }
             ReportChoice::Reminders => {
-                let reminders = reminders(ctx, store, req.as_of).await?;
+                let reminders = reminders(ctx, store, req.as_of, &mut active_flags).await?;
                 docs.extend(reminders.into_iter().map(|d| (d, dir.join("reminders"))));
             }
             ReportChoice::All => unreachable!("expanded above"),
@@ -437,16 +438,45 @@ fn own_flags(flags: &[DeadlineRow], j: &Jurisdiction) -> Vec<DeadlineRow> {
     }
 }
 
-async fn alerts(ctx: &Context, store: &Store, req: &Request) -> anyhow::Result<Vec<Document>> {
-    let flags =
-        deadlines::flags_in(ctx, store, req.prefecture.as_deref(), req.as_of, false).await?;
+/// The flags of the active licences, by the prefecture they were asked for: the alerts and the
+/// reminders of one request (the daily job's, `report all`) read the same store on the same day,
+/// so each scope is computed once.
+#[derive(Default)]
+struct ActiveFlags(HashMap<Option<String>, Vec<DeadlineRow>>);
+
+impl ActiveFlags {
+    async fn of(
+        &mut self,
+        ctx: &Context,
+        store: &Store,
+        prefecture: Option<&str>,
+        as_of: NaiveDate,
+    ) -> anyhow::Result<&[DeadlineRow]> {
+        let key = prefecture.map(str::to_string);
+        if !self.0.contains_key(&key) {
+            let flags = deadlines::flags_in(ctx, store, prefecture, as_of, false).await?;
+            self.0.insert(key.clone(), flags);
+        }
+        Ok(&self.0[&key])
+    }
+}
+
+async fn alerts(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+    active_flags: &mut ActiveFlags,
+) -> anyhow::Result<Vec<Document>> {
+    let flags = active_flags
+        .of(ctx, store, req.prefecture.as_deref(), req.as_of)
+        .await?;
     let mut docs = Vec::new();
     for j in jurisdictions(ctx, store, req).await? {
         docs.extend(report::alerts::document(
             req.as_of,
             j.code.as_deref().unwrap_or("all"),
             &j.name,
-            &own_flags(&flags, &j),
+            &own_flags(flags, &j),
             j.recipients,
         ));
     }
@@ -609,11 +639,12 @@ async fn reminders(
     ctx: &Context,
     store: &Store,
     as_of: NaiveDate,
+    active_flags: &mut ActiveFlags,
 ) -> anyhow::Result<Vec<Document>> {
-    let flags = deadlines::flags_in(ctx, store, None, as_of, false).await?;
+    let flags = active_flags.of(ctx, store, None, as_of).await?;
     let contacts = store.enterprise_contacts().await?;
     let email = |code: &str| contacts.get(code).and_then(|(_, e)| e.clone());
-    Ok(report::reminder::documents(&flags, &email))
+    Ok(report::reminder::documents(flags, &email))
 }
 
 /// After a redraw: the unsent assignment mails of the superseded draw are cancelled (`superseded`),
