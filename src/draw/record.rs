@@ -1,7 +1,7 @@
 //! The draw record: plan, seed, algorithm version, the snapshots and their SHA-256 digests, and the
 //! result — written as canonical JSON (RFC 8785 style: object keys sorted by UTF-16 code units, no
-//! insignificant whitespace; the record holds no floating-point numbers; see [`super::canonical`]). Anyone can recompute the
-//! draw from the record alone with `licwatch draw verify`.
+//! insignificant whitespace; the record holds no floating-point numbers; see [`super::canonical`]).
+//! Anyone can recompute the draw from the record alone with `licwatch draw verify`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
