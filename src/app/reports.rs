@@ -581,12 +581,7 @@ async fn draw_documents(
     let period = period.to_string();
     if kind == ReportChoice::Assignments {
         let inspectors = store.inspector_contacts().await?;
-        let addresses: HashMap<String, String> = store
-            .enterprise_contacts()
-            .await?
-            .into_iter()
-            .filter_map(|(code, (address, _))| address.map(|a| (code, a)))
-            .collect();
+        let addresses = store.drawn_addresses(drawn.id).await?;
         let from = ctx.config.mail.from_mailbox()?;
         let dir = report::assignments::Directory {
             category: &category,

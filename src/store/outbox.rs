@@ -317,8 +317,10 @@ impl Store {
         })
     }
 
-    /// Moves rows from one status to another (release, retry, resend); returns the rows moved.
-    /// `ids` empty means every row in `from`, narrowed by `kind` and `period` when given.
+    /// Moves rows from one status to another (release, retry, resend); returns the rows moved,
+    /// newest first. `ids` empty means every row in `from`, narrowed by `kind` and `period` when
+    /// given. One statement per few hundred ids, or one for all: a month's 23,000 assignment mails
+    /// released one UPDATE each took 2.4 s.
     pub async fn move_messages(
         &self,
         from: OutboxStatus,
@@ -327,24 +329,41 @@ impl Store {
         kind: Option<&str>,
         period: Option<&str>,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows: Vec<OutboxRow> = self
-            .outbox(Some(from))
-            .await?
-            .into_iter()
-            .filter(|r| ids.is_empty() || ids.contains(&r.id))
-            .filter(|r| kind.is_none_or(|k| r.kind == k))
-            .filter(|r| period.is_none_or(|p| r.period == p))
-            .collect();
-        const SQL: &str = "UPDATE outbox SET status = $3, next_attempt_at = NULL, attempts = 0 \
-                           WHERE id = $1 AND status = $2";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for r in &rows {
-                sqlx::query(SQL).bind(r.id).bind(from.code()).bind(to.code()).execute(&mut *tx).await?;
+        let params = || -> Vec<Param> {
+            vec![
+                from.code().into(),
+                Param::Text(kind.map(str::to_string)),
+                Param::Text(period.map(str::to_string)),
+                to.code().into(),
+            ]
+        };
+        let sql = |only: &str| {
+            format!(
+                "UPDATE outbox SET status = $4, next_attempt_at = NULL, attempts = 0 \
+                 WHERE status = $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR period = $3){only} \
+                 RETURNING {COLUMNS}"
+            )
+        };
+        let mut moved = if ids.is_empty() {
+            self.outbox_rows(sql(""), params()).await?
+        } else {
+            let mut moved = Vec::new();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut params = params();
+                let slots: Vec<String> = chunk
+                    .iter()
+                    .map(|&id| {
+                        params.push(Param::Int(id));
+                        format!("${}", params.len())
+                    })
+                    .collect();
+                let only = format!(" AND id IN ({})", slots.join(", "));
+                moved.extend(self.outbox_rows(sql(&only), params).await?);
             }
-            tx.commit().await?;
-            Ok(rows)
-        })
+            moved
+        };
+        moved.sort_by_key(|r| std::cmp::Reverse(r.id));
+        Ok(moved)
     }
 
     /// Cancels the unsent (pending or held) messages of `kind` whose scope starts with `prefix`
