@@ -116,18 +116,19 @@ pub struct Produced {
 /// A document and the folder its files go to.
 pub type Placed = (Document, PathBuf);
 
-/// Builds the requested documents from the store. Reads only.
+/// Builds the requested documents from the store. Reads only; the active licences' flags come from
+/// `active_flags` when a step before computed them on the same day.
 pub async fn render_reports(
     ctx: &Context,
     store: &Store,
     req: &Request,
+    active_flags: &mut ActiveFlags,
 ) -> anyhow::Result<Vec<Placed>> {
     let period = Period::week_of(req.as_of);
     let dir = ctx.out_dir(&period);
     let mut docs: Vec<Placed> = Vec::new();
     // The region's ranking, once computed for the weekly reports, serves the risk report too.
     let mut region_ranking = None;
-    let mut active_flags = ActiveFlags::default();
     let mut stored_draw: Option<Option<Stored>> = None;
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
@@ -137,7 +138,7 @@ pub async fn render_reports(
                 docs.extend(weekly_docs.into_iter().map(|d| (d, dir.join("weekly"))));
             }
             ReportChoice::Alerts => {
-                let alerts = alerts(ctx, store, req, &mut active_flags).await?;
+                let alerts = alerts(ctx, store, req, active_flags).await?;
                 docs.extend(alerts.into_iter().map(|d| (d, dir.join("alerts"))));
             }
             ReportChoice::Risk => {
@@ -171,7 +172,7 @@ pub async fn render_reports(
                 }
             }
             ReportChoice::Reminders => {
-                let reminders = reminders(ctx, store, req.as_of, &mut active_flags).await?;
+                let reminders = reminders(ctx, store, req.as_of, active_flags).await?;
                 docs.extend(reminders.into_iter().map(|d| (d, dir.join("reminders"))));
             }
             ReportChoice::All => unreachable!("expanded above"),
@@ -364,9 +365,14 @@ pub async fn write_and_queue(
 }
 
 /// Renders, writes, queues and (when anything is pending) delivers the requested reports, and
-/// audit-logs the run.
-pub async fn produce(ctx: &Context, store: &Store, req: &Request) -> anyhow::Result<Vec<Produced>> {
-    let docs = render_reports(ctx, store, req).await?;
+/// audit-logs the run. `active_flags` holds what a step before computed (see [`ActiveFlags`]).
+pub async fn produce(
+    ctx: &Context,
+    store: &Store,
+    req: &Request,
+    active_flags: &mut ActiveFlags,
+) -> anyhow::Result<Vec<Produced>> {
+    let docs = render_reports(ctx, store, req, active_flags).await?;
     let (produced, queued_any) = write_and_queue(ctx, store, req, docs).await?;
     if req.send && queued_any {
         let (transport, done) =
@@ -438,21 +444,22 @@ fn own_flags(flags: &[DeadlineRow], j: &Jurisdiction) -> Vec<DeadlineRow> {
     }
 }
 
-/// The flags of the active licences, by the prefecture they were asked for: the alerts and the
-/// reminders of one request (the daily job's, `report all`) read the same store on the same day,
-/// so each scope is computed once.
+/// The flags of the active licences, by the prefecture they were asked for and the day: the
+/// alerts and the reminders of one request (`report all`), and the steps of one job tick (the
+/// daily job's `deadlines`, then its alerts and reminders), read the same store on the same day, so
+/// each scope is computed once. Whoever changes the facts starts a new one (a job's ingest step).
 #[derive(Default)]
-struct ActiveFlags(HashMap<Option<String>, Vec<DeadlineRow>>);
+pub struct ActiveFlags(HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>);
 
 impl ActiveFlags {
-    async fn of(
+    pub async fn of(
         &mut self,
         ctx: &Context,
         store: &Store,
         prefecture: Option<&str>,
         as_of: NaiveDate,
     ) -> anyhow::Result<&[DeadlineRow]> {
-        let key = prefecture.map(str::to_string);
+        let key = (prefecture.map(str::to_string), as_of);
         if !self.0.contains_key(&key) {
             let flags = deadlines::flags_in(ctx, store, prefecture, as_of, false).await?;
             self.0.insert(key.clone(), flags);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 
 use crate::app::Context;
-use crate::app::reports::{Hold, ReportChoice, Request, produce};
+use crate::app::reports::{ActiveFlags, Hold, ReportChoice, Request, produce};
 use crate::output::{TableFormat, write_table};
 
 #[derive(Debug, clap::Args)]
@@ -49,7 +49,7 @@ pub async fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         prefecture: args.prefecture,
         actor: "report".into(),
     };
-    let produced = produce(ctx, &store, &req).await?;
+    let produced = produce(ctx, &store, &req, &mut ActiveFlags::default()).await?;
     write_table(
         &mut std::io::stdout().lock(),
         args.format,

@@ -20,6 +20,7 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::steps::{Supplied, run_step};
 use super::{CatchUp, Job, JobCalendar, catch_up as catch_up_policy, next_ticks, ticks_between};
+use crate::app::reports::ActiveFlags;
 use crate::app::{Context, delivery};
 use crate::mail::deliver::Patience;
 use crate::store::{AuditEntry, Claim, RunEnd, Store};
@@ -65,8 +66,9 @@ pub async fn run_steps(
     supplied: Option<&Supplied<'_>>,
 ) -> anyhow::Result<Vec<String>> {
     let mut done = Vec::with_capacity(job.def.steps.len());
+    let mut flags = ActiveFlags::default();
     for (i, s) in job.def.steps.iter().enumerate() {
-        let line = run_step(ctx, store, job, s, tick, supplied)
+        let line = run_step(ctx, store, job, s, tick, supplied, &mut flags)
             .await
             .map_err(|e| e.context(format!("{} step {} {}", job.name(), i + 1, s.label())))?;
         done.push(line);
@@ -104,12 +106,13 @@ async fn run_claimed(
         })
     };
     let steps = async {
+        let mut flags = ActiveFlags::default();
         for (i, s) in job.def.steps.iter().enumerate() {
             if stop.load(Ordering::SeqCst) {
                 return Outcome::Interrupted;
             }
             tracing::info!(job = job.name(), %tick, step = i + 1, kind = s.label(), "step");
-            match run_step(ctx, store, job, s, tick, None).await {
+            match run_step(ctx, store, job, s, tick, None, &mut flags).await {
                 Ok(line) => tracing::info!(job = job.name(), step = i + 1, "{line}"),
                 Err(e) => return Outcome::Failed(format!("step {} {}: {e:#}", i + 1, s.label())),
             }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::{Job, Step};
 use crate::app::draw::{Drawing, Freezing, freeze, is_drawn, perform, read_plan, read_seed_file};
 use crate::app::ingest::{Input, Reading, fail_on_failed_files, load};
-use crate::app::reports::{Hold, Request, produce};
+use crate::app::reports::{ActiveFlags, Hold, Request, produce};
 use crate::app::{Context, Period, deadlines, delivery, risk};
 use crate::draw::plan::Plan;
 use crate::mail::deliver::Patience;
@@ -40,7 +40,9 @@ fn shipped_or_read(
     })
 }
 
-/// Runs one step of `job` for the tick `tick`; returns a line saying what it did.
+/// Runs one step of `job` for the tick `tick`; returns a line saying what it did. `flags` are the
+/// tick's: a deadlines step computes them, a later report step of the same tick reads them, an
+/// ingest step forgets them.
 pub async fn run_step(
     ctx: &Context,
     store: &Store,
@@ -48,6 +50,7 @@ pub async fn run_step(
     step: &Step,
     tick: DateTime<Utc>,
     supplied: Option<&Supplied<'_>>,
+    flags: &mut ActiveFlags,
 ) -> anyhow::Result<String> {
     let as_of = tick.with_timezone(&job.zone).date_naive();
     let actor = format!("job:{}", job.name());
@@ -70,6 +73,8 @@ pub async fn run_step(
                 _ => unreachable!("validated when the job was loaded"),
             };
             let summaries = load(ctx, store, input, Reading::default(), as_of, &actor).await?;
+            // The facts may have changed: the flags are computed again when next asked for.
+            *flags = ActiveFlags::default();
             fail_on_failed_files(&summaries)?;
             Ok(format!("{} input(s) loaded", summaries.len()))
         }
@@ -82,8 +87,8 @@ pub async fn run_step(
             ))
         }
         Step::Deadlines => {
-            let rows = deadlines::flags_in(ctx, store, None, as_of, false).await?;
-            let files = deadlines::write_flags(&ctx.out_dir(&Period::week_of(as_of)), &rows)?;
+            let rows = flags.of(ctx, store, None, as_of).await?;
+            let files = deadlines::write_flags(&ctx.out_dir(&Period::week_of(as_of)), rows)?;
             Ok(format!("{} flags: {}", rows.len(), files[0].display()))
         }
         Step::Freeze { plan, seed_source } => {
@@ -157,7 +162,7 @@ pub async fn run_step(
                 prefecture: None,
                 actor,
             };
-            let produced = produce(ctx, store, &request).await?;
+            let produced = produce(ctx, store, &request, flags).await?;
             Ok(format!("{} report(s)", produced.len()))
         }
         Step::Send => {

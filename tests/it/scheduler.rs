@@ -412,3 +412,85 @@ async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
         stderr(&out)
     );
 }
+
+/// The steps of one tick share the day's deadline flags, and an ingest step between them makes the
+/// next step compute them again: the alert after it reflects what was loaded, not the flags the
+/// deadlines step saw before it.
+#[tokio::test]
+async fn an_ingest_step_between_deadlines_and_alerts_is_seen_by_the_alerts() {
+    let db = TestDb::new().await;
+    db.config(&base(2));
+    // A simplified-procedure licence granted in January with no on-site review: overdue.
+    let files = [
+        write(
+            &db,
+            "enterprises.csv",
+            "credit_code,name,prefecture,county\n91650102MA77ABCD1L,新疆天山钢丝绳有限公司,650100,天山区\n",
+        ),
+        write(
+            &db,
+            "licences.csv",
+            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
+             XK13-6501-000001,91650102MA77ABCD1L,钢丝绳,简化,2026-01-05,2026-01-06\n",
+        ),
+    ];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (code, _, err) = ingest(&db, &files);
+    assert_eq!(code, Some(0), "{err}");
+    let out_dir = db.dir.path().join("reports/out");
+    // Every line of an alert CSV naming the licence's on-site review.
+    let alerted = || -> Vec<String> {
+        walk(&out_dir)
+            .iter()
+            .filter(|p| p.to_string_lossy().contains("/alerts/"))
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .flat_map(|p| {
+                std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.contains("XK13-6501-000001") && l.contains("现场审查"))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let out = db.run(&["report", "alerts", "--as-of", "2026-12-03"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!alerted().is_empty(), "the overdue review is alerted");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+
+    // The review arrives in the inbox; the tick reads the flags, loads it, then alerts.
+    let inbox = db.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(
+        inbox.join("onsite-reviews.csv"),
+        "licence_no,review_date,outcome\nXK13-6501-000001,2026-11-20,合格\n",
+    )
+    .unwrap();
+    settle(&inbox.join("onsite-reviews.csv"));
+    job(
+        &db,
+        "daily",
+        "cron = \"0 30 7 * * *\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
+         [[steps]]\nstep = \"deadlines\"\n\
+         [[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
+         [[steps]]\nstep = \"report\"\nreports = [\"alerts\"]\n",
+    );
+    let out = db.run(&["run", "daily", "--at", "2026-12-03T07:30:00+08:00"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(inbox.join("processed/onsite-reviews.csv").exists());
+    // The deadlines step, before the review came, flagged it overdue …
+    let flags = walk(&out_dir)
+        .into_iter()
+        .find(|p| p.ends_with("deadlines.csv"))
+        .expect("the deadlines step writes its flags");
+    let flags = std::fs::read_to_string(flags).unwrap();
+    assert!(
+        flags
+            .lines()
+            .any(|l| l.contains("XK13-6501-000001") && l.contains("overdue")),
+        "{flags}"
+    );
+    // … and the alert after the ingest knows it is done.
+    assert_eq!(alerted(), Vec::<String>::new());
+}
