@@ -81,9 +81,10 @@ impl Store {
         );
         let checks_sql = "SELECT prefecture, category, check_date, result, n FROM check_counts \
              WHERE check_date > $2 AND check_date <= $3 AND ($1 IS NULL OR prefecture = $1)";
+        // Every failed check is kept apart at load (`failed_checks`, a tenth of `spot_checks`).
         let failed_sql = format!(
-            "SELECT credit_code, check_date FROM spot_checks \
-             WHERE result = 'fail' AND check_date > $2 AND check_date <= $3 AND {IN_SCOPE}"
+            "SELECT credit_code, check_date FROM failed_checks \
+             WHERE check_date > $2 AND check_date <= $3 AND {IN_SCOPE}"
         );
         let violations_sql = format!(
             "SELECT credit_code, date, kind FROM violations WHERE date <= $2 AND {IN_SCOPE}"
@@ -238,6 +239,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         const DELETE: &str = "DELETE FROM enterprise_tiers WHERE period = $1 AND credit_code IN \
                               (SELECT credit_code FROM tiers_stage)";
+        const STORED: &str =
+            "SELECT COUNT(*) FROM (SELECT 1 FROM enterprise_tiers WHERE period = $1 LIMIT 1) AS t";
         // In key order: the primary key's B-tree is then filled left to right.
         let mut tiers: Vec<&EnterpriseTier> = tiers.iter().collect();
         tiers.sort_unstable_by(|a, b| a.credit_code.cmp(&b.credit_code));
@@ -253,19 +256,20 @@ impl Store {
                 ]
             })
             .collect();
-        let codes: Vec<Vec<Param>> = tiers
-            .iter()
-            .map(|t| vec![(&t.credit_code).into()])
-            .collect();
         let columns = ["credit_code", "period", "tier", "points", "reasons"];
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let conn = &mut *tx;
-            Conn::execute(conn, "CREATE TEMPORARY TABLE tiers_stage (credit_code TEXT PRIMARY KEY)".into(), vec![]).await?;
-            conn.bulk_insert("tiers_stage", &["credit_code"], codes).await?;
-            Conn::execute(conn, DELETE.into(), vec![period.into()]).await?;
+            // A week's first computation (the usual one) has nothing of its own to replace.
+            let stored: i64 = sqlx::query_scalar(STORED).bind(period).fetch_one(&mut *conn).await?;
+            if stored > 0 {
+                Conn::execute(conn, "CREATE TEMPORARY TABLE tiers_stage (credit_code TEXT PRIMARY KEY)".into(), vec![]).await?;
+                let codes = tiers.iter().map(|t| vec![(&t.credit_code).into()]).collect();
+                conn.bulk_insert("tiers_stage", &["credit_code"], codes).await?;
+                Conn::execute(conn, DELETE.into(), vec![period.into()]).await?;
+                Conn::execute(conn, "DROP TABLE tiers_stage".into(), vec![]).await?;
+            }
             conn.bulk_insert("enterprise_tiers", &columns, rows).await?;
-            Conn::execute(conn, "DROP TABLE tiers_stage".into(), vec![]).await?;
             // A week's tiers replace the last: the draw's read of the latest tier per enterprise
             // should not be planned from statistics of a table half its size (0.9 s against 0.4).
             Conn::execute(conn, "ANALYZE enterprise_tiers".into(), vec![]).await?;
