@@ -69,20 +69,26 @@ WHERE ($1 IS NULL OR e.prefecture = $1)
   AND ($2 IS NULL OR e.credit_code = $2)
   AND ($3 = FALSE OR l.status = 'active')";
 
+// The reads below pick their rows by the enterprise's credit code. Unscoped, a custom plan folds
+// the whole condition away and the table is read alone (a national week's failed checks: 250 ms
+// joined with the enterprises, 40 ms alone); rows beyond the licences read are ignored in memory.
+
 /// The licences that licences in scope renew (延续), one row each: read apart from the licence
 /// list, whose join with this aggregate over every licence doubled its time.
 const RENEWED: &str = "\
 SELECT o.licence_no, MIN(o.grant_date) AS grant_date, MAX(o.expiry) AS expiry,
        MAX(o.renewal_filed) AS renewal_filed
 FROM licences o
-WHERE o.licence_no IN (SELECT l.renews FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
-                       WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2))
+WHERE o.licence_no IN (SELECT l.renews FROM licences l
+                       WHERE ($1 IS NULL OR l.credit_code IN (SELECT credit_code FROM enterprises WHERE prefecture = $1))
+                         AND ($2 IS NULL OR l.credit_code = $2))
 GROUP BY o.licence_no";
 
 const REVIEWS: &str = "\
 SELECT r.licence_no, r.review_date, r.outcome
 FROM onsite_reviews r
-WHERE EXISTS (SELECT 1 FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
+WHERE ($1 IS NULL AND $2 IS NULL)
+   OR EXISTS (SELECT 1 FROM licences l JOIN enterprises e ON e.credit_code = l.credit_code
               WHERE l.licence_no = r.licence_no
                 AND ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2))
 ORDER BY r.licence_no, r.review_date";
@@ -92,14 +98,14 @@ ORDER BY r.licence_no, r.review_date";
 const FAILED_CHECKS: &str = "\
 SELECT f.credit_code, f.category, f.check_date, f.disposed, f.passed_after
 FROM failed_checks f
-JOIN enterprises e ON e.credit_code = f.credit_code
-WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
+WHERE ($1 IS NULL OR f.credit_code IN (SELECT credit_code FROM enterprises WHERE prefecture = $1))
+  AND ($2 IS NULL OR f.credit_code = $2)";
 
 const VIOLATIONS: &str = "\
 SELECT v.credit_code, v.date, v.kind
 FROM violations v
-JOIN enterprises e ON e.credit_code = v.credit_code
-WHERE ($1 IS NULL OR e.prefecture = $1) AND ($2 IS NULL OR e.credit_code = $2)";
+WHERE ($1 IS NULL OR v.credit_code IN (SELECT credit_code FROM enterprises WHERE prefecture = $1))
+  AND ($2 IS NULL OR v.credit_code = $2)";
 
 /// The licence rows (each with its category's ordinal) as one subject per licence, by licence
 /// number, with the category codes of each: a licence covering several products (一企一证) comes
