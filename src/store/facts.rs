@@ -1,7 +1,7 @@
 //! Reading licences with what the deadline rules need: their enterprise and names, their on-site
 //! reviews, the failed spot checks and the violations of their enterprise.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -211,22 +211,23 @@ impl Store {
             .collect();
         let (mut subjects, categories) = one_per_licence(rows);
 
-        let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::new();
+        let mut reviews_by_licence: HashMap<String, Vec<OnsiteReview>> = HashMap::default();
         for review in reviews {
             reviews_by_licence
                 .entry(review.licence_no.clone())
                 .or_default()
                 .push(review);
         }
-        let mut failed_by_key: HashMap<(String, String), Vec<FailedCheck>> = HashMap::new();
-        for (code, category, check) in failed {
+        // Keyed by the read rows' own strings: a licence's lookup allocates nothing.
+        let mut failed_by_key: HashMap<(&str, &str), Vec<FailedCheck>> = HashMap::default();
+        for (code, category, check) in &failed {
             failed_by_key
-                .entry((code, category))
+                .entry((code.as_str(), category.as_str()))
                 .or_default()
-                .push(check);
+                .push(check.clone());
         }
         let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> =
-            HashMap::new();
+            HashMap::default();
         for (code, date, kind) in violations {
             violations_by_code
                 .entry(code)
@@ -240,12 +241,13 @@ impl Store {
                 reviews: reviews_by_licence.remove(&l.licence_no).unwrap_or_default(),
                 // Failures in any of the licence's categories.
                 failed_checks: codes
-                    .into_iter()
+                    .iter()
                     .flat_map(|c| {
                         failed_by_key
-                            .get(&(l.credit_code.clone(), c))
+                            .get(&(l.credit_code.as_str(), c.as_str()))
+                            .into_iter()
+                            .flatten()
                             .cloned()
-                            .unwrap_or_default()
                     })
                     .collect(),
                 violations: violations_by_code
