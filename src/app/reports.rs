@@ -449,15 +449,11 @@ async fn jurisdictions(
 
 /// The flags of one jurisdiction: the work of a prefecture's bureau (see
 /// `deadlines::responsible_bureau`), or all of them for the region.
-fn own_flags(flags: &[DeadlineRow], j: &Jurisdiction) -> Vec<DeadlineRow> {
-    match &j.code {
-        Some(code) => flags
-            .iter()
-            .filter(|f| f.bureau.as_deref() == Some(code))
-            .cloned()
-            .collect(),
-        None => flags.to_vec(),
-    }
+fn own_flags<'a>(flags: &'a [DeadlineRow], j: &Jurisdiction) -> Vec<&'a DeadlineRow> {
+    flags
+        .iter()
+        .filter(|f| j.code.is_none() || f.bureau == j.code)
+        .collect()
 }
 
 /// The flags of the active licences, by the prefecture they were asked for and the day: the
@@ -517,17 +513,25 @@ async fn weekly(
     // One read for every jurisdiction, split in memory.
     let only = prefecture_code(store, req.prefecture.as_deref()).await?;
     let from = req.as_of - Days::new(7);
-    let subjects = store
-        .subjects(&Scope {
-            prefecture: only.clone(),
-            credit_code: None,
-            active_only: false,
-        })
-        .await?;
+    let codes: Vec<Option<String>> = scopes.iter().map(|j| j.code.clone()).collect();
+    let scope = Scope {
+        prefecture: only.clone(),
+        credit_code: None,
+        active_only: false,
+    };
+    // The licences, the week's checks and the ranking's inputs are read at once: one after the
+    // other, each left a core idle.
+    let (subjects, checks, ranking) = tokio::try_join!(
+        async { Ok::<_, anyhow::Error>(store.subjects(&scope).await?) },
+        async {
+            Ok(store
+                .spot_checks_between(only.as_deref(), from, req.as_of)
+                .await?)
+        },
+        risk::rank(ctx, store, req.as_of, &codes, false),
+    )?;
     let flags = deadlines::flags(ctx, &subjects, req.as_of, false)?;
-    let checks: Vec<CheckLine> = store
-        .spot_checks_between(only.as_deref(), from, req.as_of)
-        .await?
+    let checks: Vec<CheckLine> = checks
         .iter()
         .map(|c| {
             CheckLine::new(
@@ -538,8 +542,6 @@ async fn weekly(
             )
         })
         .collect();
-    let codes: Vec<Option<String>> = scopes.iter().map(|j| j.code.clone()).collect();
-    let ranking = risk::rank(ctx, store, req.as_of, &codes, false).await?;
 
     let period = period.to_string();
     // Each jurisdiction's document is built on its own, over the cores.
@@ -547,35 +549,25 @@ async fn weekly(
         .into_par_iter()
         .zip(ranking.scopes)
         .map(|(j, (_, risk))| {
-            // A prefecture's own rows; the region's are all of them.
-            let own_subjects: Vec<Subject>;
-            let own_checks: Vec<CheckLine>;
+            // A prefecture's own rows, by reference; the region's are all of them.
             let own = own_flags(&flags, &j);
-            let (s, c) = match &j.code {
-                Some(code) => {
-                    own_subjects = subjects
-                        .iter()
-                        .filter(|s| s.prefecture == *code)
-                        .cloned()
-                        .collect();
-                    own_checks = checks
-                        .iter()
-                        .filter(|c| c.prefecture == j.name)
-                        .cloned()
-                        .collect();
-                    (&own_subjects, &own_checks)
-                }
-                None => (&subjects, &checks),
-            };
+            let own_subjects: Vec<&Subject> = subjects
+                .iter()
+                .filter(|s| j.code.as_ref().is_none_or(|code| s.prefecture == *code))
+                .collect();
+            let own_checks: Vec<&CheckLine> = checks
+                .iter()
+                .filter(|c| j.code.is_none() || c.prefecture == j.name)
+                .collect();
             let doc = report::weekly::document(&report::weekly::WeeklyData {
                 period: &period,
                 scope: j.code.as_deref().unwrap_or("all"),
                 scope_name: &j.name,
                 from,
                 to: req.as_of,
-                subjects: s,
+                subjects: &own_subjects,
                 flags: &own,
-                checks: c,
+                checks: &own_checks,
                 risk: &risk,
                 recipients: j.recipients,
             });

@@ -38,10 +38,10 @@ pub fn document(
     day: chrono::NaiveDate,
     scope: &str,
     scope_name: &str,
-    flags: &[DeadlineRow],
+    flags: &[&DeadlineRow],
     recipients: Vec<String>,
 ) -> Option<Document> {
-    let rows: Vec<&DeadlineRow> = flags.iter().filter(|f| urgent(f)).collect();
+    let rows: Vec<&DeadlineRow> = flags.iter().copied().filter(|f| urgent(f)).collect();
     if rows.is_empty() {
         return None;
     }
@@ -108,6 +108,7 @@ mod tests {
             flag(Rule::ECertificate, Status::Late, -1),
             flag(Rule::ExitReview, Status::Candidate, 0),
         ];
+        let flags: Vec<&DeadlineRow> = flags.iter().collect();
         let doc = document(day, "650100", "乌鲁木齐市", &flags, vec![]).unwrap();
         let listed: Vec<String> = doc.tables[0].rows.iter().map(|r| r[0].display()).collect();
         assert_eq!(

@@ -48,10 +48,10 @@ pub struct WeeklyData<'a> {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// Every licence of the jurisdiction, any status.
-    pub subjects: &'a [Subject],
+    pub subjects: &'a [&'a Subject],
     /// The flags needing attention.
-    pub flags: &'a [DeadlineRow],
-    pub checks: &'a [CheckLine],
+    pub flags: &'a [&'a DeadlineRow],
+    pub checks: &'a [&'a CheckLine],
     pub risk: &'a [Ranked],
     pub recipients: Vec<String>,
 }
@@ -170,7 +170,7 @@ pub fn document(data: &WeeklyData) -> Document {
         .subjects
         .iter()
         .filter(|s| in_week(s.licence.grant_date))
-        .map(licence_line)
+        .map(|s| licence_line(s))
         .collect();
     let withdrawn: Vec<LicenceLine> = data
         .subjects
@@ -181,9 +181,9 @@ pub fn document(data: &WeeklyData) -> Document {
                 LicenceStatus::Revoked | LicenceStatus::Annulled | LicenceStatus::Cancelled
             )
         })
-        .map(licence_line)
+        .map(|s| licence_line(s))
         .collect();
-    let failed: Vec<&CheckLine> = data.checks.iter().filter(|c| c.failed).collect();
+    let failed: Vec<&CheckLine> = data.checks.iter().copied().filter(|c| c.failed).collect();
     let active = data
         .subjects
         .iter()
@@ -193,7 +193,12 @@ pub fn document(data: &WeeklyData) -> Document {
     let mut tables: Vec<Table> = FLAG_SECTIONS
         .iter()
         .map(|(rule, title)| {
-            let rows: Vec<&DeadlineRow> = data.flags.iter().filter(|f| f.rule == *rule).collect();
+            let rows: Vec<&DeadlineRow> = data
+                .flags
+                .iter()
+                .copied()
+                .filter(|f| f.rule == *rule)
+                .collect();
             Table::from_rows(title, &rows, FLAG_COLUMNS)
         })
         .collect();
