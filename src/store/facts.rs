@@ -224,7 +224,7 @@ impl Store {
             failed_by_key
                 .entry((code.as_str(), category.as_str()))
                 .or_default()
-                .push(check.clone());
+                .push(*check);
         }
         let mut violations_by_code: HashMap<String, Vec<(NaiveDate, ViolationKind)>> =
             HashMap::default();
