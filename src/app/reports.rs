@@ -651,9 +651,10 @@ async fn reminders(
     as_of: NaiveDate,
     active_flags: &mut ActiveFlags,
 ) -> anyhow::Result<Vec<Document>> {
-    let flags = active_flags.of(ctx, store, None, as_of).await?;
-    let contacts = store.enterprise_contacts().await?;
-    let email = |code: &str| contacts.get(code).and_then(|(_, e)| e.clone());
+    let (flags, emails) = tokio::try_join!(active_flags.of(ctx, store, None, as_of), async {
+        Ok(store.enterprise_emails().await?)
+    })?;
+    let email = |code: &str| emails.get(code).cloned();
     Ok(report::reminder::documents(flags, &email))
 }
 

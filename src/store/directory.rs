@@ -19,9 +19,6 @@ pub struct NamedCheck {
     pub category_name: String,
 }
 
-/// An enterprise's contact details: address and email.
-pub type Contact = (Option<String>, Option<String>);
-
 impl Store {
     /// Spot checks dated in (from, to] of enterprises in `prefecture` (all when None), by day and
     /// enterprise name, then by key, so a report lists them in the same order every time.
@@ -55,13 +52,13 @@ ORDER BY s.check_date, e.name, s.check_key";
         })
     }
 
-    /// Every enterprise's address and email, by credit code.
-    pub async fn enterprise_contacts(&self) -> Result<HashMap<String, Contact>, StoreError> {
-        const SQL: &str = "SELECT credit_code, address, email FROM enterprises";
+    /// The email of every enterprise that has one, by credit code (what the reminders need).
+    pub async fn enterprise_emails(&self) -> Result<HashMap<String, String>, StoreError> {
+        const SQL: &str = "SELECT credit_code, email FROM enterprises WHERE email IS NOT NULL";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).fetch_all(pool).await?;
             rows.iter()
-                .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect()
         })
     }

@@ -19,7 +19,7 @@ mod risk;
 
 pub use audit::AuditEntry;
 pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
-pub use directory::{Contact, NamedCheck};
+pub use directory::NamedCheck;
 pub use draws::{DrawScope, StoredDraw, StoredFreeze};
 pub use facts::Scope;
 pub use jobs::{Claim, RunEnd, RunRow};
