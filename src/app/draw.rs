@@ -3,6 +3,7 @@
 //! results of a campaign (`results`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -452,6 +453,15 @@ fn write_labelled_csv<T: Serialize>(
     std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))
 }
 
+/// `text` and a final newline, without copying the text.
+fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// The record and its public form (`text`, `public`), the assignment table, each inspector's own
 /// list and the public plan notice.
 fn write_outputs(
@@ -463,10 +473,24 @@ fn write_outputs(
     rows: &[Row],
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join("record.json"), format!("{text}\n"))?;
-    if let Some(public) = public {
-        std::fs::write(dir.join("public-record.json"), format!("{public}\n"))?;
-    }
+    // The records (two texts of some 50 MB nationally) are written while their digests are taken.
+    let (written, digests) = rayon::join(
+        || -> anyhow::Result<()> {
+            write_text(&dir.join("record.json"), text)?;
+            if let Some(public) = public {
+                write_text(&dir.join("public-record.json"), public)?;
+            }
+            Ok(())
+        },
+        || {
+            rayon::join(
+                || crate::draw::record::digest(text),
+                || public.map(crate::draw::record::digest),
+            )
+        },
+    );
+    written?;
+    let (record_sha256, public_record_sha256) = digests;
     write_csv_report(&dir.join("assignments.csv"), rows)?;
     std::fs::write(
         dir.join("assignments.json"),
@@ -504,8 +528,8 @@ fn write_outputs(
         "seed_source": seed_source,
         "seed_sha256": record.seed_sha256.clone(),
         "algorithm": record.algorithm,
-        "record_sha256": crate::draw::record::digest(text),
-        "public_record_sha256": public.map(crate::draw::record::digest),
+        "record_sha256": record_sha256,
+        "public_record_sha256": public_record_sha256,
     });
     std::fs::write(
         dir.join("plan-notice.json"),
