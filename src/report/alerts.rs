@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn only_what_is_late_or_due_within_five_working_days() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        let flags = vec![
+        let flags = [
             flag(Rule::OnsiteReview, Status::Overdue, -3),
             flag(Rule::OnsiteReview, Status::Due, 5),
             flag(Rule::OnsiteReview, Status::Due, 6),
