@@ -136,6 +136,9 @@ pub struct Load<R: Record> {
     tx: LoadTx,
     distinct_from: &'static str,
     direct: bool,
+    /// A direct load into a table emptied in this transaction (PostgreSQL, nothing refers to it):
+    /// its rows are copied frozen.
+    frozen: bool,
     /// What a direct load set aside and puts back before it commits: statements that rebuild the
     /// table's secondary indexes and re-add its foreign keys.
     restore: Vec<String>,
@@ -169,12 +172,26 @@ impl Store {
             }
         };
         let mut restore = Vec::new();
+        let mut frozen = false;
         match &mut tx {
             LoadTx::Sqlite(tx) if direct => {
                 restore = set_aside(&mut **tx, &SQLITE_SET_ASIDE, table).await?;
             }
             LoadTx::Postgres(tx) if direct => {
-                restore = set_aside(&mut **tx, &POSTGRES_SET_ASIDE, table).await?;
+                let conn = &mut **tx;
+                restore = set_aside(conn, &POSTGRES_SET_ASIDE, table).await?;
+                // Emptied in this transaction, a table takes its rows frozen (COPY … FREEZE):
+                // the first reads after an initial load no longer set every row's visibility
+                // hints and write its pages back (a national delta's recount of failed checks:
+                // 1.0 → s), and no vacuum ever needs to freeze them. A table others refer to
+                // cannot be truncated; it is loaded as before.
+                let referenced = format!(
+                    "SELECT COUNT(*) FROM pg_constraint WHERE confrelid = '{table}'::regclass"
+                );
+                if conn.integers(referenced).await?[0] == 0 {
+                    conn.execute(format!("TRUNCATE {table}"), vec![]).await?;
+                    frozen = true;
+                }
             }
             LoadTx::Sqlite(tx) => {
                 let conn = &mut **tx;
@@ -215,6 +232,7 @@ impl Store {
             tx,
             distinct_from: self.distinct_from(),
             direct,
+            frozen,
             restore,
             staged: 0,
             unset: Default::default(),
@@ -288,6 +306,9 @@ impl<R: Record> Load<R> {
             }
         }
         let target = if self.direct { R::TABLE } else { STAGE };
+        if let (true, LoadTx::Postgres(tx)) = (self.frozen, &mut self.tx) {
+            return super::conn::copy_csv(&mut **tx, target, R::COLUMNS, &rows, true).await;
+        }
         with_tx!(&mut self.tx, conn => conn.bulk_insert(target, R::COLUMNS, rows).await)
     }
 

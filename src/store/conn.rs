@@ -119,24 +119,37 @@ impl Conn for PgConnection {
         columns: &[&str],
         rows: Vec<Vec<Param>>,
     ) -> Result<(), StoreError> {
-        let statement = format!(
-            "COPY {table} ({}) FROM STDIN WITH (FORMAT csv)",
-            columns.join(", ")
-        );
-        let mut copy = self.copy_in_raw(&statement).await?;
-        let mut buffer = Vec::with_capacity(1 << 20);
-        for row in &rows {
-            copy_csv_row(&mut buffer, row);
-            if buffer.len() >= 1 << 20 {
-                copy.send(std::mem::take(&mut buffer)).await?;
-            }
-        }
-        if !buffer.is_empty() {
-            copy.send(buffer).await?;
-        }
-        copy.finish().await?;
-        Ok(())
+        copy_csv(self, table, columns, &rows, false).await
     }
+}
+
+/// `COPY table (columns) FROM STDIN` of `rows` as CSV; `freeze` for a table emptied in the same
+/// transaction.
+pub(crate) async fn copy_csv(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Param>],
+    freeze: bool,
+) -> Result<(), StoreError> {
+    let statement = format!(
+        "COPY {table} ({}) FROM STDIN WITH (FORMAT csv{})",
+        columns.join(", "),
+        if freeze { ", FREEZE" } else { "" }
+    );
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    let mut buffer = Vec::with_capacity(1 << 20);
+    for row in rows {
+        copy_csv_row(&mut buffer, row);
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer)).await?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer).await?;
+    }
+    copy.finish().await?;
+    Ok(())
 }
 
 /// One row in `COPY … (FORMAT csv)`: NULL is an unquoted empty field, text is always quoted (so an
