@@ -32,9 +32,13 @@ pub struct EnterpriseRecord<'a> {
 /// What one enterprise's record adds up to, before it is turned into points.
 #[derive(Default)]
 struct Counts {
-    /// Licences whose latest review failed, asked for rectification, or is overdue; a new
-    /// simplified-procedure licence; a severity-4 category.
-    licences: [u32; 5],
+    /// Licences whose latest counting review failed, asked for rectification, or is overdue.
+    reviews_failed: u32,
+    reviews_rectify: u32,
+    reviews_overdue: u32,
+    /// A simplified-procedure licence granted in the window; a licence of a severity-4 category.
+    new_simplified: bool,
+    severe_category: bool,
     recent_fails: u32,
     older_fails: u32,
     violations: u32,
@@ -85,7 +89,7 @@ pub fn enterprise_tiers(
     // A licence covering several products (一企一证) comes once per category; its reviews count once.
     let mut reviewed_licences: HashSet<&str> = HashSet::default();
     for l in licences.iter().filter(|l| l.active) {
-        let c = &mut records.entry(l.credit_code.as_str()).or_default().licences;
+        let c = records.entry(l.credit_code.as_str()).or_default();
         if reviewed_licences.insert(l.licence_no.as_str()) {
             // The latest review that counts for this licence (the review rule's own test).
             let own = of_licence.get(l.licence_no.as_str());
@@ -95,23 +99,23 @@ pub fn enterprise_tiers(
                 .filter(|r| counts_as_review(l.grant_date, r.review_date, w.as_of))
                 .max_by_key(|r| r.review_date);
             match latest.map(|r| r.outcome) {
-                Some(ReviewOutcome::Fail) => c[0] += 1,
-                Some(ReviewOutcome::Rectify) => c[1] += 1,
+                Some(ReviewOutcome::Fail) => c.reviews_failed += 1,
+                Some(ReviewOutcome::Rectify) => c.reviews_rectify += 1,
                 Some(ReviewOutcome::Pass) => {}
                 None => {
                     let overdue =
                         awaits_review(l.simplified, l.renewal_direct, l.grant_date, [], w.as_of)
                             && w.last_overdue_grant
                                 .is_some_and(|last| l.grant_date <= last);
-                    c[2] += u32::from(overdue);
+                    c.reviews_overdue += u32::from(overdue);
                 }
             }
         }
         if l.simplified && l.grant_date > w.start && l.grant_date <= w.as_of {
-            c[3] = 1;
+            c.new_simplified = true;
         }
         if params.severity_of(&l.category) == 4 {
-            c[4] = 1;
+            c.severe_category = true;
         }
     }
     for (code, date) in record.failed_checks {
@@ -149,12 +153,15 @@ pub fn enterprise_tiers(
             if r.dishonest {
                 t.reasons.push("严重违法失信名单".into());
             }
-            let c = r.licences;
-            t.add(p.review_failed, c[0], "现场审查不合格");
-            t.add(p.review_rectify, c[1], "现场审查整改");
-            t.add(p.review_overdue, c[2], "现场审查逾期");
-            t.add(p.new_simplified, c[3], "新取证(简化程序)");
-            t.add(p.severe_category, c[4], "高严重度产品");
+            t.add(p.review_failed, r.reviews_failed, "现场审查不合格");
+            t.add(p.review_rectify, r.reviews_rectify, "现场审查整改");
+            t.add(p.review_overdue, r.reviews_overdue, "现场审查逾期");
+            t.add(
+                p.new_simplified,
+                r.new_simplified.into(),
+                "新取证(简化程序)",
+            );
+            t.add(p.severe_category, r.severe_category.into(), "高严重度产品");
             t.add(p.failed_check_recent, r.recent_fails, "抽查不合格(近期)");
             t.add(p.failed_check_older, r.older_fails, "抽查不合格(往期)");
             t.add(p.violation, r.violations, "违法记录");
