@@ -133,7 +133,7 @@ pub async fn render_reports(
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
             ReportChoice::Weekly => {
-                let (weekly_docs, region) = weekly(ctx, store, req, &period).await?;
+                let (weekly_docs, region) = weekly(ctx, store, req, &period, active_flags).await?;
                 region_ranking = region;
                 docs.extend(weekly_docs.into_iter().map(|d| (d, dir.join("weekly"))));
             }
@@ -457,9 +457,9 @@ fn own_flags<'a>(flags: &'a [DeadlineRow], j: &Jurisdiction) -> Vec<&'a Deadline
 }
 
 /// The flags of the active licences, by the prefecture they were asked for and the day: the
-/// alerts and the reminders of one request (`report all`), and the steps of one job tick (the
-/// daily job's `deadlines`, then its alerts and reminders), read the same store on the same day, so
-/// each scope is computed once. Whoever changes the facts starts a new one (a job's ingest step).
+/// reports of one request (`report all`), and the steps of one job tick (a job's `deadlines`, then
+/// its weekly report, or its alerts and reminders), read the same store on the same day, so each
+/// scope is computed once. Whoever changes the facts starts a new one (a job's ingest step).
 #[derive(Default)]
 pub struct ActiveFlags(HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>);
 
@@ -474,6 +474,24 @@ impl ActiveFlags {
         let key = (prefecture.map(str::to_string), as_of);
         if !self.0.contains_key(&key) {
             let flags = deadlines::flags_in(ctx, store, prefecture, as_of, false).await?;
+            self.0.insert(key.clone(), flags);
+        }
+        Ok(&self.0[&key])
+    }
+
+    /// The same flags, computed from `subjects` when no step before did: the licences of
+    /// `prefecture` read with every status, whose active ones are what [`ActiveFlags::of`] reads
+    /// (a licence's products are one subject per status, and only active licences have flags).
+    fn of_subjects(
+        &mut self,
+        ctx: &Context,
+        prefecture: Option<&str>,
+        as_of: NaiveDate,
+        subjects: &[Subject],
+    ) -> anyhow::Result<&[DeadlineRow]> {
+        let key = (prefecture.map(str::to_string), as_of);
+        if !self.0.contains_key(&key) {
+            let flags = deadlines::flags(ctx, subjects, as_of, false)?;
             self.0.insert(key.clone(), flags);
         }
         Ok(&self.0[&key])
@@ -508,6 +526,7 @@ async fn weekly(
     store: &Store,
     req: &Request,
     period: &Period,
+    active_flags: &mut ActiveFlags,
 ) -> anyhow::Result<(Vec<Document>, Option<Vec<Ranked>>)> {
     let scopes = jurisdictions(ctx, store, req).await?;
     // One read for every jurisdiction, split in memory.
@@ -530,7 +549,7 @@ async fn weekly(
         },
         risk::rank(ctx, store, req.as_of, &codes, false),
     )?;
-    let flags = deadlines::flags(ctx, &subjects, req.as_of, false)?;
+    let flags = active_flags.of_subjects(ctx, req.prefecture.as_deref(), req.as_of, &subjects)?;
     let checks: Vec<CheckLine> = checks
         .iter()
         .map(|c| {
@@ -550,7 +569,7 @@ async fn weekly(
         .zip(ranking.scopes)
         .map(|(j, (_, risk))| {
             // A prefecture's own rows, by reference; the region's are all of them.
-            let own = own_flags(&flags, &j);
+            let own = own_flags(flags, &j);
             let own_subjects: Vec<&Subject> = subjects
                 .iter()
                 .filter(|s| j.code.as_ref().is_none_or(|code| s.prefecture == *code))

@@ -1,5 +1,6 @@
-//! `licwatch report weekly|alerts|risk|assignments|public|reminders|all`: render each audience's
-//! report to `reports/out/<period>/…` and, with `--send`, queue and deliver its mail.
+//! `licwatch report weekly|alerts|risk|assignments|public|reminders|all…`: render each audience's
+//! report to `reports/out/<period>/…` and, with `--send`, queue and deliver its mail. Several kinds
+//! make one request, as a job's report step does: the flags and the ranking are computed once.
 
 use std::process::ExitCode;
 
@@ -11,8 +12,9 @@ use crate::output::{TableFormat, write_table};
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    #[arg(value_enum)]
-    pub kind: ReportChoice,
+    /// One kind or several (`report alerts reminders`, as the daily job makes them).
+    #[arg(value_enum, required = true, num_args = 1..)]
+    pub kinds: Vec<ReportChoice>,
     /// The day the reports are made as of (default: today in the configured time zone).
     #[arg(long, value_parser = crate::dates::arg)]
     pub as_of: Option<NaiveDate>,
@@ -37,7 +39,7 @@ const COLUMNS: &[&str] = &["kind", "scope", "title", "recipients", "queued", "fi
 pub async fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
     let req = Request {
-        kinds: vec![args.kind],
+        kinds: args.kinds,
         as_of: ctx.as_of(args.as_of),
         send: args.send,
         hold: if args.hold {

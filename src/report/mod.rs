@@ -56,9 +56,9 @@ impl ReportKind {
         }
     }
 
-    /// Mail to one person each (thousands a run): on disk only its page is kept; the workbook, CSV
-    /// and calendar travel in the mail (and its `.eml` file), not as thousands more files in one
-    /// folder.
+    /// Mail to one person each (thousands a run): on disk only its page is kept; the workbook and
+    /// calendar travel in the mail (and its `.eml` file), not as thousands more files in one
+    /// folder, and no CSV copy of the workbook's tables is attached.
     pub fn per_person(self) -> bool {
         matches!(
             self,
@@ -258,7 +258,14 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
         let sheets: Vec<&Table> = doc.tables.iter().collect();
         let heading = format!("{} {}", doc.title, doc.subtitle);
         attachments.push((workbook, XLSX, xlsx::workbook(&sheets, &heading)?));
-        for t in doc.tables.iter().filter(|t| !t.rows.is_empty()) {
+        // A bureau loads the CSV copies into its own systems; a person reads the workbook, and
+        // twenty thousand assignment mails a draw carry no second copy of it.
+        let copies = if doc.kind.per_person() {
+            &[][..]
+        } else {
+            &doc.tables[..]
+        };
+        for t in copies.iter().filter(|t| !t.rows.is_empty()) {
             let name = file_name(&format!("{}-{}", doc.stem, t.title), "csv");
             attachments.push((name, CSV, t.to_csv()));
         }
@@ -425,15 +432,17 @@ mod tests {
             recipients: vec![],
         };
         let rendered = render(&doc, "f").unwrap();
+        let names: Vec<&str> = rendered.attachments.iter().map(|a| a.0.as_str()).collect();
         assert_eq!(
-            rendered.attachments.len(),
-            3,
-            "the mail carries xlsx, csv and ics"
+            names,
+            ["抽查任务-I001.xlsx", "x.ics"],
+            "the mail carries the workbook and the calendar, no CSV copy"
         );
         let written = write(dir.path(), &doc, &rendered).unwrap();
         assert_eq!(written, vec![dir.path().join("抽查任务-I001.html")]);
-        // A bureau's report keeps everything beside its page.
+        // A bureau's report keeps everything beside its page, and its tables as CSV too.
         doc.kind = ReportKind::Weekly;
+        let rendered = render(&doc, "f").unwrap();
         assert_eq!(write(dir.path(), &doc, &rendered).unwrap().len(), 5);
     }
 

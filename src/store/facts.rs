@@ -107,25 +107,27 @@ FROM violations v
 WHERE ($1 IS NULL OR v.credit_code IN (SELECT credit_code FROM enterprises WHERE prefecture = $1))
   AND ($2 IS NULL OR v.credit_code = $2)";
 
-/// The licence rows (each with its category's ordinal) as one subject per licence, by licence
-/// number, with the category codes of each: a licence covering several products (一企一证) comes
-/// as one row per category, and its names are listed in the catalogue's order.
+/// The licence rows (each with its category's ordinal) as one subject per licence and status, by
+/// licence number, with the category codes of each: a licence covering several products (一企一证)
+/// comes as one row per category, and its names are listed in the catalogue's order. A product
+/// cancelled or revoked on its own makes a subject of its own, so a read of every status holds the
+/// very subjects an active-only read gives, and the flags of both are the same.
 fn one_per_licence(rows: Vec<(i64, Subject)>) -> (Vec<Subject>, Vec<Vec<String>>) {
+    fn key((ordinal, s): &(i64, Subject)) -> (&String, LicenceStatus, i64) {
+        (&s.licence.licence_no, s.licence.status, *ordinal)
+    }
     // Sorting the indices moves 4-byte numbers, not 400-byte subjects.
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (&rows[a as usize], &rows[b as usize]);
-        (&a.1.licence.licence_no, a.0).cmp(&(&b.1.licence.licence_no, b.0))
-    });
+    order.sort_unstable_by(|&a, &b| key(&rows[a as usize]).cmp(&key(&rows[b as usize])));
     let mut subjects: Vec<Subject> = Vec::with_capacity(rows.len());
     let mut categories: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     let mut rows: Vec<Option<Subject>> = rows.into_iter().map(|(_, s)| Some(s)).collect();
     for i in order {
         let row = rows[i as usize].take().expect("each row once");
-        if let Some(last) = subjects
-            .last_mut()
-            .filter(|s| s.licence.licence_no == row.licence.licence_no)
-        {
+        if let Some(last) = subjects.last_mut().filter(|s| {
+            (&s.licence.licence_no, s.licence.status)
+                == (&row.licence.licence_no, row.licence.status)
+        }) {
             last.category_name.push('、');
             last.category_name.push_str(&row.category_name);
             categories
@@ -377,5 +379,30 @@ mod tests {
             categories,
             [vec!["cable"], vec!["cable", "fasteners", "wire-rope"]]
         );
+    }
+
+    #[test]
+    fn a_product_withdrawn_on_its_own_is_a_subject_apart_from_the_licences_active_products() {
+        let mut revoked = row("XK-3", 3, "cable", "电线电缆");
+        revoked.1.licence.status = LicenceStatus::Revoked;
+        let rows = vec![
+            row("XK-3", 7, "wire-rope", "钢丝绳"),
+            revoked,
+            row("XK-3", 5, "fasteners", "扣件"),
+        ];
+        let (subjects, categories) = one_per_licence(rows);
+        let listed: Vec<(LicenceStatus, &str)> = subjects
+            .iter()
+            .map(|s| (s.licence.status, s.category_name.as_str()))
+            .collect();
+        // The active subject is what an active-only read makes of the same licence.
+        assert_eq!(
+            listed,
+            [
+                (LicenceStatus::Active, "扣件、钢丝绳"),
+                (LicenceStatus::Revoked, "电线电缆")
+            ]
+        );
+        assert_eq!(categories, [vec!["fasteners", "wire-rope"], vec!["cable"]]);
     }
 }

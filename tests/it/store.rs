@@ -473,3 +473,51 @@ async fn the_check_counts_follow_every_load_of_checks_and_every_enterprise_that_
     )
     .await;
 }
+
+/// A certificate whose products differ in status (one revoked on its own, 一企一证): a read of
+/// every status holds the very subject an active-only read gives, so the weekly report (every
+/// status) flags what `deadlines` and the alerts (active only) flag.
+#[tokio::test]
+async fn a_product_revoked_on_its_own_leaves_the_licences_active_subject_as_it_is() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let mut revoked = licence("XK-4", URUMQI_CO, "fertilizer", "2024-01-19");
+    revoked.status = LicenceStatus::Revoked;
+    store
+        .upsert(&[
+            licence("XK-4", URUMQI_CO, "wire-rope", "2024-01-19"),
+            licence("XK-4", URUMQI_CO, "wire-cable", "2024-01-19"),
+            revoked,
+        ])
+        .await
+        .unwrap();
+    store
+        .upsert(&[SpotCheck {
+            check_id: None,
+            credit_code: URUMQI_CO.into(),
+            category: "wire-rope".into(),
+            check_date: d("2024-06-03"),
+            result: CheckResult::Fail,
+            items: None,
+            campaign: None,
+            disposed: None,
+        }])
+        .await
+        .unwrap();
+    let (every_status, active_only) = (
+        Scope::default(),
+        Scope {
+            active_only: true,
+            ..Scope::default()
+        },
+    );
+    let every = store.subjects(&every_status).await.unwrap();
+    let active = store.subjects(&active_only).await.unwrap();
+    let statuses: Vec<LicenceStatus> = every.iter().map(|s| s.licence.status).collect();
+    assert_eq!(statuses, [LicenceStatus::Active, LicenceStatus::Revoked]);
+    assert_eq!(active.len(), 1);
+    assert_eq!(format!("{:?}", every[0]), format!("{:?}", active[0]));
+    assert_eq!(active[0].facts.failed_checks.len(), 1);
+    assert_eq!(every[1].category_name, "化肥");
+}
