@@ -2,7 +2,7 @@
 //! in, one [`CategoryFacts`] per category out. The windows are whole days; dates travel as days
 //! since 1970-01-01 so every comparison is an integer one.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use chrono::{Months, NaiveDate};
 use polars::prelude::*;
@@ -104,7 +104,7 @@ pub fn frames(
         .map(|(i, c)| (c.code.as_str(), i as u32))
         .collect();
     let category = |code: &str| index.get(code).copied().unwrap_or(u32::MAX);
-    let mut review_dates: HashMap<&str, Vec<NaiveDate>> = HashMap::new();
+    let mut review_dates: HashMap<&str, Vec<NaiveDate>> = HashMap::with_capacity(reviews.len());
     for r in reviews {
         review_dates
             .entry(r.licence_no.as_str())
@@ -122,7 +122,7 @@ pub fn frames(
             as_of,
         )
     };
-    let mut numbers: HashMap<&str, u32> = HashMap::new();
+    let mut numbers: HashMap<&str, u32> = HashMap::with_capacity(licences.len());
     let enterprises: Vec<u32> = licences
         .iter()
         .map(|l| {
@@ -131,7 +131,7 @@ pub fn frames(
         })
         .collect();
     // A licence covering several products (一企一证) has a row per category; its reviews count in each.
-    let mut categories_of: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut categories_of: HashMap<&str, Vec<u32>> = HashMap::with_capacity(licences.len());
     for l in licences {
         categories_of
             .entry(l.licence_no.as_str())

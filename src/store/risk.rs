@@ -35,7 +35,7 @@ impl RiskInputs {
                 out.licence_prefectures.push(p.clone());
             }
         }
-        let kept: std::collections::HashSet<&str> =
+        let kept: foldhash::HashSet<&str> =
             out.licences.iter().map(|l| l.licence_no.as_str()).collect();
         out.reviews = self
             .reviews
