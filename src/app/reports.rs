@@ -4,6 +4,7 @@
 //! (`write_and_queue`); `produce` does both, delivers and audit-logs. The command line, the demo and
 //! the scheduler's report step all call `produce`.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -471,12 +472,14 @@ impl ActiveFlags {
         prefecture: Option<&str>,
         as_of: NaiveDate,
     ) -> anyhow::Result<&[DeadlineRow]> {
-        let key = (prefecture.map(str::to_string), as_of);
-        if !self.0.contains_key(&key) {
-            let flags = deadlines::flags_in(ctx, store, prefecture, as_of, false).await?;
-            self.0.insert(key.clone(), flags);
-        }
-        Ok(&self.0[&key])
+        Ok(
+            match self.0.entry((prefecture.map(str::to_string), as_of)) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => {
+                    new.insert(deadlines::flags_in(ctx, store, prefecture, as_of, false).await?)
+                }
+            },
+        )
     }
 
     /// The same flags, computed from `subjects` when no step before did: the licences of
@@ -489,12 +492,12 @@ impl ActiveFlags {
         as_of: NaiveDate,
         subjects: &[Subject],
     ) -> anyhow::Result<&[DeadlineRow]> {
-        let key = (prefecture.map(str::to_string), as_of);
-        if !self.0.contains_key(&key) {
-            let flags = deadlines::flags(ctx, subjects, as_of, false)?;
-            self.0.insert(key.clone(), flags);
-        }
-        Ok(&self.0[&key])
+        Ok(
+            match self.0.entry((prefecture.map(str::to_string), as_of)) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(deadlines::flags(ctx, subjects, as_of, false)?),
+            },
+        )
     }
 }
 

@@ -260,12 +260,8 @@ pub fn render(doc: &Document, footer: &str) -> anyhow::Result<Rendered> {
         attachments.push((workbook, XLSX, xlsx::workbook(&sheets, &heading)?));
         // A bureau loads the CSV copies into its own systems; a person reads the workbook, and
         // twenty thousand assignment mails a draw carry no second copy of it.
-        let copies = if doc.kind.per_person() {
-            &[][..]
-        } else {
-            &doc.tables[..]
-        };
-        for t in copies.iter().filter(|t| !t.rows.is_empty()) {
+        let copied = |t: &&Table| !doc.kind.per_person() && !t.rows.is_empty();
+        for t in doc.tables.iter().filter(copied) {
             let name = file_name(&format!("{}-{}", doc.stem, t.title), "csv");
             attachments.push((name, CSV, t.to_csv()));
         }

@@ -153,39 +153,40 @@ impl Store {
                 decode_rows(
                     sqlx::query(LICENCES).bind(p).bind(c).bind(scope.active_only).fetch(pool),
                     |r| {
-                    let category: String = r.try_get("category")?;
-                    let listed = catalogue.by_code(&category).ok_or_else(|| StoreError::Unknown {
-                        column: "licences.category",
-                        value: category.clone(),
-                    })?;
-                    let prefecture: String = r.try_get("prefecture")?;
-                    let prefecture_name = match divisions.by_code(&prefecture) {
-                        Some(d) => d.name.clone(),
-                        None => return Err(StoreError::Unknown { column: "enterprises.prefecture", value: prefecture }),
-                    };
-                    Ok((listed.ordinal, Subject {
-                        licence: Licence {
-                            licence_no: r.try_get("licence_no")?,
-                            credit_code: r.try_get("credit_code")?,
-                            category,
-                            procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
-                            grant_date: r.try_get("grant_date")?,
-                            expiry: r.try_get("expiry")?,
-                            decision_date: r.try_get("decision_date")?,
-                            e_cert_date: r.try_get("e_cert_date")?,
-                            status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
-                            renewal_filed: r.try_get("renewal_filed")?,
-                            renewal_direct: r.try_get("renewal_direct")?,
-                            renews: r.try_get("renews")?,
-                            major_change: r.try_get("major_change")?,
-                            issuer: r.try_get("issuer")?,
-                        },
-                        enterprise: r.try_get("enterprise")?,
-                        prefecture,
-                        prefecture_name,
-                        category_name: listed.name_zh.clone(),
-                        facts: LicenceFacts::default(),
-                    }))},
+                        let category: String = r.try_get("category")?;
+                        let listed = catalogue.by_code(&category).ok_or_else(|| StoreError::Unknown {
+                            column: "licences.category",
+                            value: category.clone(),
+                        })?;
+                        let prefecture: String = r.try_get("prefecture")?;
+                        let prefecture_name = divisions.by_code(&prefecture).ok_or_else(|| StoreError::Unknown {
+                            column: "enterprises.prefecture",
+                            value: prefecture.clone(),
+                        })?.name.clone();
+                        Ok((listed.ordinal, Subject {
+                            licence: Licence {
+                                licence_no: r.try_get("licence_no")?,
+                                credit_code: r.try_get("credit_code")?,
+                                category,
+                                procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
+                                grant_date: r.try_get("grant_date")?,
+                                expiry: r.try_get("expiry")?,
+                                decision_date: r.try_get("decision_date")?,
+                                e_cert_date: r.try_get("e_cert_date")?,
+                                status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
+                                renewal_filed: r.try_get("renewal_filed")?,
+                                renewal_direct: r.try_get("renewal_direct")?,
+                                renews: r.try_get("renews")?,
+                                major_change: r.try_get("major_change")?,
+                                issuer: r.try_get("issuer")?,
+                            },
+                            enterprise: r.try_get("enterprise")?,
+                            prefecture,
+                            prefecture_name,
+                            category_name: listed.name_zh.clone(),
+                            facts: LicenceFacts::default(),
+                        }))
+                    },
                 ),
                 decode_rows(sqlx::query(RENEWED).bind(p).bind(c).fetch(pool), |r| {
                     Ok(Renewed {
