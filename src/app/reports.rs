@@ -62,7 +62,9 @@ impl ReportChoice {
                 ReportChoice::Reminders,
             ]
         } else {
-            kinds.to_vec()
+            // A kind named twice (`report alerts alerts`) is made once.
+            let mut seen = BTreeSet::new();
+            kinds.iter().copied().filter(|k| seen.insert(*k)).collect()
         }
     }
 }
@@ -733,4 +735,19 @@ pub async fn supersede(
         ))
         .await?;
     Ok((cancelled.len(), mailed.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReportChoice::*;
+    use super::*;
+
+    #[test]
+    fn kinds_are_made_once_each_in_the_order_asked() {
+        assert_eq!(
+            ReportChoice::expand(&[Reminders, Alerts, Reminders]),
+            [Reminders, Alerts]
+        );
+        assert_eq!(ReportChoice::expand(&[Alerts, All]).len(), 6);
+    }
 }
