@@ -162,7 +162,7 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         .await?;
     let seed_source = f.seed_source.replace("{date}", &as_of.to_string());
     let pseudonyms = Pseudonyms::generate();
-    let (freeze, snapshot) = Freeze::of(
+    let (freeze, snapshot, snapshot_text) = Freeze::of(
         &plan,
         as_of,
         snapshot,
@@ -174,7 +174,7 @@ pub async fn freeze(ctx: &Context, store: &Store, f: Freezing<'_>) -> anyhow::Re
         .save_freeze(
             &freeze,
             &canonical(&plan),
-            &canonical(&snapshot),
+            &snapshot_text,
             &pseudonyms.to_hex(),
         )
         .await?;
@@ -264,14 +264,11 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         "{spinner} {msg} ({elapsed})",
         "抽取 drawing and staffing",
     );
-    let record = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref());
+    let mut record = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref());
     spinner.finish_and_clear();
     // The record to publish is the same draw under pseudonyms (see draw::pseudonym); its text is
     // made beside the internal one's.
-    let (text, public) = rayon::join(
-        || record.to_canonical(),
-        || record.public().map(|p| p.to_canonical()),
-    );
+    let (text, public) = record.texts();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
     // refused by the schema is not stored at all.

@@ -51,7 +51,7 @@ pub struct InspectorEntry {
 }
 
 /// The two directories as the draw saw them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub units: Vec<Unit>,
     pub inspectors: Vec<InspectorEntry>,

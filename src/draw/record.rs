@@ -52,7 +52,8 @@ pub struct Pseudonymised {
 
 impl PublicDigests {
     fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicDigests {
-        let (enterprises_sha256, inspectors_sha256) = digests(&pseudonyms.snapshot(snapshot));
+        let (enterprises_sha256, inspectors_sha256) =
+            SnapshotText::of(&pseudonyms.snapshot(snapshot)).digests();
         PublicDigests {
             key_sha256: pseudonyms.key_sha256(),
             enterprises_sha256,
@@ -63,7 +64,8 @@ impl PublicDigests {
 
 impl Freeze {
     /// Fixes `plan` (its as-of set) and `snapshot` (put in canonical order), with the digests of
-    /// the snapshot under `pseudonyms`; returns the freeze and the snapshot as stored.
+    /// the snapshot under `pseudonyms`; returns the freeze, the snapshot and its canonical text, as
+    /// stored.
     pub fn of(
         plan: &Plan,
         as_of: NaiveDate,
@@ -71,12 +73,16 @@ impl Freeze {
         seed_source: &str,
         frozen_at: chrono::DateTime<chrono::Utc>,
         pseudonyms: &Pseudonyms,
-    ) -> (Freeze, Snapshot) {
+    ) -> (Freeze, Snapshot, String) {
         let snapshot = snapshot.canonical();
         // Four digests of hundreds of thousands of rows, independent of each other: both cores.
-        let (public, (enterprises_sha256, inspectors_sha256)) = rayon::join(
+        let (public, (text, (enterprises_sha256, inspectors_sha256))) = rayon::join(
             || PublicDigests::of(pseudonyms, &snapshot),
-            || digests(&snapshot),
+            || {
+                let text = SnapshotText::of(&snapshot);
+                let digests = text.digests();
+                (text.json(), digests)
+            },
         );
         let freeze = Freeze {
             public: Some(public),
@@ -88,7 +94,7 @@ impl Freeze {
             enterprises_sha256,
             inspectors_sha256,
         };
-        (freeze, snapshot)
+        (freeze, snapshot, text)
     }
 }
 
@@ -130,12 +136,64 @@ fn digest_of<T: Serialize>(value: &T) -> String {
     format!("{:x}", Sha256::digest(canonical(value).as_bytes()))
 }
 
-/// The digests of a snapshot's enterprises and inspectors, one per core.
+/// A snapshot's two directories as canonical JSON, each rendered once, on a core of its own: hashed
+/// for the digests, and put whole into the record's text (a national snapshot is 59 MB of it).
+struct SnapshotText {
+    units: String,
+    inspectors: String,
+}
+
+impl SnapshotText {
+    fn of(snapshot: &Snapshot) -> SnapshotText {
+        let (units, inspectors) = rayon::join(
+            || canonical(&snapshot.units),
+            || canonical(&snapshot.inspectors),
+        );
+        SnapshotText { units, inspectors }
+    }
+
+    /// The digests of the enterprises and of the inspectors.
+    fn digests(&self) -> (String, String) {
+        rayon::join(|| digest(&self.units), || digest(&self.inspectors))
+    }
+
+    /// The snapshot's canonical text: `Snapshot`'s two fields in key order.
+    fn json(&self) -> String {
+        let mut text = String::with_capacity(self.units.len() + self.inspectors.len() + 32);
+        self.write(&mut text);
+        text
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"inspectors\":");
+        out.push_str(&self.inspectors);
+        out.push_str(",\"units\":");
+        out.push_str(&self.units);
+        out.push('}');
+    }
+
+    /// The text of `record` with this snapshot: the record is written with an empty snapshot,
+    /// which is its last key, and this text takes its place.
+    fn around(&self, record: &Record) -> String {
+        const EMPTY: &str = "\"snapshot\":{\"inspectors\":[],\"units\":[]}}";
+        debug_assert!(record.snapshot.units.is_empty() && record.snapshot.inspectors.is_empty());
+        let head = canonical(record);
+        let head = head
+            .strip_suffix(EMPTY)
+            .expect("a record's last key is its snapshot");
+        let mut text =
+            String::with_capacity(head.len() + self.units.len() + self.inspectors.len() + 64);
+        text.push_str(head);
+        text.push_str("\"snapshot\":");
+        self.write(&mut text);
+        text.push('}');
+        text
+    }
+}
+
+/// The digests of a snapshot's enterprises and inspectors.
 fn digests(snapshot: &Snapshot) -> (String, String) {
-    rayon::join(
-        || digest_of(&snapshot.units),
-        || digest_of(&snapshot.inspectors),
-    )
+    SnapshotText::of(snapshot).digests()
 }
 
 impl Record {
@@ -195,26 +253,54 @@ impl Record {
     /// The record the public verifies: the same draw under the pseudonyms of its key, without the
     /// key; `None` when the record has no key (made before public records existed).
     pub fn public(&self) -> Option<Record> {
+        let (mut public, snapshot, _) = self.public_parts(&self.snapshot)?;
+        public.snapshot = snapshot;
+        Some(public)
+    }
+
+    /// The public record of this record with `snapshot`, its own snapshot left empty, beside its
+    /// pseudonymised snapshot and that snapshot's text.
+    fn public_parts(&self, snapshot: &Snapshot) -> Option<(Record, Snapshot, SnapshotText)> {
         let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
-        let snapshot = pseudonyms.snapshot(&self.snapshot);
-        let (enterprises_sha256, inspectors_sha256) = digests(&snapshot);
-        Some(Record {
+        let snapshot = pseudonyms.snapshot(snapshot);
+        let text = SnapshotText::of(&snapshot);
+        let (enterprises_sha256, inspectors_sha256) = text.digests();
+        let public = Record {
             enterprises_sha256,
             inspectors_sha256,
             result: pseudonyms.result(&self.result),
-            snapshot,
+            snapshot: Snapshot::default(),
             pseudonym_key: None,
             pseudonymised: Some(Pseudonymised {
                 scheme: pseudonym::SCHEME.into(),
                 key_sha256: pseudonyms.key_sha256(),
             }),
             ..self.clone()
-        })
+        };
+        Some((public, snapshot, text))
     }
 
     /// The record as canonical JSON.
     pub fn to_canonical(&self) -> String {
         canonical(self)
+    }
+
+    /// The record's canonical text and its public record's (when it has a key), on both cores,
+    /// each snapshot rendered once: for the public digests and the public text alike.
+    pub fn texts(&mut self) -> (String, Option<String>) {
+        // Out of the record while it is written, so neither it nor its clone carries it.
+        let snapshot = std::mem::take(&mut self.snapshot);
+        let record = &*self;
+        let texts = rayon::join(
+            || SnapshotText::of(&snapshot).around(record),
+            || {
+                record
+                    .public_parts(&snapshot)
+                    .map(|(public, _, text)| text.around(&public))
+            },
+        );
+        self.snapshot = snapshot;
+        texts
     }
 }
 

@@ -450,7 +450,7 @@ fn records_of_version_1_keep_verifying() {
 #[test]
 fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
     let plan = plan();
-    let (freeze, snapshot) = super::record::Freeze::of(
+    let (freeze, snapshot, _) = super::record::Freeze::of(
         &plan,
         d("2026-12-01"),
         directory(),
@@ -484,7 +484,7 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
 fn frozen_with_key() -> Record {
     let plan = plan();
     let pseudonyms = Pseudonyms::generate();
-    let (freeze, snapshot) = super::record::Freeze::of(
+    let (freeze, snapshot, _) = super::record::Freeze::of(
         &plan,
         d("2026-12-01"),
         interleaved(),
@@ -511,6 +511,27 @@ fn records_are_written_as_their_json_tree_sorted() {
         // (`canonical` of a `Value` is held to the tree's sorted text in draw::canonical's tests.)
         assert_eq!(record.to_canonical(), super::record::canonical(&tree));
     }
+}
+
+#[test]
+fn the_texts_made_from_each_snapshot_rendered_once_are_the_records_canonical_texts() {
+    let mut record = frozen_with_key();
+    let (internal, public) = record.texts();
+    assert_eq!(internal, record.to_canonical());
+    assert_eq!(public, record.public().map(|p| p.to_canonical()));
+    assert!(public.is_some());
+    // The record is whole again after its texts are made.
+    assert_eq!(record.snapshot.units.len(), interleaved().units.len());
+    // The text a freeze stores is its snapshot's canonical text.
+    let (_, snapshot, text) = super::record::Freeze::of(
+        &plan(),
+        d("2026-12-01"),
+        interleaved(),
+        "2026-12-01 福彩3D 开奖号码",
+        "2026-11-30T01:00:00Z".parse().unwrap(),
+        &Pseudonyms::generate(),
+    );
+    assert_eq!(text, super::record::canonical(&snapshot));
 }
 
 #[test]
