@@ -24,9 +24,11 @@ impl Cell {
             Value::Bool(true) => Cell::Text("是".into()),
             Value::Bool(false) => Cell::Text("否".into()),
             Value::Number(n) => n.as_f64().map_or(Cell::Empty, Cell::Number),
-            // Dates travel through serde as YYYY-MM-DD text.
-            Value::String(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) if s.len() == 10 => Cell::Date(d),
+            // Dates travel through serde as YYYY-MM-DD text; the shape is checked before the
+            // parse, which is the dearer test for the many cells that are names.
+            Value::String(s) => match s.as_bytes() {
+                [_, _, _, _, b'-', _, _, b'-', _, _] => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_or_else(|_| Cell::Text(s.clone()), Cell::Date),
                 _ => Cell::Text(s.clone()),
             },
             other => Cell::Text(other.to_string()),
@@ -155,5 +157,23 @@ mod tests {
         let csv = String::from_utf8(t.to_csv()).unwrap();
         assert!(csv.starts_with("\u{feff}许可证编号,"));
         assert!(csv.contains("'=1+1,2026-11-30,-3,否"), "{csv}");
+    }
+
+    #[test]
+    fn only_text_that_is_a_day_becomes_a_date() {
+        let cell = |s: &str| Cell::from_json(&Value::String(s.into()));
+        assert_eq!(
+            cell("2026-02-28"),
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 2, 28).unwrap())
+        );
+        for text in [
+            "2026-02-30",
+            "2026-2-28",
+            "2026/02/28",
+            "XK16-10-8A",
+            "2026-02-28 ",
+        ] {
+            assert_eq!(cell(text), Cell::Text(text.into()), "{text}");
+        }
     }
 }
