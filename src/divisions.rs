@@ -1,6 +1,8 @@
 //! Administrative divisions (行政区划): prefectures and counties, by code or Chinese name. The table is
 //! data — Xinjiang's ships with the binary and another province loads its own.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Xinjiang's 14 prefecture-level divisions and their counties.
@@ -54,11 +56,30 @@ pub enum DivisionError {
 #[derive(Debug, Clone, Default)]
 pub struct Divisions {
     all: Vec<Division>,
+    /// Code or name → the positions in `all` of the divisions so named, in table order: ingest
+    /// looks two up for each enterprise row, and the reports name one for each licence.
+    by_text: HashMap<String, Vec<usize>>,
 }
 
 impl Divisions {
     pub fn new(all: Vec<Division>) -> Self {
-        Divisions { all }
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in all.iter().enumerate() {
+            by_text.entry(d.code.clone()).or_default().push(i);
+            if d.name != d.code {
+                by_text.entry(d.name.clone()).or_default().push(i);
+            }
+        }
+        Divisions { all, by_text }
+    }
+
+    /// The divisions whose code or name is `text`, in table order.
+    fn named(&self, text: &str) -> impl Iterator<Item = &Division> {
+        self.by_text
+            .get(text)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
     }
 
     pub fn builtin() -> Self {
@@ -79,7 +100,7 @@ impl Divisions {
             row.parent_code = row.parent_code.filter(|p| !p.is_empty());
             all.push(row);
         }
-        Ok(Divisions { all })
+        Ok(Divisions::new(all))
     }
 
     pub fn all(&self) -> &[Division] {
@@ -97,14 +118,11 @@ impl Divisions {
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Division> {
-        self.all.iter().find(|d| d.code == code)
+        self.named(code).find(|d| d.code == code)
     }
 
     fn find(&self, level: Level, text: &str) -> Option<&Division> {
-        let key = text.trim();
-        self.all
-            .iter()
-            .find(|d| d.level == level && (d.code == key || d.name == key))
+        self.named(text.trim()).find(|d| d.level == level)
     }
 
     /// The province-level division (the autonomous region itself), when the table has one.
@@ -173,5 +191,31 @@ mod tests {
             d.county("天山区", "650200"),
             Err(DivisionError::Mismatch { .. })
         ));
+    }
+
+    #[test]
+    fn a_name_shared_across_levels_finds_the_division_of_the_level_asked() {
+        let division = |code: &str, name: &str, level, parent: Option<&str>| Division {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent_code: parent.map(str::to_string),
+        };
+        let d = Divisions::new(vec![
+            division("650000", "新疆", Level::Province, None),
+            division("659000", "直辖", Level::Prefecture, Some("650000")),
+            division("659001", "直辖", Level::County, Some("659000")),
+            division("659002", "直辖", Level::County, Some("659000")),
+        ]);
+        assert_eq!(d.prefecture(" 直辖 ").unwrap().code, "659000");
+        // The first of two counties of one name, as the table lists them.
+        assert_eq!(d.any_county("直辖").unwrap().code, "659001");
+        assert_eq!(d.county("659002", "659000").unwrap().code, "659002");
+        assert_eq!(d.by_code("659001").unwrap().level, Level::County);
+        assert!(
+            d.by_code("直辖").is_none(),
+            "a code lookup never matches a name"
+        );
+        assert!(d.prefecture("659001").is_err());
     }
 }
