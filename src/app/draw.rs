@@ -12,10 +12,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Context, Names, Period};
-use crate::draw::Snapshot;
 use crate::draw::plan::Plan;
 use crate::draw::pseudonym::Pseudonyms;
-use crate::draw::record::{Freeze, Record, canonical};
+use crate::draw::record::{Freeze, FrozenSnapshot, Record, RecordText, canonical};
 use crate::output::write_csv_report;
 use crate::report::file_safe;
 use crate::report::public::{RESULT_COLUMNS, ResultLine, result_lines};
@@ -60,7 +59,8 @@ pub struct Drawn {
     pub superseded: Option<i64>,
 }
 
-/// A stored draw read back: its id, the record, and the SHA-256 of the stored text.
+/// A stored draw read back: its id, the record without its snapshot (the freeze's; no report
+/// reads it), and the SHA-256 of the whole record's text.
 pub struct Stored {
     pub id: i64,
     pub record: Record,
@@ -241,16 +241,14 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         serde_json::from_str(&frozen.commitment).context("the stored freeze does not parse")?;
     let plan: Plan =
         serde_json::from_str(&frozen.plan).context("the frozen plan does not parse")?;
-    let snapshot: Snapshot =
-        serde_json::from_str(&frozen.snapshot).context("the frozen snapshot does not parse")?;
+    let snapshot =
+        FrozenSnapshot::parse(frozen.snapshot).context("the frozen snapshot does not parse")?;
     let pseudonyms = match frozen.pseudonym_key.as_deref() {
         Some(hex) => Some(
             Pseudonyms::from_hex(hex).context("the frozen pseudonym key is not 64 hex digits")?,
         ),
         None => None,
     };
-    // The stored texts (the snapshot's is 59 MB nationally) are parsed; the draw's peak is later.
-    drop(frozen);
     if plan.campaign_for(freeze.as_of) != d.plan.campaign_for(freeze.as_of)
         || plan.name != d.plan.name
     {
@@ -264,17 +262,20 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         "{spinner} {msg} ({elapsed})",
         "抽取 drawing and staffing",
     );
-    let mut record = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref());
+    let (mut record, snapshot_text) =
+        Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref())?;
     spinner.finish_and_clear();
     // The record to publish is the same draw under pseudonyms (see draw::pseudonym); its text is
-    // made beside the internal one's.
-    let (text, public) = record.texts();
+    // made beside the internal one's head.
+    let (head, public) = record.texts();
+    let text = RecordText::new(head, snapshot_text);
+    let digest = text.digest();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
     // refused by the schema is not stored at all.
     let supersedes = earlier.last().map(|e| e.id);
     let id = store
-        .save_draw(&record, &text, d.reason, supersedes)
+        .save_draw(&record, text.head(), &digest, d.reason, supersedes)
         .await?;
     tracing::info!(elapsed = ?started.elapsed(), "stored");
     store
@@ -295,7 +296,14 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
 
     let dir = draw_dir(ctx, as_of, &campaign, id);
     let rows = rows(&record, &names);
-    write_outputs(&dir, &record, &text, public.as_deref(), &seed_source, &rows)?;
+    write_outputs(
+        &dir,
+        &record,
+        (&text, &digest),
+        public.as_ref(),
+        &seed_source,
+        &rows,
+    )?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
     Ok(Drawn {
         id,
@@ -315,14 +323,10 @@ pub async fn stored(store: &Store, campaign: Option<&str>) -> anyhow::Result<Opt
         None => store.latest_draw().await?,
     };
     found
-        .map(|(id, text)| {
+        .map(|(id, head, digest)| {
             let record: Record =
-                serde_json::from_str(&text).context("the stored draw record does not parse")?;
-            Ok(Stored {
-                id,
-                record,
-                digest: crate::draw::record::digest(&text),
-            })
+                serde_json::from_str(&head).context("the stored draw record does not parse")?;
+            Ok(Stored { id, record, digest })
         })
         .transpose()
 }
@@ -451,27 +455,28 @@ fn write_labelled_csv<T: Serialize>(
 }
 
 /// `text` and a final newline, without copying the text.
-fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+fn write_text(path: &Path, text: &RecordText) -> anyhow::Result<()> {
     let mut file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(text.as_bytes())
+    text.write_to(&mut file)
         .and_then(|()| file.write_all(b"\n"))
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// The record and its public form (`text`, `public`), the assignment table, each inspector's own
-/// list and the public plan notice.
+/// The record (its text and that text's digest) and its public form, the assignment table, each
+/// inspector's own list and the public plan notice.
 fn write_outputs(
     dir: &Path,
     record: &Record,
-    text: &str,
-    public: Option<&str>,
+    (text, record_sha256): (&RecordText, &str),
+    public: Option<&RecordText>,
     seed_source: &str,
     rows: &[Row],
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    // The records (two texts of some 50 MB nationally) are written while their digests are taken.
-    let (written, digests) = rayon::join(
+    // The records (two texts of some 50 MB nationally) are written while the public one's digest
+    // is taken.
+    let (written, public_record_sha256) = rayon::join(
         || -> anyhow::Result<()> {
             write_text(&dir.join("record.json"), text)?;
             if let Some(public) = public {
@@ -479,15 +484,9 @@ fn write_outputs(
             }
             Ok(())
         },
-        || {
-            rayon::join(
-                || crate::draw::record::digest(text),
-                || public.map(crate::draw::record::digest),
-            )
-        },
+        || public.map(RecordText::digest),
     );
     written?;
-    let (record_sha256, public_record_sha256) = digests;
     write_csv_report(&dir.join("assignments.csv"), rows)?;
     std::fs::write(
         dir.join("assignments.json"),

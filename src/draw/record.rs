@@ -160,34 +160,122 @@ impl SnapshotText {
     /// The snapshot's canonical text: `Snapshot`'s two fields in key order.
     fn json(&self) -> String {
         let mut text = String::with_capacity(self.units.len() + self.inspectors.len() + 32);
-        self.write(&mut text);
-        text
-    }
-
-    fn write(&self, out: &mut String) {
-        out.push_str("{\"inspectors\":");
-        out.push_str(&self.inspectors);
-        out.push_str(",\"units\":");
-        out.push_str(&self.units);
-        out.push('}');
-    }
-
-    /// The text of `record` with this snapshot: the record is written with an empty snapshot,
-    /// which is its last key, and this text takes its place.
-    fn around(&self, record: &Record) -> String {
-        const EMPTY: &str = "\"snapshot\":{\"inspectors\":[],\"units\":[]}}";
-        debug_assert!(record.snapshot.units.is_empty() && record.snapshot.inspectors.is_empty());
-        let head = canonical(record);
-        let head = head
-            .strip_suffix(EMPTY)
-            .expect("a record's last key is its snapshot");
-        let mut text =
-            String::with_capacity(head.len() + self.units.len() + self.inspectors.len() + 64);
-        text.push_str(head);
-        text.push_str("\"snapshot\":");
-        self.write(&mut text);
+        text.push_str("{\"inspectors\":");
+        text.push_str(&self.inspectors);
+        text.push_str(",\"units\":");
+        text.push_str(&self.units);
         text.push('}');
         text
+    }
+}
+
+/// A freeze's snapshot as stored: its canonical text, parsed, and the digests of its two
+/// directories taken from that text's own bytes. A draw's record carries this very text, so it is
+/// neither rendered again nor stored again: the store keeps it once, with the freeze.
+pub struct FrozenSnapshot {
+    text: String,
+    snapshot: Snapshot,
+    enterprises_sha256: String,
+    inspectors_sha256: String,
+}
+
+impl FrozenSnapshot {
+    pub fn parse(text: String) -> Result<FrozenSnapshot, serde_json::Error> {
+        /// The two directories as they stand in the text, byte for byte.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Halves<'a> {
+            #[serde(borrow)]
+            inspectors: &'a serde_json::value::RawValue,
+            #[serde(borrow)]
+            units: &'a serde_json::value::RawValue,
+        }
+        let halves: Halves = serde_json::from_str(&text)?;
+        let (units, inspectors) = rayon::join(
+            || {
+                let units = halves.units.get();
+                rayon::join(|| serde_json::from_str(units), || digest(units))
+            },
+            || {
+                let inspectors = halves.inspectors.get();
+                rayon::join(|| serde_json::from_str(inspectors), || digest(inspectors))
+            },
+        );
+        let snapshot = Snapshot {
+            units: units.0?,
+            inspectors: inspectors.0?,
+        };
+        Ok(FrozenSnapshot {
+            snapshot,
+            enterprises_sha256: units.1,
+            inspectors_sha256: inspectors.1,
+            text,
+        })
+    }
+}
+
+/// What `Record::make` refuses: a freeze whose stored plan or snapshot no longer has the digest
+/// the freeze published (the store was changed after the freeze).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the frozen {what} no longer has the digest published at the freeze of {frozen_at} \
+     (published {published}, stored now {stored}): the store was changed after the freeze, so \
+     no draw is made from it; restore the store from a backup taken before that change"
+)]
+pub struct ChangedAfterFreeze {
+    what: &'static str,
+    frozen_at: String,
+    published: String,
+    stored: String,
+}
+
+/// A record's canonical text as it is kept: its head — the record written with an empty snapshot,
+/// the last key — and the snapshot's text, which takes that empty snapshot's place. The store keeps
+/// the head (the snapshot is the freeze's, stored once); the files and the digest are made part by
+/// part, so the whole (59 MB nationally) is never put together.
+pub struct RecordText {
+    head: String,
+    snapshot: String,
+}
+
+/// How a head ends: an empty snapshot, then the record's closing brace.
+const EMPTY_SNAPSHOT: &str = "{\"inspectors\":[],\"units\":[]}}";
+
+impl RecordText {
+    /// `head` is a record's canonical text with an empty snapshot; `snapshot` a snapshot's
+    /// canonical text.
+    pub fn new(head: String, snapshot: String) -> RecordText {
+        assert!(
+            head.ends_with(&format!("\"snapshot\":{EMPTY_SNAPSHOT}")),
+            "a record's last key is its snapshot, and the head's is empty"
+        );
+        RecordText { head, snapshot }
+    }
+
+    /// The record without its snapshot, as the store keeps it.
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
+    fn parts(&self) -> [&str; 3] {
+        let cut = self.head.len() - EMPTY_SNAPSHOT.len();
+        [&self.head[..cut], &self.snapshot, "}"]
+    }
+
+    /// The SHA-256 of the whole text, as the plan notice and the store name it.
+    pub fn digest(&self) -> String {
+        let mut hash = Sha256::new();
+        for part in self.parts() {
+            hash.update(part.as_bytes());
+        }
+        format!("{:x}", hash.finalize())
+    }
+
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        for part in self.parts() {
+            out.write_all(part.as_bytes())?;
+        }
+        Ok(())
     }
 }
 
@@ -197,25 +285,59 @@ fn digests(snapshot: &Snapshot) -> (String, String) {
 }
 
 impl Record {
-    /// Draws from a frozen snapshot and records, with the current algorithm; the record keeps the
-    /// freeze's pseudonym key (when it has one) so its public record can be made from it.
+    /// Draws from a campaign's frozen snapshot with the current algorithm, and records; returns
+    /// the record and its snapshot's text (the freeze's). The record keeps the freeze's pseudonym
+    /// key (when it has one) so its public record can be made from it. Refused when the stored plan
+    /// or snapshot no longer has the digest the freeze published.
     pub fn make(
         plan: Plan,
         seed: &str,
         freeze: Freeze,
-        snapshot: Snapshot,
+        frozen: FrozenSnapshot,
         pseudonyms: Option<&Pseudonyms>,
-    ) -> Record {
-        let mut record = Record::make_with(
+    ) -> Result<(Record, String), ChangedAfterFreeze> {
+        let stored = [
+            ("plan", digest_of(&plan), &freeze.plan_sha256),
+            (
+                "enterprise snapshot",
+                frozen.enterprises_sha256.clone(),
+                &freeze.enterprises_sha256,
+            ),
+            (
+                "inspector snapshot",
+                frozen.inspectors_sha256.clone(),
+                &freeze.inspectors_sha256,
+            ),
+        ];
+        for (what, stored, published) in stored {
+            if stored != *published {
+                return Err(ChangedAfterFreeze {
+                    what,
+                    frozen_at: freeze.frozen_at.clone(),
+                    published: published.clone(),
+                    stored,
+                });
+            }
+        }
+        // The frozen text is canonical (its digests are the published ones), so its order is.
+        let result = draw(
+            Algorithm::CURRENT,
+            &plan,
+            freeze.as_of,
+            seed,
+            &frozen.snapshot,
+        );
+        let digests = (frozen.enterprises_sha256, frozen.inspectors_sha256);
+        let mut record = Record::of(
             Algorithm::CURRENT,
             plan,
             freeze.as_of,
             seed,
-            snapshot,
+            (frozen.snapshot, digests, result),
             Some(freeze),
         );
         record.pseudonym_key = pseudonyms.map(Pseudonyms::to_hex);
-        record
+        Ok((record, frozen.text))
     }
 
     /// Draws and records with `algorithm`; `snapshot` is put in canonical order first.
@@ -228,10 +350,34 @@ impl Record {
         freeze: Option<Freeze>,
     ) -> Record {
         let snapshot = snapshot.canonical();
-        let (result, (enterprises_sha256, inspectors_sha256)) = rayon::join(
+        let (result, digests) = rayon::join(
             || draw(algorithm, &plan, as_of, seed, &snapshot),
             || digests(&snapshot),
         );
+        Record::of(
+            algorithm,
+            plan,
+            as_of,
+            seed,
+            (snapshot, digests, result),
+            freeze,
+        )
+    }
+
+    /// The record of a draw: its snapshot with the snapshot's digests (enterprises, inspectors),
+    /// and its result.
+    fn of(
+        algorithm: Algorithm,
+        plan: Plan,
+        as_of: NaiveDate,
+        seed: &str,
+        (snapshot, (enterprises_sha256, inspectors_sha256), result): (
+            Snapshot,
+            (String, String),
+            DrawResult,
+        ),
+        freeze: Option<Freeze>,
+    ) -> Record {
         Record {
             format: FORMAT.into(),
             algorithm: algorithm.name().into(),
@@ -285,18 +431,19 @@ impl Record {
         canonical(self)
     }
 
-    /// The record's canonical text and its public record's (when it has a key), on both cores,
-    /// each snapshot rendered once: for the public digests and the public text alike.
-    pub fn texts(&mut self) -> (String, Option<String>) {
+    /// The record's head (its canonical text with the snapshot left out, as the store keeps it)
+    /// and its public record's text (when it has a key), on both cores; the public snapshot is
+    /// rendered once, for its digests and its text alike.
+    pub fn texts(&mut self) -> (String, Option<RecordText>) {
         // Out of the record while it is written, so neither it nor its clone carries it.
         let snapshot = std::mem::take(&mut self.snapshot);
         let record = &*self;
         let texts = rayon::join(
-            || SnapshotText::of(&snapshot).around(record),
+            || canonical(record),
             || {
                 record
                     .public_parts(&snapshot)
-                    .map(|(public, _, text)| text.around(&public))
+                    .map(|(public, _, text)| RecordText::new(canonical(&public), text.json()))
             },
         );
         self.snapshot = snapshot;

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::plan::{Plan, Tier};
 use super::pseudonym::Pseudonyms;
-use super::record::{Record, verify};
+use super::record::{FrozenSnapshot, Record, RecordText, verify};
 use super::*;
 
 fn d(s: &str) -> NaiveDate {
@@ -450,7 +450,7 @@ fn records_of_version_1_keep_verifying() {
 #[test]
 fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
     let plan = plan();
-    let (freeze, snapshot, _) = super::record::Freeze::of(
+    let (freeze, _, text) = super::record::Freeze::of(
         &plan,
         d("2026-12-01"),
         directory(),
@@ -458,7 +458,9 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
         "2026-11-30T01:00:00Z".parse().unwrap(),
         &Pseudonyms::generate(),
     );
-    let record = Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, snapshot, None);
+    let frozen = FrozenSnapshot::parse(text).unwrap();
+    let (record, _) =
+        Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, frozen, None).unwrap();
     assert!(verify(&record.to_canonical()).is_ok());
     // Someone renames an enterprise after the digests were published and redraws from that, the
     // record's own digests recomputed to match: the freeze still says otherwise.
@@ -484,7 +486,7 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
 fn frozen_with_key() -> Record {
     let plan = plan();
     let pseudonyms = Pseudonyms::generate();
-    let (freeze, snapshot, _) = super::record::Freeze::of(
+    let (freeze, _, text) = super::record::Freeze::of(
         &plan,
         d("2026-12-01"),
         interleaved(),
@@ -492,13 +494,16 @@ fn frozen_with_key() -> Record {
         "2026-11-30T01:00:00Z".parse().unwrap(),
         &pseudonyms,
     );
+    let frozen = FrozenSnapshot::parse(text).unwrap();
     Record::make(
         plan,
         "2026-12-01 07 21 33",
         freeze,
-        snapshot,
+        frozen,
         Some(&pseudonyms),
     )
+    .unwrap()
+    .0
 }
 
 #[test]
@@ -513,25 +518,107 @@ fn records_are_written_as_their_json_tree_sorted() {
     }
 }
 
+/// The whole of a record's text, as its files hold it.
+fn whole(text: &RecordText) -> String {
+    let mut bytes = Vec::new();
+    text.write_to(&mut bytes).unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
 #[test]
-fn the_texts_made_from_each_snapshot_rendered_once_are_the_records_canonical_texts() {
-    let mut record = frozen_with_key();
-    let (internal, public) = record.texts();
-    assert_eq!(internal, record.to_canonical());
-    assert_eq!(public, record.public().map(|p| p.to_canonical()));
-    assert!(public.is_some());
-    // The record is whole again after its texts are made.
-    assert_eq!(record.snapshot.units.len(), interleaved().units.len());
+fn a_record_is_its_head_around_its_freezes_snapshot_text() {
+    let plan = plan();
+    let pseudonyms = Pseudonyms::generate();
+    let freezing = || {
+        super::record::Freeze::of(
+            &plan,
+            d("2026-12-01"),
+            interleaved(),
+            "2026-12-01 福彩3D 开奖号码",
+            "2026-11-30T01:00:00Z".parse().unwrap(),
+            &pseudonyms,
+        )
+    };
     // The text a freeze stores is its snapshot's canonical text.
-    let (_, snapshot, text) = super::record::Freeze::of(
-        &plan(),
+    let (freeze, snapshot, stored) = freezing();
+    assert_eq!(stored, super::record::canonical(&snapshot));
+    let frozen = FrozenSnapshot::parse(stored.clone()).unwrap();
+    let (mut record, text) = Record::make(
+        plan.clone(),
+        "2026-12-01 07 21 33",
+        freeze,
+        frozen,
+        Some(&pseudonyms),
+    )
+    .unwrap();
+    assert_eq!(text, stored);
+    let (head, public) = record.texts();
+    // The record is whole again after its texts are made.
+    assert_eq!(record.snapshot, snapshot);
+    let internal = RecordText::new(head, text);
+    assert_eq!(whole(&internal), record.to_canonical());
+    assert_eq!(
+        internal.digest(),
+        super::record::digest(&record.to_canonical())
+    );
+    let public = public.expect("a record with a key has a public record");
+    let expected = record.public().unwrap().to_canonical();
+    assert_eq!(whole(&public), expected);
+    assert_eq!(public.digest(), super::record::digest(&expected));
+    // The head is the record without its snapshot.
+    let head: Record = serde_json::from_str(internal.head()).unwrap();
+    assert_eq!(
+        head,
+        Record {
+            snapshot: Snapshot::default(),
+            ..record.clone()
+        }
+    );
+    assert!(verify(&whole(&internal)).is_ok());
+}
+
+#[test]
+fn a_draw_from_a_freeze_changed_after_it_was_made_is_refused() {
+    let plan = plan();
+    let (freeze, _, stored) = super::record::Freeze::of(
+        &plan,
         d("2026-12-01"),
-        interleaved(),
+        directory(),
         "2026-12-01 福彩3D 开奖号码",
         "2026-11-30T01:00:00Z".parse().unwrap(),
         &Pseudonyms::generate(),
     );
-    assert_eq!(text, super::record::canonical(&snapshot));
+    let draw_from = |text: String, plan: Plan| {
+        Record::make(
+            plan,
+            "2026-12-01 07 21 33",
+            freeze.clone(),
+            FrozenSnapshot::parse(text).unwrap(),
+            None,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(draw_from(stored.clone(), plan.clone()), Ok(()));
+    let first = &directory().canonical().units[0].enterprise;
+    // An enterprise renamed in the stored snapshot, and the same text spaced out (the same
+    // directories, no longer the committed text): both are refused, naming what changed.
+    let renamed = stored.replacen(first.as_str(), "改过的企业", 1);
+    let spaced = stored.replacen(",\"units\":[", ",\"units\":[ ", 1);
+    for changed in [renamed, spaced] {
+        let err = draw_from(changed, plan.clone()).unwrap_err();
+        assert!(
+            err.contains("frozen enterprise snapshot no longer has the digest published at the freeze of 2026-11-30T01:00:00Z"),
+            "{err}"
+        );
+    }
+    let mut other = plan.clone();
+    other.teams.size += 1;
+    let err = draw_from(stored, other).unwrap_err();
+    assert!(
+        err.contains("frozen plan no longer has the digest"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -93,13 +93,13 @@ ORDER BY s.check_date, e.name, s.check_key";
         })
     }
 
-    /// The most recent draw of any campaign: its id and canonical record.
-    pub async fn latest_draw(&self) -> Result<Option<(i64, String)>, StoreError> {
-        const SQL: &str = "SELECT d.id, d.record FROM draw_current c JOIN draws d ON d.id = c.draw_id \
-                           ORDER BY d.id DESC LIMIT 1";
+    /// The most recent draw of any campaign, as [`Store::current_draw`] gives a campaign's.
+    pub async fn latest_draw(&self) -> Result<Option<(i64, String, String)>, StoreError> {
+        const SQL: &str = "SELECT d.id, d.record, d.record_sha256 FROM draw_current c \
+                           JOIN draws d ON d.id = c.draw_id ORDER BY d.id DESC LIMIT 1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).fetch_optional(pool).await?;
-            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
         })
     }
 }

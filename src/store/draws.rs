@@ -170,14 +170,17 @@ impl Store {
     }
 
     /// Stores a draw's record and its assignments in one transaction and makes it the campaign's
-    /// current draw; returns the draw's id. `supersedes` is the current draw a redraw replaces
+    /// current draw; returns the draw's id. The record is stored as its head (`draw::record::
+    /// RecordText`): its snapshot is the freeze's, stored once in `draw_freezes`, which like
+    /// `draws` refuses updates and deletes; `digest` is the whole record's. `supersedes` is the current draw a redraw replaces
     /// (None for a campaign's first draw): when the campaign's current draw is another by the time
     /// this one commits — two draws made at once — it is refused with
     /// [`StoreError::DrawnAlready`] and nothing is stored.
     pub async fn save_draw(
         &self,
         record: &DrawRecord,
-        text: &str,
+        head: &str,
+        digest: &str,
         redraw_reason: Option<&str>,
         supersedes: Option<i64>,
     ) -> Result<i64, StoreError> {
@@ -187,7 +190,6 @@ impl Store {
             "UPDATE draw_current SET draw_id = $2 WHERE campaign = $1 AND draw_id = $3";
         const DRAW: &str = "INSERT INTO draws (campaign, as_of, made_at, seed_sha256, record_sha256, record, redraw_reason) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let digest = crate::draw::record::digest(text);
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(DRAW)
@@ -195,8 +197,8 @@ impl Store {
                 .bind(record.as_of)
                 .bind(crate::clock::now())
                 .bind(&record.seed_sha256)
-                .bind(&digest)
-                .bind(text)
+                .bind(digest)
+                .bind(head)
                 .bind(redraw_reason)
                 .fetch_one(&mut *tx)
                 .await?
@@ -268,13 +270,17 @@ impl Store {
         })
     }
 
-    /// The current (latest) draw of a campaign: its id and canonical record.
-    pub async fn current_draw(&self, campaign: &str) -> Result<Option<(i64, String)>, StoreError> {
-        const SQL: &str = "SELECT d.id, d.record FROM draw_current c JOIN draws d ON d.id = c.draw_id \
-                           WHERE c.campaign = $1";
+    /// The current (latest) draw of a campaign: its id, its record's head (the whole record, for
+    /// draws stored before heads were) and the whole record's digest.
+    pub async fn current_draw(
+        &self,
+        campaign: &str,
+    ) -> Result<Option<(i64, String, String)>, StoreError> {
+        const SQL: &str = "SELECT d.id, d.record, d.record_sha256 FROM draw_current c \
+                           JOIN draws d ON d.id = c.draw_id WHERE c.campaign = $1";
         with_pool!(self, pool => {
             let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
-            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
         })
     }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
+use licwatch::draw::record::RecordText;
 use licwatch::model::Procedure;
 
 fn plan_file(db: &TestDb, extra: &str) -> String {
@@ -121,7 +122,22 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
         published["pseudonymised"]["key_sha256"]
     );
 
+    // The store keeps the record without its snapshot, which is the freeze's, stored once: the
+    // two together are record.json byte for byte, under the digest the store and the notice name.
     let text = std::fs::read_to_string(&record).unwrap();
+    let store = db.store().await;
+    let (_, head, stored_sha256) = store.current_draw("2026-12").await.unwrap().unwrap();
+    assert!(head.len() * 2 < text.len(), "the head holds no snapshot");
+    let frozen = store.freeze_of("2026-12").await.unwrap().unwrap();
+    let whole = RecordText::new(head, frozen.snapshot);
+    let mut bytes = Vec::new();
+    whole.write_to(&mut bytes).unwrap();
+    assert_eq!(String::from_utf8(bytes).unwrap(), text.trim_end());
+    assert_eq!(whole.digest(), stored_sha256);
+    let notice = std::fs::read_to_string(record.with_file_name("plan-notice.json")).unwrap();
+    let notice: serde_json::Value = serde_json::from_str(&notice).unwrap();
+    assert_eq!(notice["record_sha256"], stored_sha256.as_str());
+
     let tampered = db.dir.path().join("tampered.json");
     std::fs::write(&tampered, text.replacen("07 21 33", "07 21 34", 1)).unwrap();
     let bad = verify(&tampered);
@@ -135,7 +151,6 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     // Results are published once checks are recorded under the campaign's 任务编号.
     let first = &rows[0];
     let code = first["credit_code"].as_str().unwrap();
-    let store = db.store().await;
     let category = store
         .catalogue()
         .await
@@ -227,18 +242,23 @@ async fn a_second_draw_needs_a_reason_and_both_are_kept() {
         log.iter()
             .any(|e| e.actor == "draw:redraw" && e.inputs["reason"] == "公证员未到场")
     );
-    // Records are immutable in the store.
-    let update = match &store {
-        licwatch::store::Store::Sqlite(pool) => sqlx::query("UPDATE draws SET seed_sha256 = 'x'")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-        licwatch::store::Store::Postgres(pool) => sqlx::query("UPDATE draws SET seed_sha256 = 'x'")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-    };
-    assert!(update.unwrap_err().to_string().contains("immutable"));
+    // Records are immutable in the store, and so are the freezes that hold their snapshots.
+    for sql in [
+        "UPDATE draws SET seed_sha256 = 'x'",
+        "DELETE FROM draws",
+        "UPDATE draw_freezes SET snapshot = '{}'",
+        "DELETE FROM draw_freezes",
+    ] {
+        let refused = match &store {
+            licwatch::store::Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.err(),
+            licwatch::store::Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.err(),
+        };
+        let refused = refused.unwrap_or_else(|| panic!("{sql} went through"));
+        assert!(
+            refused.to_string().contains("immutable"),
+            "{sql}: {refused}"
+        );
+    }
 }
 
 #[tokio::test]
