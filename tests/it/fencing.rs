@@ -106,9 +106,9 @@ async fn two_draws_of_one_campaign_made_at_once_give_one_record_and_one_refusal(
     // The demo drew campaign 2026-11. A second draw that passed the "drawn already" check at the
     // same moment as the first (its record made from the same snapshot) reaches the store after
     // it: the schema refuses it and nothing of it is stored.
-    let (current, text) = store.current_draw("2026-11").await.unwrap().unwrap();
-    let record: licwatch::draw::record::Record = serde_json::from_str(&text).unwrap();
-    let refused = store.save_draw(&record, &text, None, None).await;
+    let (current, head, digest) = store.current_draw("2026-11").await.unwrap().unwrap();
+    let record: licwatch::draw::record::Record = serde_json::from_str(&head).unwrap();
+    let refused = store.save_draw(&record, &head, &digest, None, None).await;
     assert!(
         matches!(&refused, Err(StoreError::DrawnAlready(c)) if c == "2026-11"),
         "{refused:?}"
@@ -116,14 +116,14 @@ async fn two_draws_of_one_campaign_made_at_once_give_one_record_and_one_refusal(
     assert_eq!(store.draws_of("2026-11").await.unwrap().len(), 1);
     // A redraw replaces the current draw only from the one it names.
     let stale = store
-        .save_draw(&record, &text, Some("重抽"), Some(current + 99))
+        .save_draw(&record, &head, &digest, Some("重抽"), Some(current + 99))
         .await;
     assert!(
         matches!(stale, Err(StoreError::DrawnAlready(_))),
         "{stale:?}"
     );
     let id = store
-        .save_draw(&record, &text, Some("重抽"), Some(current))
+        .save_draw(&record, &head, &digest, Some("重抽"), Some(current))
         .await
         .unwrap();
     assert_eq!(store.current_draw("2026-11").await.unwrap().unwrap().0, id);

@@ -210,7 +210,7 @@ async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
 
     // Each inspector's rows are exactly the checks whose team holds them.
     let store = db.store().await;
-    let (_, record) = store.latest_draw().await.unwrap().unwrap();
+    let (_, record, _) = store.latest_draw().await.unwrap().unwrap();
     let record: serde_json::Value = serde_json::from_str(&record).unwrap();
     for raw in &messages {
         let id = rcpt(raw).split('@').next().unwrap().to_string();
