@@ -161,7 +161,8 @@ pub async fn render_reports(
                 docs.push((d, dir.join("risk")));
             }
             ReportChoice::Assignments | ReportChoice::Public | ReportChoice::Results => {
-                // The record (59 MB at national scale) is read and parsed once for both.
+                // The record's head (3.4 MB nationally: the snapshot, which no report reads, is
+                // the freeze's) is read and parsed once for both.
                 if stored_draw.is_none() {
                     stored_draw = Some(stored(store, req.campaign.as_deref()).await?);
                 }

@@ -137,7 +137,7 @@ fn digest_of<T: Serialize>(value: &T) -> String {
 }
 
 /// A snapshot's two directories as canonical JSON, each rendered once, on a core of its own: hashed
-/// for the digests, and put whole into the record's text (a national snapshot is 59 MB of it).
+/// for the digests, and put whole into the record's text (a national snapshot is 48 MB of it).
 struct SnapshotText {
     units: String,
     inspectors: String,
@@ -232,7 +232,7 @@ pub struct ChangedAfterFreeze {
 /// A record's canonical text as it is kept: its head — the record written with an empty snapshot,
 /// the last key — and the snapshot's text, which takes that empty snapshot's place. The store keeps
 /// the head (the snapshot is the freeze's, stored once); the files and the digest are made part by
-/// part, so the whole (59 MB nationally) is never put together.
+/// part, so the whole (51 MB nationally) is never put together.
 pub struct RecordText {
     head: String,
     snapshot: String,
