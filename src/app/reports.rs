@@ -463,11 +463,34 @@ fn own_flags<'a>(flags: &'a [DeadlineRow], j: &Jurisdiction) -> Vec<&'a Deadline
 /// The flags of the active licences, by the prefecture they were asked for and the day: the
 /// reports of one request (`report all`), and the steps of one job tick (a job's `deadlines`, then
 /// its weekly report, or its alerts and reminders), read the same store on the same day, so each
-/// scope is computed once. Whoever changes the facts starts a new one (a job's ingest step).
+/// scope is computed once. Whoever changes the facts forgets them (a job's ingest step).
 #[derive(Default)]
-pub struct ActiveFlags(HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>);
+pub struct ActiveFlags {
+    flags: HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>,
+    /// Set for a tick whose weekly report follows its deadlines step: the flags are then computed
+    /// from the licences read with every status, which the weekly report lists, and those subjects
+    /// are kept for it — the licences are read once a tick, not twice.
+    kept: Option<HashMap<Option<String>, Vec<Subject>>>,
+}
 
 impl ActiveFlags {
+    /// For the steps of one job tick: keeps the subjects for a weekly report among them.
+    pub fn for_steps<'a>(mut reports: impl Iterator<Item = &'a ReportChoice>) -> ActiveFlags {
+        let weekly = reports.any(|r| matches!(r, ReportChoice::Weekly | ReportChoice::All));
+        ActiveFlags {
+            flags: HashMap::new(),
+            kept: weekly.then(HashMap::new),
+        }
+    }
+
+    /// Forgets what was computed (the facts changed), still keeping subjects if it did.
+    pub fn forget(&mut self) {
+        self.flags.clear();
+        if let Some(kept) = &mut self.kept {
+            kept.clear();
+        }
+    }
+
     pub async fn of(
         &mut self,
         ctx: &Context,
@@ -475,14 +498,23 @@ impl ActiveFlags {
         prefecture: Option<&str>,
         as_of: NaiveDate,
     ) -> anyhow::Result<&[DeadlineRow]> {
-        Ok(
-            match self.0.entry((prefecture.map(str::to_string), as_of)) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => {
+        let flags = match self.flags.entry((prefecture.map(str::to_string), as_of)) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => match &mut self.kept {
+                None => {
                     new.insert(deadlines::flags_in(ctx, store, prefecture, as_of, false).await?)
                 }
+                Some(kept) => {
+                    let subjects = store
+                        .subjects(&every_status(store, prefecture).await?)
+                        .await?;
+                    let flags = new.insert(deadlines::flags(ctx, &subjects, as_of, false)?);
+                    kept.insert(prefecture.map(str::to_string), subjects);
+                    flags
+                }
             },
-        )
+        };
+        Ok(flags)
     }
 
     /// The same flags, computed from `subjects` when no step before did: the licences of
@@ -496,12 +528,42 @@ impl ActiveFlags {
         subjects: &[Subject],
     ) -> anyhow::Result<&[DeadlineRow]> {
         Ok(
-            match self.0.entry((prefecture.map(str::to_string), as_of)) {
+            match self.flags.entry((prefecture.map(str::to_string), as_of)) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => new.insert(deadlines::flags(ctx, subjects, as_of, false)?),
             },
         )
     }
+
+    /// The licences of `prefecture` with every status, as kept by an earlier step of the tick
+    /// (taken: the weekly report is their last reader), or read now.
+    async fn every_status_subjects(
+        &mut self,
+        store: &Store,
+        prefecture: Option<&str>,
+    ) -> anyhow::Result<Vec<Subject>> {
+        let kept = self
+            .kept
+            .as_mut()
+            .and_then(|kept| kept.remove(&prefecture.map(str::to_string)));
+        Ok(match kept {
+            Some(subjects) => subjects,
+            None => {
+                store
+                    .subjects(&every_status(store, prefecture).await?)
+                    .await?
+            }
+        })
+    }
+}
+
+/// The licences of a prefecture (by name or code; None: all) with every status.
+async fn every_status(store: &Store, prefecture: Option<&str>) -> anyhow::Result<Scope> {
+    Ok(Scope {
+        prefecture: prefecture_code(store, prefecture).await?,
+        credit_code: None,
+        active_only: false,
+    })
 }
 
 async fn alerts(
@@ -539,15 +601,10 @@ async fn weekly(
     let only = prefecture_code(store, req.prefecture.as_deref()).await?;
     let from = req.as_of - Days::new(7);
     let codes: Vec<Option<String>> = scopes.iter().map(|j| j.code.clone()).collect();
-    let scope = Scope {
-        prefecture: only.clone(),
-        credit_code: None,
-        active_only: false,
-    };
-    // The licences, the week's checks and the ranking's inputs are read at once: one after the
-    // other, each left a core idle.
+    // The licences (unless a step before kept them), the week's checks and the ranking's inputs
+    // are read at once: one after the other, each left a core idle.
     let (subjects, checks, ranking) = tokio::try_join!(
-        async { Ok::<_, anyhow::Error>(store.subjects(&scope).await?) },
+        active_flags.every_status_subjects(store, req.prefecture.as_deref()),
         async {
             Ok(store
                 .spot_checks_between(only.as_deref(), from, req.as_of)

@@ -51,7 +51,13 @@ pub async fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         prefecture: args.prefecture,
         actor: "report".into(),
     };
-    let produced = produce(ctx, &store, &req, &mut ActiveFlags::default()).await?;
+    let produced = produce(
+        ctx,
+        &store,
+        &req,
+        &mut ActiveFlags::for_steps(req.kinds.iter()),
+    )
+    .await?;
     write_table(
         &mut std::io::stdout().lock(),
         args.format,

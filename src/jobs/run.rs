@@ -19,7 +19,9 @@ use serde_json::json;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::steps::{Supplied, run_step};
-use super::{CatchUp, Job, JobCalendar, catch_up as catch_up_policy, next_ticks, ticks_between};
+use super::{
+    CatchUp, Job, JobCalendar, Step, catch_up as catch_up_policy, next_ticks, ticks_between,
+};
 use crate::app::reports::ActiveFlags;
 use crate::app::{Context, delivery};
 use crate::mail::deliver::Patience;
@@ -56,6 +58,14 @@ pub enum Outcome {
     Superseded,
 }
 
+/// What a tick's steps share: the flags, and the licences for a weekly report among them.
+fn tick_flags(job: &Job) -> ActiveFlags {
+    ActiveFlags::for_steps(job.def.steps.iter().flat_map(|s| match s {
+        Step::Report { reports } => reports.as_slice(),
+        _ => &[],
+    }))
+}
+
 /// Runs every step of `job` for `tick` outside the ledger, in order, stopping at the first that
 /// fails; returns what each did. The demo runs the shipped jobs this way.
 pub async fn run_steps(
@@ -66,7 +76,7 @@ pub async fn run_steps(
     supplied: Option<&Supplied<'_>>,
 ) -> anyhow::Result<Vec<String>> {
     let mut done = Vec::with_capacity(job.def.steps.len());
-    let mut flags = ActiveFlags::default();
+    let mut flags = tick_flags(job);
     for (i, s) in job.def.steps.iter().enumerate() {
         let line = run_step(ctx, store, job, s, tick, supplied, &mut flags)
             .await
@@ -106,7 +116,7 @@ async fn run_claimed(
         })
     };
     let steps = async {
-        let mut flags = ActiveFlags::default();
+        let mut flags = tick_flags(job);
         for (i, s) in job.def.steps.iter().enumerate() {
             if stop.load(Ordering::SeqCst) {
                 return Outcome::Interrupted;

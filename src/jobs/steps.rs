@@ -74,7 +74,7 @@ pub async fn run_step(
             };
             let summaries = load(ctx, store, input, Reading::default(), as_of, &actor).await?;
             // The facts may have changed: the flags are computed again when next asked for.
-            *flags = ActiveFlags::default();
+            flags.forget();
             fail_on_failed_files(&summaries)?;
             Ok(format!("{} input(s) loaded", summaries.len()))
         }
