@@ -500,3 +500,86 @@ async fn an_ingest_step_between_deadlines_and_alerts_is_seen_by_the_alerts() {
     // … and the alert after the ingest knows it is done.
     assert_eq!(alerted(), Vec::<String>::new());
 }
+
+/// A tick whose weekly report follows its deadlines step reads the licences once, in the deadlines
+/// step, and keeps them for the report; an ingest step between them makes the report read them
+/// again. Its lists are then the ones a report made on its own gives.
+#[tokio::test]
+async fn a_weekly_report_after_deadlines_and_an_ingest_lists_what_was_loaded() {
+    let db = TestDb::new().await;
+    db.config(&base(2));
+    let files = [
+        write(
+            &db,
+            "enterprises.csv",
+            "credit_code,name,prefecture,county\n91650102MA77ABCD1L,新疆天山钢丝绳有限公司,650100,天山区\n",
+        ),
+        write(
+            &db,
+            "licences.csv",
+            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
+             XK13-6501-000001,91650102MA77ABCD1L,钢丝绳,简化,2026-01-05,2026-01-06\n",
+        ),
+    ];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (code, _, err) = ingest(&db, &files);
+    assert_eq!(code, Some(0), "{err}");
+    // A licence granted this week arrives in the inbox between the two steps.
+    let inbox = db.dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(
+        inbox.join("licences.csv"),
+        "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
+         XK13-6501-000002,91650102MA77ABCD1L,钢丝绳,简化,2026-12-01,2026-12-01\n",
+    )
+    .unwrap();
+    settle(&inbox.join("licences.csv"));
+    job(
+        &db,
+        "weekly",
+        "cron = \"0 0 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
+         [[steps]]\nstep = \"deadlines\"\n\
+         [[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
+         [[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+    );
+    let out = db.run(&["run", "weekly", "--at", "2026-12-03T08:00:00+08:00"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(inbox.join("processed/licences.csv").exists());
+    // Every weekly CSV of the region, by name.
+    let weekly = || -> BTreeMap<String, String> {
+        walk(&db.dir.path().join("reports/out"))
+            .iter()
+            .filter(|p| p.to_string_lossy().contains("/weekly/"))
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read_to_string(p).unwrap())
+            })
+            .collect()
+    };
+    let from_tick = weekly();
+    let new = from_tick
+        .iter()
+        .find(|(name, _)| name.starts_with("全区") && name.contains("本周新发证"))
+        .map(|(_, text)| text.clone())
+        .expect("the region's new licences");
+    assert!(new.contains("XK13-6501-000002"), "{new}");
+    // The same report made on its own, reading the licences itself, lists the same; and so does a
+    // tick that keeps the deadlines step's licences for it, nothing loaded between.
+    std::fs::remove_dir_all(db.dir.path().join("reports/out")).unwrap();
+    let out = db.run(&["report", "weekly", "--as-of", "2026-12-03"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(weekly(), from_tick);
+    assert!(from_tick.len() > 5, "{:?}", from_tick.keys());
+    std::fs::remove_dir_all(db.dir.path().join("reports/out")).unwrap();
+    job(
+        &db,
+        "weekly-kept",
+        "cron = \"0 0 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
+         [[steps]]\nstep = \"deadlines\"\n\
+         [[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+    );
+    let out = db.run(&["run", "weekly-kept", "--at", "2026-12-03T08:00:00+08:00"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(weekly(), from_tick);
+}
