@@ -150,9 +150,9 @@ pub fn write_table<T: Serialize>(
             writeln!(out, "[")?;
             for (i, row) in rows.iter().enumerate() {
                 let separator = if i + 1 < rows.len() { "," } else { "" };
-                // A row is a struct, written as an object straight from it (through a
-                // `serde_json::Value`, the deadline files' 450,000 rows took twice as long); any
-                // other value is wrapped as `{"value": …}`, as CSV and the table show it.
+                // A row is a struct, written as an object straight from it rather than through a
+                // `serde_json::Value` map a row; any other value is wrapped as `{"value": …}`, as
+                // CSV and the table show it.
                 let mut text = serde_json::to_string_pretty(row)?;
                 if !text.starts_with('{') {
                     text = serde_json::to_string_pretty(&to_object(row)?)?;

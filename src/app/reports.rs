@@ -464,17 +464,17 @@ fn own_flags<'a>(flags: &'a [DeadlineRow], j: &Jurisdiction) -> Vec<&'a Deadline
 /// reports of one request (`report all`), and the steps of one job tick (a job's `deadlines`, then
 /// its weekly report, or its alerts and reminders), read the same store on the same day, so each
 /// scope is computed once. Whoever changes the facts forgets them (a job's ingest step).
-#[derive(Default)]
 pub struct ActiveFlags {
     flags: HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>,
-    /// Set for a tick whose weekly report follows its deadlines step: the flags are then computed
-    /// from the licences read with every status, which the weekly report lists, and those subjects
-    /// are kept for it — the licences are read once a tick, not twice.
+    /// Set when a weekly report is among the reports: the flags are then computed from the
+    /// licences read with every status, which the weekly report lists, and those subjects are kept
+    /// for it — the licences are read once, not twice (a job's deadlines step, then its report).
     kept: Option<HashMap<Option<String>, Vec<Subject>>>,
 }
 
 impl ActiveFlags {
-    /// For the steps of one job tick: keeps the subjects for a weekly report among them.
+    /// For the reports of one request, or of one job tick's steps: keeps the licences for a weekly
+    /// report among them.
     pub fn for_steps<'a>(mut reports: impl Iterator<Item = &'a ReportChoice>) -> ActiveFlags {
         let weekly = reports.any(|r| matches!(r, ReportChoice::Weekly | ReportChoice::All));
         ActiveFlags {
