@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::plan::{Plan, Tier};
 use super::pseudonym::Pseudonyms;
-use super::record::{FrozenSnapshot, Record, RecordText, verify};
+use super::record::{Freeze, FrozenSnapshot, Record, RecordText, verify};
 use super::*;
 
 fn d(s: &str) -> NaiveDate {
@@ -450,14 +450,7 @@ fn records_of_version_1_keep_verifying() {
 #[test]
 fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
     let plan = plan();
-    let (freeze, _, text) = super::record::Freeze::of(
-        &plan,
-        d("2026-12-01"),
-        directory(),
-        "2026-12-01 福彩3D 开奖号码",
-        "2026-11-30T01:00:00Z".parse().unwrap(),
-        &Pseudonyms::generate(),
-    );
+    let (freeze, _, text) = freeze_of(directory(), &Pseudonyms::generate());
     let frozen = FrozenSnapshot::parse(text).unwrap();
     let (record, _) =
         Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, frozen, None).unwrap();
@@ -482,18 +475,23 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
     );
 }
 
+/// The freeze of `plan()` as of 2026-12-01 over `directory`: the freeze, the snapshot and its text.
+fn freeze_of(directory: Snapshot, pseudonyms: &Pseudonyms) -> (Freeze, Snapshot, String) {
+    Freeze::of(
+        &plan(),
+        d("2026-12-01"),
+        directory,
+        "2026-12-01 福彩3D 开奖号码",
+        "2026-11-30T01:00:00Z".parse().unwrap(),
+        pseudonyms,
+    )
+}
+
 /// A frozen record with its pseudonym key, from the interleaved directory.
 fn frozen_with_key() -> Record {
     let plan = plan();
     let pseudonyms = Pseudonyms::generate();
-    let (freeze, _, text) = super::record::Freeze::of(
-        &plan,
-        d("2026-12-01"),
-        interleaved(),
-        "2026-12-01 福彩3D 开奖号码",
-        "2026-11-30T01:00:00Z".parse().unwrap(),
-        &pseudonyms,
-    );
+    let (freeze, _, text) = freeze_of(interleaved(), &pseudonyms);
     let frozen = FrozenSnapshot::parse(text).unwrap();
     Record::make(
         plan,
@@ -529,18 +527,8 @@ fn whole(text: &RecordText) -> String {
 fn a_record_is_its_head_around_its_freezes_snapshot_text() {
     let plan = plan();
     let pseudonyms = Pseudonyms::generate();
-    let freezing = || {
-        super::record::Freeze::of(
-            &plan,
-            d("2026-12-01"),
-            interleaved(),
-            "2026-12-01 福彩3D 开奖号码",
-            "2026-11-30T01:00:00Z".parse().unwrap(),
-            &pseudonyms,
-        )
-    };
     // The text a freeze stores is its snapshot's canonical text.
-    let (freeze, snapshot, stored) = freezing();
+    let (freeze, snapshot, stored) = freeze_of(interleaved(), &pseudonyms);
     assert_eq!(stored, super::record::canonical(&snapshot));
     let frozen = FrozenSnapshot::parse(stored.clone()).unwrap();
     let (mut record, text) = Record::make(
@@ -580,14 +568,7 @@ fn a_record_is_its_head_around_its_freezes_snapshot_text() {
 #[test]
 fn a_draw_from_a_freeze_changed_after_it_was_made_is_refused() {
     let plan = plan();
-    let (freeze, _, stored) = super::record::Freeze::of(
-        &plan,
-        d("2026-12-01"),
-        directory(),
-        "2026-12-01 福彩3D 开奖号码",
-        "2026-11-30T01:00:00Z".parse().unwrap(),
-        &Pseudonyms::generate(),
-    );
+    let (freeze, _, stored) = freeze_of(directory(), &Pseudonyms::generate());
     let draw_from = |text: String, plan: Plan| {
         Record::make(
             plan,

@@ -419,6 +419,27 @@ async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
     );
 }
 
+/// Loads one enterprise with a simplified-procedure licence granted in January and no on-site
+/// review: overdue by December.
+fn one_licence(db: &TestDb) {
+    let files = [
+        write(
+            db,
+            "enterprises.csv",
+            "credit_code,name,prefecture,county\n91650102MA77ABCD1L,新疆天山钢丝绳有限公司,650100,天山区\n",
+        ),
+        write(
+            db,
+            "licences.csv",
+            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
+             XK13-6501-000001,91650102MA77ABCD1L,钢丝绳,简化,2026-01-05,2026-01-06\n",
+        ),
+    ];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (code, _, err) = ingest(db, &files);
+    assert_eq!(code, Some(0), "{err}");
+}
+
 /// The steps of one tick share the day's deadline flags, and an ingest step between them makes the
 /// next step compute them again: the alert after it reflects what was loaded, not the flags the
 /// deadlines step saw before it.
@@ -426,23 +447,7 @@ async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
 async fn an_ingest_step_between_deadlines_and_alerts_is_seen_by_the_alerts() {
     let db = TestDb::new().await;
     db.config(&base(2));
-    // A simplified-procedure licence granted in January with no on-site review: overdue.
-    let files = [
-        write(
-            &db,
-            "enterprises.csv",
-            "credit_code,name,prefecture,county\n91650102MA77ABCD1L,新疆天山钢丝绳有限公司,650100,天山区\n",
-        ),
-        write(
-            &db,
-            "licences.csv",
-            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
-             XK13-6501-000001,91650102MA77ABCD1L,钢丝绳,简化,2026-01-05,2026-01-06\n",
-        ),
-    ];
-    let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let (code, _, err) = ingest(&db, &files);
-    assert_eq!(code, Some(0), "{err}");
+    one_licence(&db);
     let out_dir = db.dir.path().join("reports/out");
     // Every line of an alert CSV naming the licence's on-site review.
     let alerted = || -> Vec<String> {
@@ -508,22 +513,7 @@ async fn an_ingest_step_between_deadlines_and_alerts_is_seen_by_the_alerts() {
 async fn a_weekly_report_after_deadlines_and_an_ingest_lists_what_was_loaded() {
     let db = TestDb::new().await;
     db.config(&base(2));
-    let files = [
-        write(
-            &db,
-            "enterprises.csv",
-            "credit_code,name,prefecture,county\n91650102MA77ABCD1L,新疆天山钢丝绳有限公司,650100,天山区\n",
-        ),
-        write(
-            &db,
-            "licences.csv",
-            "licence_no,credit_code,category,procedure,grant_date,e_cert_date\n\
-             XK13-6501-000001,91650102MA77ABCD1L,钢丝绳,简化,2026-01-05,2026-01-06\n",
-        ),
-    ];
-    let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let (code, _, err) = ingest(&db, &files);
-    assert_eq!(code, Some(0), "{err}");
+    one_licence(&db);
     // A licence granted this week arrives in the inbox between the two steps.
     let inbox = db.dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
