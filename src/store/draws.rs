@@ -170,12 +170,12 @@ impl Store {
     }
 
     /// Stores a draw's record and its assignments in one transaction and makes it the campaign's
-    /// current draw; returns the draw's id. The record is stored as its head (`draw::record::
-    /// RecordText`): its snapshot is the freeze's, stored once in `draw_freezes`, which like
-    /// `draws` refuses updates and deletes; `digest` is the whole record's. `supersedes` is the current draw a redraw replaces
-    /// (None for a campaign's first draw): when the campaign's current draw is another by the time
-    /// this one commits — two draws made at once — it is refused with
-    /// [`StoreError::DrawnAlready`] and nothing is stored.
+    /// current draw; returns the draw's id. The record is stored as its head (see
+    /// [`crate::draw::record::RecordText`]): its snapshot is the freeze's, stored once in
+    /// `draw_freezes`, which like `draws` refuses updates and deletes; `digest` is the whole
+    /// record's. `supersedes` is the current draw a redraw replaces (None for a campaign's first
+    /// draw): when the campaign's current draw is another by the time this one commits — two
+    /// draws made at once — it is refused with [`StoreError::DrawnAlready`] and nothing is stored.
     pub async fn save_draw(
         &self,
         record: &DrawRecord,
