@@ -120,28 +120,29 @@ pub struct Produced {
 pub type Placed = (Document, PathBuf);
 
 /// Builds the requested documents from the store. Reads only; the active licences' flags come from
-/// `active_flags` when a step before computed them on the same day.
+/// `shared` when a step before computed them on the same day.
 pub async fn render_reports(
     ctx: &Context,
     store: &Store,
     req: &Request,
-    active_flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<Vec<Placed>> {
     let period = Period::week_of(req.as_of);
     let dir = ctx.out_dir(&period);
     let mut docs: Vec<Placed> = Vec::new();
-    // The region's ranking, once computed for the weekly reports, serves the risk report too.
-    let mut region_ranking = None;
+    // The region's ranking, once computed by a risk step before or for the weekly reports, serves
+    // the risk report too.
+    let mut region_ranking = shared.take_region_ranking(req.as_of);
     let mut stored_draw: Option<Option<Stored>> = None;
     for kind in ReportChoice::expand(&req.kinds) {
         match kind {
             ReportChoice::Weekly => {
-                let (weekly_docs, region) = weekly(ctx, store, req, &period, active_flags).await?;
-                region_ranking = region;
+                let (weekly_docs, region) = weekly(ctx, store, req, &period, shared).await?;
+                region_ranking = region.or(region_ranking);
                 docs.extend(weekly_docs.into_iter().map(|d| (d, dir.join("weekly"))));
             }
             ReportChoice::Alerts => {
-                let alerts = alerts(ctx, store, req, active_flags).await?;
+                let alerts = alerts(ctx, store, req, shared).await?;
                 docs.extend(alerts.into_iter().map(|d| (d, dir.join("alerts"))));
             }
             ReportChoice::Risk => {
@@ -176,7 +177,7 @@ pub async fn render_reports(
                 }
             }
             ReportChoice::Reminders => {
-                let reminders = reminders(ctx, store, req.as_of, active_flags).await?;
+                let reminders = reminders(ctx, store, req.as_of, shared).await?;
                 docs.extend(reminders.into_iter().map(|d| (d, dir.join("reminders"))));
             }
             ReportChoice::All => unreachable!("expanded above"),
@@ -385,14 +386,14 @@ pub async fn write_and_queue(
 }
 
 /// Renders, writes, queues and (when anything is pending) delivers the requested reports, and
-/// audit-logs the run. `active_flags` holds what a step before computed (see [`ActiveFlags`]).
+/// audit-logs the run. `shared` holds what a step before computed (see [`Shared`]).
 pub async fn produce(
     ctx: &Context,
     store: &Store,
     req: &Request,
-    active_flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<Vec<Produced>> {
-    let docs = render_reports(ctx, store, req, active_flags).await?;
+    let docs = render_reports(ctx, store, req, shared).await?;
     let (produced, queued_any) = write_and_queue(ctx, store, req, docs).await?;
     if req.send && queued_any {
         let (transport, done) =
@@ -460,26 +461,32 @@ fn own_flags<'a>(flags: &'a [DeadlineRow], j: &Jurisdiction) -> Vec<&'a Deadline
         .collect()
 }
 
-/// The flags of the active licences, by the prefecture they were asked for and the day: the
-/// reports of one request (`report all`), and the steps of one job tick (a job's `deadlines`, then
-/// its weekly report, or its alerts and reminders), read the same store on the same day, so each
-/// scope is computed once. Whoever changes the facts forgets them (a job's ingest step).
-pub struct ActiveFlags {
+/// What the reports of one request (`report all`), or the steps of one job tick, share: they read
+/// the same store on the same day, so each is computed once. The flags of the active licences, by
+/// the prefecture they were asked for and the day (a job's `deadlines`, then its weekly report, or
+/// its alerts and reminders); the licences for a weekly report; the region's risk ranking (a job's
+/// `risk` step, then its risk report). Whoever changes the facts forgets them (a job's ingest
+/// step).
+pub struct Shared {
     flags: HashMap<(Option<String>, NaiveDate), Vec<DeadlineRow>>,
     /// Set when a weekly report is among the reports: the flags are then computed from the
     /// licences read with every status, which the weekly report lists, and those subjects are kept
     /// for it — the licences are read once, not twice (a job's deadlines step, then its report).
     kept: Option<HashMap<Option<String>, Vec<Subject>>>,
+    /// The region's ranking as of a day, from a risk step that ranked every scope: the ranking
+    /// compares each scope with the weeks before its own, so recording it changes nothing here.
+    region_ranking: Option<(NaiveDate, Vec<Ranked>)>,
 }
 
-impl ActiveFlags {
+impl Shared {
     /// For the reports of one request, or of one job tick's steps: keeps the licences for a weekly
     /// report among them.
-    pub fn for_steps<'a>(mut reports: impl Iterator<Item = &'a ReportChoice>) -> ActiveFlags {
+    pub fn for_steps<'a>(mut reports: impl Iterator<Item = &'a ReportChoice>) -> Shared {
         let weekly = reports.any(|r| matches!(r, ReportChoice::Weekly | ReportChoice::All));
-        ActiveFlags {
+        Shared {
             flags: HashMap::new(),
             kept: weekly.then(HashMap::new),
+            region_ranking: None,
         }
     }
 
@@ -489,6 +496,21 @@ impl ActiveFlags {
         if let Some(kept) = &mut self.kept {
             kept.clear();
         }
+        self.region_ranking = None;
+    }
+
+    /// Keeps the region's ranking of a ranking of every scope, for a risk report later.
+    pub fn keep_region_ranking(&mut self, ranking: &risk::Ranking) {
+        if let Some((_, region)) = ranking.scopes.iter().find(|(scope, _)| scope.is_none()) {
+            self.region_ranking = Some((ranking.as_of, region.clone()));
+        }
+    }
+
+    /// The region's ranking as of `as_of`, when a step before made it.
+    fn take_region_ranking(&mut self, as_of: NaiveDate) -> Option<Vec<Ranked>> {
+        self.region_ranking
+            .take_if(|(day, _)| *day == as_of)
+            .map(|(_, ranked)| ranked)
     }
 
     pub async fn of(
@@ -518,7 +540,7 @@ impl ActiveFlags {
     }
 
     /// The same flags, computed from `subjects` when no step before did: the licences of
-    /// `prefecture` read with every status, whose active ones are what [`ActiveFlags::of`] reads
+    /// `prefecture` read with every status, whose active ones are what [`Shared::of`] reads
     /// (a licence's products are one subject per status, and only active licences have flags).
     fn of_subjects(
         &mut self,
@@ -570,9 +592,9 @@ async fn alerts(
     ctx: &Context,
     store: &Store,
     req: &Request,
-    active_flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<Vec<Document>> {
-    let flags = active_flags
+    let flags = shared
         .of(ctx, store, req.prefecture.as_deref(), req.as_of)
         .await?;
     let mut docs = Vec::new();
@@ -594,7 +616,7 @@ async fn weekly(
     store: &Store,
     req: &Request,
     period: &Period,
-    active_flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<(Vec<Document>, Option<Vec<Ranked>>)> {
     let scopes = jurisdictions(ctx, store, req).await?;
     // One read for every jurisdiction, split in memory.
@@ -604,7 +626,7 @@ async fn weekly(
     // The licences (unless a step before kept them), the week's checks and the ranking's inputs
     // are read at once: one after the other, each left a core idle.
     let (subjects, checks, ranking) = tokio::try_join!(
-        active_flags.every_status_subjects(store, req.prefecture.as_deref()),
+        shared.every_status_subjects(store, req.prefecture.as_deref()),
         async {
             Ok(store
                 .spot_checks_between(only.as_deref(), from, req.as_of)
@@ -612,7 +634,7 @@ async fn weekly(
         },
         risk::rank(ctx, store, req.as_of, &codes, false),
     )?;
-    let flags = active_flags.of_subjects(ctx, req.prefecture.as_deref(), req.as_of, &subjects)?;
+    let flags = shared.of_subjects(ctx, req.prefecture.as_deref(), req.as_of, &subjects)?;
     let checks: Vec<CheckLine> = checks
         .iter()
         .map(|c| {
@@ -731,9 +753,9 @@ async fn reminders(
     ctx: &Context,
     store: &Store,
     as_of: NaiveDate,
-    active_flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<Vec<Document>> {
-    let (flags, emails) = tokio::try_join!(active_flags.of(ctx, store, None, as_of), async {
+    let (flags, emails) = tokio::try_join!(shared.of(ctx, store, None, as_of), async {
         Ok(store.enterprise_emails().await?)
     })?;
     let email = |code: &str| emails.get(code).cloned();

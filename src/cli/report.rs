@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 
 use crate::app::Context;
-use crate::app::reports::{ActiveFlags, Hold, ReportChoice, Request, produce};
+use crate::app::reports::{Hold, ReportChoice, Request, Shared, produce};
 use crate::output::{TableFormat, write_table};
 
 #[derive(Debug, clap::Args)]
@@ -51,13 +51,7 @@ pub async fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         prefecture: args.prefecture,
         actor: "report".into(),
     };
-    let produced = produce(
-        ctx,
-        &store,
-        &req,
-        &mut ActiveFlags::for_steps(req.kinds.iter()),
-    )
-    .await?;
+    let produced = produce(ctx, &store, &req, &mut Shared::for_steps(req.kinds.iter())).await?;
     write_table(
         &mut std::io::stdout().lock(),
         args.format,

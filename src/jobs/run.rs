@@ -22,7 +22,7 @@ use super::steps::{Supplied, run_step};
 use super::{
     CatchUp, Job, JobCalendar, Step, catch_up as catch_up_policy, next_ticks, ticks_between,
 };
-use crate::app::reports::ActiveFlags;
+use crate::app::reports::Shared;
 use crate::app::{Context, delivery};
 use crate::mail::deliver::Patience;
 use crate::store::{AuditEntry, Claim, RunEnd, Store};
@@ -58,9 +58,9 @@ pub enum Outcome {
     Superseded,
 }
 
-/// What a tick's steps share: the flags, and the licences for a weekly report among them.
-fn tick_flags(job: &Job) -> ActiveFlags {
-    ActiveFlags::for_steps(job.def.steps.iter().flat_map(|s| match s {
+/// What a tick's steps share (see [`Shared`]).
+fn tick_shared(job: &Job) -> Shared {
+    Shared::for_steps(job.def.steps.iter().flat_map(|s| match s {
         Step::Report { reports } => reports.as_slice(),
         _ => &[],
     }))
@@ -76,9 +76,9 @@ pub async fn run_steps(
     supplied: Option<&Supplied<'_>>,
 ) -> anyhow::Result<Vec<String>> {
     let mut done = Vec::with_capacity(job.def.steps.len());
-    let mut flags = tick_flags(job);
+    let mut shared = tick_shared(job);
     for (i, s) in job.def.steps.iter().enumerate() {
-        let line = run_step(ctx, store, job, s, tick, supplied, &mut flags)
+        let line = run_step(ctx, store, job, s, tick, supplied, &mut shared)
             .await
             .map_err(|e| e.context(format!("{} step {} {}", job.name(), i + 1, s.label())))?;
         done.push(line);
@@ -116,13 +116,13 @@ async fn run_claimed(
         })
     };
     let steps = async {
-        let mut flags = tick_flags(job);
+        let mut shared = tick_shared(job);
         for (i, s) in job.def.steps.iter().enumerate() {
             if stop.load(Ordering::SeqCst) {
                 return Outcome::Interrupted;
             }
             tracing::info!(job = job.name(), %tick, step = i + 1, kind = s.label(), "step");
-            match run_step(ctx, store, job, s, tick, None, &mut flags).await {
+            match run_step(ctx, store, job, s, tick, None, &mut shared).await {
                 Ok(line) => tracing::info!(job = job.name(), step = i + 1, "{line}"),
                 Err(e) => return Outcome::Failed(format!("step {} {}: {e:#}", i + 1, s.label())),
             }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::{Job, Step};
 use crate::app::draw::{Drawing, Freezing, freeze, is_drawn, perform, read_plan, read_seed_file};
 use crate::app::ingest::{Input, Reading, fail_on_failed_files, load};
-use crate::app::reports::{ActiveFlags, Hold, Request, produce};
+use crate::app::reports::{Hold, Request, Shared, produce};
 use crate::app::{Context, Period, deadlines, delivery, risk};
 use crate::draw::plan::Plan;
 use crate::mail::deliver::Patience;
@@ -40,9 +40,9 @@ fn shipped_or_read(
     })
 }
 
-/// Runs one step of `job` for the tick `tick`; returns a line saying what it did. `flags` are the
-/// tick's: a deadlines step computes them, a later report step of the same tick reads them, an
-/// ingest step forgets them.
+/// Runs one step of `job` for the tick `tick`; returns a line saying what it did. `shared` is the
+/// tick's: a deadlines step computes the flags and a risk step the region's ranking, a later report
+/// step of the same tick reads them, an ingest step forgets them.
 pub async fn run_step(
     ctx: &Context,
     store: &Store,
@@ -50,7 +50,7 @@ pub async fn run_step(
     step: &Step,
     tick: DateTime<Utc>,
     supplied: Option<&Supplied<'_>>,
-    flags: &mut ActiveFlags,
+    shared: &mut Shared,
 ) -> anyhow::Result<String> {
     let as_of = tick.with_timezone(&job.zone).date_naive();
     let actor = format!("job:{}", job.name());
@@ -74,12 +74,13 @@ pub async fn run_step(
             };
             let summaries = load(ctx, store, input, Reading::default(), as_of, &actor).await?;
             // The facts may have changed: the flags are computed again when next asked for.
-            flags.forget();
+            shared.forget();
             fail_on_failed_files(&summaries)?;
             Ok(format!("{} input(s) loaded", summaries.len()))
         }
         Step::Risk => {
             let ranking = risk::rank_and_record_all(ctx, store, as_of).await?;
+            shared.keep_region_ranking(&ranking);
             Ok(format!(
                 "风险排名 risk ranking {}: 企业风险分级 tiers {}",
                 ranking.period,
@@ -87,7 +88,7 @@ pub async fn run_step(
             ))
         }
         Step::Deadlines => {
-            let rows = flags.of(ctx, store, None, as_of).await?;
+            let rows = shared.of(ctx, store, None, as_of).await?;
             let files = deadlines::write_flags(&ctx.out_dir(&Period::week_of(as_of)), rows)?;
             Ok(format!("{} flags: {}", rows.len(), files[0].display()))
         }
@@ -162,7 +163,7 @@ pub async fn run_step(
                 prefecture: None,
                 actor,
             };
-            let produced = produce(ctx, store, &request, flags).await?;
+            let produced = produce(ctx, store, &request, shared).await?;
             Ok(format!("{} report(s)", produced.len()))
         }
         Step::Send => {

@@ -573,3 +573,40 @@ async fn a_weekly_report_after_deadlines_and_an_ingest_lists_what_was_loaded() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(weekly(), from_tick);
 }
+
+/// A tick's risk step ranks every scope and records it; its risk report then uses the region's
+/// ranking rather than ranking again, and says what a risk report made on its own says — its
+/// movement against the weeks before included.
+#[tokio::test]
+async fn a_risk_report_after_the_ticks_risk_step_is_the_one_made_on_its_own() {
+    let db = TestDb::new().await;
+    // The demo records the weeks before, so the ranking has movement to show.
+    assert!(db.run(&["demo", "--as-of", "2026-11-26"]).status.success());
+    db.config(&base(2));
+    let out_dir = db.dir.path().join("reports/out");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    job(
+        &db,
+        "ranking",
+        "cron = \"0 30 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
+         [[steps]]\nstep = \"risk\"\n\
+         [[steps]]\nstep = \"report\"\nreports = [\"risk\"]\n",
+    );
+    let out = db.run(&["run", "ranking", "--at", "2026-12-03T08:30:00+08:00"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let risk_csv = || -> String {
+        let path = walk(&out_dir)
+            .into_iter()
+            .find(|p| {
+                p.to_string_lossy().contains("/risk/") && p.extension().is_some_and(|e| e == "csv")
+            })
+            .expect("the risk report's table");
+        std::fs::read_to_string(path).unwrap()
+    };
+    let from_tick = risk_csv();
+    assert!(from_tick.lines().count() > 10, "{from_tick}");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    let out = db.run(&["report", "risk", "--as-of", "2026-12-03"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(risk_csv(), from_tick);
+}
