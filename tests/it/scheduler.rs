@@ -419,6 +419,19 @@ async fn an_invalid_job_file_is_refused_at_start_with_its_path() {
     );
 }
 
+/// Runs a job of `steps` (TOML) by hand for the tick `at`, as the scheduler would run it.
+fn run_tick(db: &TestDb, name: &str, steps: &str, at: &str) {
+    job(
+        db,
+        name,
+        &format!(
+            "cron = \"0 0 8 * * *\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n{steps}"
+        ),
+    );
+    let out = db.run(&["run", name, "--at", at]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// Loads one enterprise with a simplified-procedure licence granted in January and no on-site
 /// review: overdue by December.
 fn one_licence(db: &TestDb) {
@@ -479,16 +492,13 @@ async fn an_ingest_step_between_deadlines_and_alerts_is_seen_by_the_alerts() {
     )
     .unwrap();
     settle(&inbox.join("onsite-reviews.csv"));
-    job(
+    run_tick(
         &db,
         "daily",
-        "cron = \"0 30 7 * * *\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
-         [[steps]]\nstep = \"deadlines\"\n\
-         [[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
+        "[[steps]]\nstep = \"deadlines\"\n[[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
          [[steps]]\nstep = \"report\"\nreports = [\"alerts\"]\n",
+        "2026-12-03T07:30:00+08:00",
     );
-    let out = db.run(&["run", "daily", "--at", "2026-12-03T07:30:00+08:00"]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert!(inbox.join("processed/onsite-reviews.csv").exists());
     // The deadlines step, before the review came, flagged it overdue …
     let flags = walk(&out_dir)
@@ -524,16 +534,13 @@ async fn a_weekly_report_after_deadlines_and_an_ingest_lists_what_was_loaded() {
     )
     .unwrap();
     settle(&inbox.join("licences.csv"));
-    job(
+    run_tick(
         &db,
         "weekly",
-        "cron = \"0 0 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
-         [[steps]]\nstep = \"deadlines\"\n\
-         [[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
+        "[[steps]]\nstep = \"deadlines\"\n[[steps]]\nstep = \"ingest\"\ninbox = \"inbox\"\n\
          [[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+        "2026-12-03T08:00:00+08:00",
     );
-    let out = db.run(&["run", "weekly", "--at", "2026-12-03T08:00:00+08:00"]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert!(inbox.join("processed/licences.csv").exists());
     // Every weekly CSV of the region, by name.
     let weekly = || -> BTreeMap<String, String> {
@@ -562,15 +569,12 @@ async fn a_weekly_report_after_deadlines_and_an_ingest_lists_what_was_loaded() {
     assert_eq!(weekly(), from_tick);
     assert!(from_tick.len() > 5, "{:?}", from_tick.keys());
     std::fs::remove_dir_all(db.dir.path().join("reports/out")).unwrap();
-    job(
+    run_tick(
         &db,
         "weekly-kept",
-        "cron = \"0 0 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
-         [[steps]]\nstep = \"deadlines\"\n\
-         [[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+        "[[steps]]\nstep = \"deadlines\"\n[[steps]]\nstep = \"report\"\nreports = [\"weekly\"]\n",
+        "2026-12-03T08:00:00+08:00",
     );
-    let out = db.run(&["run", "weekly-kept", "--at", "2026-12-03T08:00:00+08:00"]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(weekly(), from_tick);
 }
 
@@ -585,15 +589,12 @@ async fn a_risk_report_after_the_ticks_risk_step_is_the_one_made_on_its_own() {
     db.config(&base(2));
     let out_dir = db.dir.path().join("reports/out");
     std::fs::remove_dir_all(&out_dir).unwrap();
-    job(
+    run_tick(
         &db,
         "ranking",
-        "cron = \"0 30 8 * * Mon\"\ntime_zone = \"Asia/Shanghai\"\ncatch_up = \"skip\"\n\
-         [[steps]]\nstep = \"risk\"\n\
-         [[steps]]\nstep = \"report\"\nreports = [\"risk\"]\n",
+        "[[steps]]\nstep = \"risk\"\n[[steps]]\nstep = \"report\"\nreports = [\"risk\"]\n",
+        "2026-12-03T08:30:00+08:00",
     );
-    let out = db.run(&["run", "ranking", "--at", "2026-12-03T08:30:00+08:00"]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let risk_csv = || -> String {
         let path = walk(&out_dir)
             .into_iter()
