@@ -26,6 +26,20 @@ pub fn flags(
     Ok(deadlines::rows(&rules, subjects, all))
 }
 
+/// The licences of one prefecture (given by name or code), or of all: the active ones, or every
+/// status.
+pub async fn licences_of(
+    store: &Store,
+    prefecture: Option<&str>,
+    active_only: bool,
+) -> anyhow::Result<Scope> {
+    Ok(Scope {
+        prefecture: prefecture_code(store, prefecture).await?,
+        credit_code: None,
+        active_only,
+    })
+}
+
 /// The flags of the active licences of one prefecture (given by name or code), or of all.
 pub async fn flags_in(
     ctx: &Context,
@@ -34,11 +48,7 @@ pub async fn flags_in(
     as_of: NaiveDate,
     all: bool,
 ) -> anyhow::Result<Vec<DeadlineRow>> {
-    let scope = Scope {
-        prefecture: prefecture_code(store, prefecture).await?,
-        credit_code: None,
-        active_only: true,
-    };
+    let scope = licences_of(store, prefecture, true).await?;
     flags(ctx, &store.subjects(&scope).await?, as_of, all)
 }
 

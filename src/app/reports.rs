@@ -23,7 +23,7 @@ use crate::mail::deliver::Patience;
 use crate::mail::{self, Composed};
 use crate::report::{self, Document, weekly::CheckLine};
 use crate::risk::Ranked;
-use crate::store::{AuditEntry, Queued, Scope, Store};
+use crate::store::{AuditEntry, Queued, Store};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize, serde::Deserialize,
@@ -528,7 +528,7 @@ impl Shared {
                 }
                 Some(kept) => {
                     let subjects = store
-                        .subjects(&every_status(store, prefecture).await?)
+                        .subjects(&deadlines::licences_of(store, prefecture, false).await?)
                         .await?;
                     let flags = new.insert(deadlines::flags(ctx, &subjects, as_of, false)?);
                     kept.insert(prefecture.map(str::to_string), subjects);
@@ -572,20 +572,11 @@ impl Shared {
             Some(subjects) => subjects,
             None => {
                 store
-                    .subjects(&every_status(store, prefecture).await?)
+                    .subjects(&deadlines::licences_of(store, prefecture, false).await?)
                     .await?
             }
         })
     }
-}
-
-/// The licences of a prefecture (by name or code; None: all) with every status.
-async fn every_status(store: &Store, prefecture: Option<&str>) -> anyhow::Result<Scope> {
-    Ok(Scope {
-        prefecture: prefecture_code(store, prefecture).await?,
-        credit_code: None,
-        active_only: false,
-    })
 }
 
 async fn alerts(
