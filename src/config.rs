@@ -76,12 +76,17 @@ pub struct CalendarConfig {
 pub struct ReportsConfig {
     /// Where reports are written, one folder per ISO week.
     pub out_dir: PathBuf,
+    /// Attach a workbook of the inspector's checks to each assignment mail. The mail's cards and
+    /// its calendar file carry the same checks; the workbook is most of what writing a draw's mails
+    /// costs (README, Benchmarks).
+    pub assignment_workbook: bool,
 }
 
 impl Default for ReportsConfig {
     fn default() -> Self {
         ReportsConfig {
             out_dir: PathBuf::from("reports/out"),
+            assignment_workbook: true,
         }
     }
 }

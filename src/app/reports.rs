@@ -699,6 +699,7 @@ async fn draw_documents(
             inspectors: &inspectors,
             addresses: &addresses,
             domain: from.email.domain(),
+            workbook: ctx.config.reports.assignment_workbook,
         };
         return Ok(report::assignments::documents(
             &drawn.record,

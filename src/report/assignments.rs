@@ -24,6 +24,8 @@ pub struct Directory<'a> {
     pub domain: &'a str,
     /// credit code → address
     pub addresses: &'a HashMap<String, String>,
+    /// Whether each mail carries its checks as a workbook too (`[reports] assignment_workbook`).
+    pub workbook: bool,
 }
 
 #[derive(Serialize)]
@@ -104,6 +106,7 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
         }
     }
     // Each inspector's document (calendar, table, cards) is built on the cores: 20,000 of them.
+    let workbook = dir.workbook;
     own.into_par_iter()
         .map(|(id, lines)| {
             let (name, email) = dir
@@ -112,9 +115,19 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                 .cloned()
                 .unwrap_or_else(|| (id.to_string(), None));
             let leads = lines.iter().filter(|l| l.role == "组长").count();
-            let mut table = Table::from_rows("我的检查任务", &lines, COLUMNS);
-            // The cards carry the list in the body; the workbook carries the table.
-            table.shown = 0;
+            // The cards carry the list in the body; the workbook, when there is one, the table.
+            let tables = if workbook {
+                let mut table = Table::from_rows("我的检查任务", &lines, COLUMNS);
+                table.shown = 0;
+                vec![table]
+            } else {
+                Vec::new()
+            };
+            let attached = if workbook {
+                "可导入手机日历，每项检查一个日程；工作簿列出全部任务"
+            } else {
+                "可导入手机日历，每项检查一个日程"
+            };
             let calendar = calendar(record, draw_id, id, &lines, dir.domain);
             Document {
                 kind: ReportKind::Assignment,
@@ -130,7 +143,7 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                         leads
                     ),
                     format!(
-                        "请于 {from} 至 {by} 期间完成检查。附件中的日历文件（.ics）可导入手机日历，每项检查一个日程；工作簿列出全部任务。"
+                        "请于 {from} 至 {by} 期间完成检查。附件中的日历文件（.ics）{attached}。"
                     ),
                     "名单在检查前不得公开或告知被检查企业。如与被检查企业存在利害关系，请立即申请回避。".into(),
                 ],
@@ -142,7 +155,7 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                     .iter()
                     .map(|l| card(l, &record.plan.checks.items, from, by))
                     .collect(),
-                tables: vec![table],
+                tables,
                 charts: Vec::new(),
                 // Names repeat; the inspector id keeps each file apart.
                 stem: format!(

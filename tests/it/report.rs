@@ -281,6 +281,42 @@ async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
 }
 
 #[tokio::test]
+async fn assignment_mails_without_the_workbook_keep_their_cards_and_calendar() {
+    let db = TestDb::new().await;
+    db.config("[reports]\nassignment_workbook = false\n");
+    let out = db.run(&["demo", "--as-of", AS_OF]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let smtp = SmtpServer::start(0.0);
+    let url = smtp.url();
+    let out = db.run_env(
+        &[
+            "outbox",
+            "release",
+            "--kind",
+            "assignment",
+            "--by",
+            "分管局长",
+        ],
+        &[("LICWATCH_SMTP_URL", url.as_str())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let messages = smtp.messages();
+    assert!(messages.len() > 3);
+    for raw in &messages {
+        let m = parse(raw);
+        let names: Vec<&str> = m
+            .attachments()
+            .filter_map(|a| a.attachment_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(names[0].ends_with(".ics"), "{names:?}");
+        let html = m.body_html(0).unwrap();
+        assert!(html.contains("检查期限：") && html.contains("检查内容："));
+        assert!(!html.contains("工作簿"), "no workbook is promised");
+    }
+}
+
+#[tokio::test]
 async fn an_smtp_outage_mid_batch_loses_and_doubles_nothing() {
     let db = TestDb::new().await;
     demo(&db);
