@@ -106,6 +106,7 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
         }
     }
     // Each inspector's document (calendar, table, cards) is built on the cores: 20,000 of them.
+    // (The flag is copied: `dir`'s lookups cannot cross threads.)
     let workbook = dir.workbook;
     own.into_par_iter()
         .map(|(id, lines)| {
@@ -116,17 +117,12 @@ pub fn documents(record: &Record, draw_id: i64, dir: &Directory, period: &str) -
                 .unwrap_or_else(|| (id.to_string(), None));
             let leads = lines.iter().filter(|l| l.role == "组长").count();
             // The cards carry the list in the body; the workbook, when there is one, the table.
-            let tables = if workbook {
+            let (tables, attached) = if workbook {
                 let mut table = Table::from_rows("我的检查任务", &lines, COLUMNS);
                 table.shown = 0;
-                vec![table]
+                (vec![table], "可导入手机日历，每项检查一个日程；工作簿列出全部任务")
             } else {
-                Vec::new()
-            };
-            let attached = if workbook {
-                "可导入手机日历，每项检查一个日程；工作簿列出全部任务"
-            } else {
-                "可导入手机日历，每项检查一个日程"
+                (Vec::new(), "可导入手机日历，每项检查一个日程")
             };
             let calendar = calendar(record, draw_id, id, &lines, dir.domain);
             Document {
