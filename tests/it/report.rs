@@ -181,16 +181,8 @@ async fn leadership_gets_the_ranking_with_the_chart_inline() {
     assert_eq!(sheets["风险排名"].len(), 18, "header and 17 categories");
 }
 
-#[tokio::test]
-async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
-    let db = TestDb::new().await;
-    demo(&db);
-    // The demo queued them held; nothing has gone yet.
-    let held = db.run(&["outbox", "--status", "held", "--format", "json"]);
-    let held: Vec<serde_json::Value> = serde_json::from_str(&stdout(&held)).unwrap();
-    assert!(held.len() > 3);
-    assert!(held.iter().all(|r| r["kind"] == "assignment"));
-
+/// Leadership releases the held assignment mails to a real SMTP server: the messages it received.
+fn release_assignments(db: &TestDb) -> Vec<Vec<u8>> {
     let smtp = SmtpServer::start(0.0);
     let url = smtp.url();
     let out = db.run_env(
@@ -205,7 +197,20 @@ async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
         &[("LICWATCH_SMTP_URL", url.as_str())],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let messages = smtp.messages();
+    smtp.messages()
+}
+
+#[tokio::test]
+async fn assignment_mails_wait_for_release_and_carry_only_ones_own_checks() {
+    let db = TestDb::new().await;
+    demo(&db);
+    // The demo queued them held; nothing has gone yet.
+    let held = db.run(&["outbox", "--status", "held", "--format", "json"]);
+    let held: Vec<serde_json::Value> = serde_json::from_str(&stdout(&held)).unwrap();
+    assert!(held.len() > 3);
+    assert!(held.iter().all(|r| r["kind"] == "assignment"));
+
+    let messages = release_assignments(&db);
     assert_eq!(messages.len(), held.len());
 
     // Each inspector's rows are exactly the checks whose team holds them.
@@ -286,21 +291,7 @@ async fn assignment_mails_without_the_workbook_keep_their_cards_and_calendar() {
     db.config("[reports]\nassignment_workbook = false\n");
     let out = db.run(&["demo", "--as-of", AS_OF]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let smtp = SmtpServer::start(0.0);
-    let url = smtp.url();
-    let out = db.run_env(
-        &[
-            "outbox",
-            "release",
-            "--kind",
-            "assignment",
-            "--by",
-            "分管局长",
-        ],
-        &[("LICWATCH_SMTP_URL", url.as_str())],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let messages = smtp.messages();
+    let messages = release_assignments(&db);
     assert!(messages.len() > 3);
     for raw in &messages {
         let m = parse(raw);
