@@ -527,9 +527,7 @@ impl Shared {
                     new.insert(deadlines::flags_in(ctx, store, prefecture, as_of, false).await?)
                 }
                 Some(kept) => {
-                    let subjects = store
-                        .subjects(&deadlines::licences_of(store, prefecture, false).await?)
-                        .await?;
+                    let subjects = every_status(store, prefecture).await?;
                     let flags = new.insert(deadlines::flags(ctx, &subjects, as_of, false)?);
                     kept.insert(prefecture.map(str::to_string), subjects);
                     flags
@@ -570,13 +568,16 @@ impl Shared {
             .and_then(|kept| kept.remove(&prefecture.map(str::to_string)));
         Ok(match kept {
             Some(subjects) => subjects,
-            None => {
-                store
-                    .subjects(&deadlines::licences_of(store, prefecture, false).await?)
-                    .await?
-            }
+            None => every_status(store, prefecture).await?,
         })
     }
+}
+
+/// The licences of `prefecture` (name or code; all when None) with every status.
+async fn every_status(store: &Store, prefecture: Option<&str>) -> anyhow::Result<Vec<Subject>> {
+    Ok(store
+        .subjects(&deadlines::licences_of(store, prefecture, false).await?)
+        .await?)
 }
 
 async fn alerts(
