@@ -6,6 +6,10 @@ use serde::Deserialize as _;
 
 /// Folds full-width digits and punctuation to ASCII and drops spaces (including the ideographic one).
 pub fn normalise(text: &str) -> String {
+    // Most cells are plain ASCII already: copied as they are.
+    if text.bytes().all(|b| b.is_ascii_graphic()) {
+        return text.to_string();
+    }
     text.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
@@ -19,6 +23,18 @@ pub fn normalise(text: &str) -> String {
 
 /// Parses one of the accepted forms; `None` if it is none of them or not a real day.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    // YYYY-MM-DD, as exports write nearly every date, read without splitting.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *text.as_bytes() {
+        let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+        if digits.iter().all(u8::is_ascii_digit) {
+            let n = |ds: &[u8]| ds.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+            return NaiveDate::from_ymd_opt(
+                n(&digits[..4]) as i32,
+                n(&digits[4..6]),
+                n(&digits[6..]),
+            );
+        }
+    }
     let t = normalise(text);
     let t = t.strip_suffix('日').unwrap_or(&t);
     let parts: Vec<&str> = t.split(['-', '/', '年', '月']).collect();
@@ -77,9 +93,20 @@ mod tests {
     }
 
     #[test]
+    fn plain_text_is_kept_and_spaces_and_full_width_forms_folded() {
+        assert_eq!(normalise("91350100M000100Y43"), "91350100M000100Y43");
+        assert_eq!(normalise(" C-0 01\t"), "C-001");
+        assert_eq!(normalise("Ａ１　２／３"), "Ａ12/3");
+    }
+
+    #[test]
     fn impossible_or_malformed_dates_are_refused() {
         for text in [
             "2024-02-30",
+            "2024-13-05",
+            "2024-00-05",
+            "2024-02-00",
+            "2024-0a-05",
             "24-03-05",
             "2024-3",
             "20240305",

@@ -11,9 +11,8 @@ pub mod validate;
 #[cfg(test)]
 mod fuzz;
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +24,7 @@ use crate::catalogue::Catalogue;
 use crate::divisions::Divisions;
 use crate::model::{Conflict, Enterprise, Inspector, Licence, OnsiteReview, SpotCheck, Violation};
 use crate::output::write_csv_report;
-use crate::store::{AuditEntry, IngestedFile, Param, Quarantined, Store, StoreError};
+use crate::store::{AuditEntry, IngestedFile, Param, Quarantined, Store, StoreError, Tally};
 use kinds::{HeaderMap, Kind};
 use read::{Cell, Encoding, Table};
 use validate::{Ingest, Known, Reject, Row, Validator};
@@ -275,11 +274,7 @@ pub async fn load(
 
 /// A natural key, hashed to 128 bits: enough to tell millions of keys apart in little memory.
 fn key_hash(key: &[Param]) -> u128 {
-    let half = |salt: u8| {
-        let mut h = DefaultHasher::new();
-        (salt, key).hash(&mut h);
-        h.finish()
-    };
+    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one(key);
     (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
@@ -289,6 +284,8 @@ struct Validated {
     read: u64,
     rejects: Vec<Reject>,
     landed: Known,
+    /// The good rows noted for the derived tables an initial load computes itself.
+    tally: Option<Tally>,
     /// Why the file could not be read to its end: then nothing of it applies.
     unreadable: Option<String>,
 }
@@ -301,6 +298,7 @@ fn validate_rows<R: Ingest>(
     map: &HeaderMap,
     width: usize,
     ctx: &Context,
+    tally: Option<Tally>,
     send: tokio::sync::mpsc::Sender<Vec<Vec<Param>>>,
     bar: &indicatif::ProgressBar,
 ) -> Validated {
@@ -323,9 +321,10 @@ fn validate_rows<R: Ingest>(
         read: 0,
         rejects: Vec::new(),
         landed: Known::default(),
+        tally,
         unreadable: None,
     };
-    let mut seen: HashMap<u128, usize> = HashMap::new();
+    let mut seen: foldhash::HashMap<u128, usize> = Default::default();
     let mut chunk: Vec<Vec<Param>> = Vec::with_capacity(CHUNK_ROWS);
     for next in rows {
         let raw = match next {
@@ -361,6 +360,9 @@ fn validate_rows<R: Ingest>(
                     Entry::Vacant(slot) => {
                         slot.insert(raw.number);
                         record.register(&mut out.landed);
+                        if let Some(tally) = &mut out.tally {
+                            record.tally(tally);
+                        }
                         chunk.push(params);
                     }
                 }
@@ -412,9 +414,9 @@ async fn load_as<R: Ingest + Send + 'static>(
     // Two chunks in flight: one being validated, one being copied.
     let (send, mut receive) = tokio::sync::mpsc::channel(1);
     let reader = {
-        let (ctx, bar) = (Arc::clone(ctx), bar.clone());
+        let (ctx, bar, tally) = (Arc::clone(ctx), bar.clone(), loader.tally());
         tokio::task::spawn_blocking(move || {
-            validate_rows::<R>(table.rows, &map, width, &ctx, send, &bar)
+            validate_rows::<R>(table.rows, &map, width, &ctx, tally, send, &bar)
         })
     };
     let mut staged = Ok(());
@@ -434,6 +436,7 @@ async fn load_as<R: Ingest + Send + 'static>(
         read,
         rejects,
         landed,
+        tally,
         unreadable,
     } = match validated {
         Ok(v) => v,
@@ -470,7 +473,7 @@ async fn load_as<R: Ingest + Send + 'static>(
         rows.len() as u64
     };
     let counts = loader
-        .finish(&kept, &quarantined, |counts| IngestedFile {
+        .finish(&kept, tally, &quarantined, |counts| IngestedFile {
             digest: digest.clone(),
             file_name: name.clone(),
             kind: R::KIND.name().to_string(),

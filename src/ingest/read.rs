@@ -3,6 +3,7 @@
 //! Reading knows nothing of kinds; a problem here makes the whole file unreadable, while a bad row
 //! is left for validation to quarantine.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -32,15 +33,18 @@ impl Cell {
         }
     }
 
-    /// The cell as text, as a person would read it (integral numbers without a decimal point).
-    pub fn text(&self) -> String {
+    /// The cell as text, as a person would read it (integral numbers without a decimal point);
+    /// text cells are borrowed, not copied.
+    pub fn text(&self) -> Cow<'_, str> {
         match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
-            Cell::Number(n) => n.to_string(),
-            Cell::Date(d) => d.to_string(),
-            Cell::Bool(b) => b.to_string(),
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Cow::Owned(format!("{}", *n as i64))
+            }
+            Cell::Number(n) => Cow::Owned(n.to_string()),
+            Cell::Date(d) => Cow::Owned(d.to_string()),
+            Cell::Bool(b) => Cow::Owned(b.to_string()),
         }
     }
 }
@@ -168,29 +172,35 @@ fn decoder(
 
 fn read_csv(path: &Path, head: &[u8], asked: Encoding) -> Result<Table, ReadError> {
     let encoding = text_encoding(head, asked)?;
-    let reader = csv::ReaderBuilder::new()
+    let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
         .from_reader(decoder(path, encoding)?);
-    let mut records = reader.into_records();
+    // One record read into again and again: a new one per row was a tenth of a large load.
+    let mut record = csv::StringRecord::new();
     let header = loop {
-        match records.next() {
-            None => return Err(ReadError::Empty),
-            Some(Err(e)) => return Err(csv_error(e)),
-            Some(Ok(r)) if r.iter().all(|f| f.trim().is_empty()) => continue,
-            Some(Ok(r)) => break r.iter().map(str::to_string).collect::<Vec<_>>(),
+        match reader.read_record(&mut record) {
+            Ok(false) => return Err(ReadError::Empty),
+            Err(e) => return Err(csv_error(e)),
+            Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
+            Ok(true) => break record.iter().map(str::to_string).collect::<Vec<_>>(),
         }
     };
     // Rows count as a spreadsheet shows them: a quoted field's line breaks stay within its row.
-    let rows = records.enumerate().map(|(i, record)| {
-        let record = record.map_err(csv_error)?;
-        Ok(RawRow {
-            number: i + 2,
-            cells: record
-                .iter()
-                .map(|f| Cell::from_text(f.to_string()))
-                .collect(),
-        })
+    let mut number = 1;
+    let rows = std::iter::from_fn(move || match reader.read_record(&mut record) {
+        Ok(false) => None,
+        Err(e) => Some(Err(csv_error(e))),
+        Ok(true) => {
+            number += 1;
+            Some(Ok(RawRow {
+                number,
+                cells: record
+                    .iter()
+                    .map(|f| Cell::from_text(f.to_string()))
+                    .collect(),
+            }))
+        }
     });
     Ok(Table {
         format: if encoding == encoding_rs::UTF_8 {
@@ -297,7 +307,7 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, ReadError> {
         .ok_or(ReadError::Empty)?
         .cells
         .iter()
-        .map(Cell::text)
+        .map(|c| c.text().into_owned())
         .collect();
     Ok(Table {
         format: "workbook",

@@ -121,7 +121,8 @@ impl<'a> Row<'a> {
         if text.is_empty() {
             return None;
         }
-        if text.chars().count() > MAX_FIELD_CHARS {
+        // A byte count bounds the characters: most cells need no count.
+        if text.len() > MAX_FIELD_CHARS && text.chars().count() > MAX_FIELD_CHARS {
             self.reject(
                 field,
                 text,
@@ -129,7 +130,8 @@ impl<'a> Row<'a> {
             );
             return None;
         }
-        if text.contains('\u{fffd}') {
+        // U+FFFD is EF BF BD in UTF-8: ASCII text skips the search.
+        if !text.is_ascii() && text.contains('\u{fffd}') {
             self.reject(
                 field,
                 text,

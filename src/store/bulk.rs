@@ -12,6 +12,7 @@ use sqlx::{Postgres, Row, Sqlite, Transaction};
 
 use super::conn::Conn;
 use super::records::{OnConflict, upsert_clause, write_records};
+use super::tally::Tally;
 use super::{Param, Record, Store, StoreError, with_pool};
 
 const STAGE: &str = "ingest_stage";
@@ -289,6 +290,13 @@ impl Store {
 }
 
 impl<R: Record> Load<R> {
+    /// A tally for the derived tables this load computes from its rows, when it is an initial
+    /// load of a kind that has some: give it each staged record ([`Record::tally`]) and hand it
+    /// to [`Load::finish`].
+    pub fn tally(&self) -> Option<Tally> {
+        (self.direct && R::DERIVED.iter().any(|k| k.initial.is_some())).then(Tally::default)
+    }
+
     /// Adds good records, as their [`Record::params`], to the stage. Their keys must be distinct
     /// across the whole load.
     pub async fn stage(&mut self, mut rows: Vec<Vec<Param>>) -> Result<(), StoreError> {
@@ -314,10 +322,11 @@ impl<R: Record> Load<R> {
 
     /// Counts the stage against the table, merges it, quarantines `rejects`, records the file and
     /// commits. The columns of `kept` (optional columns the file does not have) keep their stored
-    /// values: an upsert changes only what the file says.
+    /// values: an upsert changes only what the file says. `tally` is [`Load::tally`]'s, filled.
     pub async fn finish(
         mut self,
         kept: &[&str],
+        mut tally: Option<Tally>,
         rejects: &[Quarantined],
         file: impl FnOnce(LoadCounts) -> IngestedFile,
     ) -> Result<LoadCounts, StoreError> {
@@ -379,12 +388,15 @@ impl<R: Record> Load<R> {
         let distinct = self.distinct_from;
         let (direct, staged) = (self.direct, self.staged);
         let restore = std::mem::take(&mut self.restore);
-        // An initial load recomputes the whole derived table; a merge only the groups it touches.
-        let (mut touched, mut refresh) = (Vec::new(), Vec::new());
+        // An initial load recomputes the whole derived table (from its tally when it has one); a
+        // merge only the groups it touches.
+        let (mut touched, mut refresh, mut tallied) = (Vec::new(), Vec::new(), Vec::new());
         // The rows the merge adds, or changes.
         let changes = format!("t.{} IS NULL OR {differs}", columns[0]);
         for keeps in R::DERIVED {
-            if direct {
+            if let (true, Some(which), Some(_)) = (direct, keeps.initial, &tally) {
+                tallied.push((&keeps.derived, which));
+            } else if direct {
                 refresh.extend(keeps.derived.rebuild());
             } else {
                 let (before, after) = keeps.refresh(table, STAGE, &same_key, &changes);
@@ -392,7 +404,22 @@ impl<R: Record> Load<R> {
                 refresh.extend(after);
             }
         }
+        let set_aside_queries = match &self.tx {
+            LoadTx::Sqlite(_) => &SQLITE_SET_ASIDE,
+            LoadTx::Postgres(_) => &POSTGRES_SET_ASIDE,
+        };
         let counts = with_tx!(&mut self.tx, conn => {
+            // The derived rows are worked out on another thread while the database builds the
+            // indexes; the enterprises' prefectures are read first, for the check counts.
+            let derivation = match tally.take() {
+                Some(tally) if !tallied.is_empty() => {
+                    let sql = "SELECT credit_code, prefecture FROM enterprises";
+                    let prefectures: foldhash::HashMap<String, String> =
+                        conn.pairs(sql.to_string()).await?.into_iter().collect();
+                    Some(tokio::task::spawn_blocking(move || tally.derive(&prefectures)))
+                }
+                _ => None,
+            };
             // The indexes are built and the references checked once each over the whole table,
             // before anything else reads it.
             for sql in restore {
@@ -418,6 +445,20 @@ impl<R: Record> Load<R> {
             };
             for sql in refresh {
                 conn.execute(sql, vec![]).await?;
+            }
+            if let Some(derivation) = derivation {
+                let derivation = derivation.await.unwrap_or_else(|e| match e.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(e) => panic!("the derivation was cancelled: {e}"),
+                });
+                for &(derived, which) in &tallied {
+                    // Indexes built once over the rows, as for the table loaded.
+                    let restore = set_aside(conn, set_aside_queries, derived.table).await?;
+                    conn.refill(derived.table, derived.columns, derivation.rows(which)).await?;
+                    for sql in restore {
+                        conn.execute(sql, vec![]).await?;
+                    }
+                }
             }
             let record = file(counts);
             // The quarantine holds what this load rejected: rows of an earlier load of the same

@@ -15,6 +15,8 @@ use super::{Param, StoreError, bind_params};
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 pub(crate) trait Conn: Send {
+    const PLACEHOLDERS: Placeholders;
+
     /// Runs `sql` with `params`; returns the rows affected.
     fn execute(
         &mut self,
@@ -41,14 +43,45 @@ pub(crate) trait Conn: Send {
         columns: &[&str],
         rows: Vec<Vec<Param>>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces every row of `table`, which nothing refers to, with `rows` as they come: on
+    /// PostgreSQL `TRUNCATE` and `COPY … FREEZE`, so the rows are written once and never revisited
+    /// to set their visibility hints.
+    fn refill(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: impl Iterator<Item = Vec<Param>> + Send,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// How a statement's parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?, ?, …`, bound in order (SQLite): sqlx binds a numbered one by asking SQLite its name,
+    /// which scans the statement's list of names, so a 4,500-parameter insert spent two thirds
+    /// of a province load in that scan.
+    InOrder,
 }
 
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
-pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+pub(crate) fn insert_sql(
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+    placeholders: Placeholders,
+) -> String {
     let width = columns.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let slots: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            let slots: Vec<String> = (1..=width)
+                .map(|c| match placeholders {
+                    Placeholders::Numbered => format!("${}", r * width + c),
+                    Placeholders::InOrder => "?".to_string(),
+                })
+                .collect();
             format!("({})", slots.join(", "))
         })
         .collect();
@@ -94,6 +127,7 @@ macro_rules! common_conn {
 }
 
 impl Conn for SqliteConnection {
+    const PLACEHOLDERS: Placeholders = Placeholders::InOrder;
     common_conn!();
 
     async fn bulk_insert(
@@ -103,14 +137,32 @@ impl Conn for SqliteConnection {
         rows: Vec<Vec<Param>>,
     ) -> Result<(), StoreError> {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(table, columns, chunk.len());
+            let sql = insert_sql(table, columns, chunk.len(), Self::PLACEHOLDERS);
             self.execute(sql, chunk.concat()).await?;
         }
         Ok(())
     }
+
+    async fn refill(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        mut rows: impl Iterator<Item = Vec<Param>> + Send,
+    ) -> Result<(), StoreError> {
+        self.execute(format!("DELETE FROM {table}"), vec![]).await?;
+        loop {
+            let chunk: Vec<Vec<Param>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let sql = insert_sql(table, columns, chunk.len(), Self::PLACEHOLDERS);
+            self.execute(sql, chunk.concat()).await?;
+        }
+    }
 }
 
 impl Conn for PgConnection {
+    const PLACEHOLDERS: Placeholders = Placeholders::Numbered;
     common_conn!();
 
     async fn bulk_insert(
@@ -121,15 +173,25 @@ impl Conn for PgConnection {
     ) -> Result<(), StoreError> {
         copy_csv(self, table, columns, &rows, false).await
     }
+
+    async fn refill(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: impl Iterator<Item = Vec<Param>> + Send,
+    ) -> Result<(), StoreError> {
+        self.execute(format!("TRUNCATE {table}"), vec![]).await?;
+        copy_csv(self, table, columns, rows, true).await
+    }
 }
 
-/// `COPY table (columns) FROM STDIN` of `rows` as CSV; `freeze` for a table emptied in the same
-/// transaction.
-pub(crate) async fn copy_csv(
+/// `COPY table (columns) FROM STDIN` of `rows` as CSV, sent a megabyte at a time as they come;
+/// `freeze` for a table emptied in the same transaction.
+pub(crate) async fn copy_csv<R: AsRef<[Param]>>(
     conn: &mut PgConnection,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Param>],
+    rows: impl IntoIterator<Item = R, IntoIter: Send>,
     freeze: bool,
 ) -> Result<(), StoreError> {
     let statement = format!(
@@ -140,7 +202,7 @@ pub(crate) async fn copy_csv(
     let mut copy = conn.copy_in_raw(&statement).await?;
     let mut buffer = Vec::with_capacity(1 << 20);
     for row in rows {
-        copy_csv_row(&mut buffer, row);
+        copy_csv_row(&mut buffer, row.as_ref());
         if buffer.len() >= 1 << 20 {
             copy.send(std::mem::take(&mut buffer)).await?;
         }
@@ -209,10 +271,14 @@ mod tests {
     }
 
     #[test]
-    fn insert_sql_numbers_every_slot() {
+    fn insert_sql_numbers_every_slot_or_binds_them_in_order() {
         assert_eq!(
-            insert_sql("t", &["a", "b"], 2),
+            insert_sql("t", &["a", "b"], 2, Placeholders::Numbered),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, Placeholders::InOrder),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
         );
     }
 }

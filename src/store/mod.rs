@@ -16,6 +16,7 @@ mod outbox;
 mod records;
 mod reference;
 mod risk;
+mod tally;
 
 pub use audit::AuditEntry;
 pub use bulk::{IngestedFile, Load, LoadCounts, Quarantined};
@@ -26,6 +27,7 @@ pub use jobs::{Claim, RunEnd, RunRow};
 pub use outbox::{Claimed, OutboxKey, OutboxRow, Outgoing, Queued};
 pub use records::Record;
 pub use risk::{RiskInputs, scope_key};
+pub use tally::Tally;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -317,6 +319,15 @@ impl Store {
         match self {
             Store::Sqlite(_) => "IS NOT",
             Store::Postgres(_) => "IS DISTINCT FROM",
+        }
+    }
+
+    /// How the engine's statements write their parameters (see [`conn::Placeholders`]).
+    pub(crate) fn placeholders(&self) -> conn::Placeholders {
+        use conn::Conn;
+        match self {
+            Store::Sqlite(_) => sqlx::SqliteConnection::PLACEHOLDERS,
+            Store::Postgres(_) => sqlx::PgConnection::PLACEHOLDERS,
         }
     }
 

@@ -103,13 +103,14 @@ impl Store {
             self.distinct_from()
         );
         let now = crate::clock::now();
+        let placeholders = self.placeholders();
         let mut outcome = vec![Queued::Kept; messages.len()];
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for (c, chunk) in messages.chunks(ROWS_PER_STATEMENT / 2).enumerate() {
                 let sql = format!(
                     "{} ON CONFLICT (kind, period, scope, recipient) DO NOTHING RETURNING kind, period, scope, recipient",
-                    insert_sql("outbox", COLUMNS, chunk.len())
+                    insert_sql("outbox", COLUMNS, chunk.len(), placeholders)
                 );
                 // Bound from the messages themselves: a draw's 620 MB of mail copied once, not three times.
                 let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));

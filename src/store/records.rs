@@ -2,6 +2,7 @@
 //! kind, so that loading the same rows twice changes nothing and a corrected row updates in place.
 
 use super::conn::{Conn, ROWS_PER_STATEMENT, insert_sql};
+use super::tally::{Tallied, Tally};
 use super::{Param, Store, StoreError, with_pool};
 use crate::model::{Conflict, Enterprise, Inspector, Licence, OnsiteReview, SpotCheck, Violation};
 
@@ -15,6 +16,9 @@ pub trait Record {
     /// its transaction.
     const DERIVED: &'static [Keeps] = &[];
     fn params(&self) -> Vec<Param>;
+    /// Notes the record for the derived tables an initial load computes itself
+    /// ([`Keeps::initial`]).
+    fn tally(&self, _tally: &mut Tally) {}
 }
 
 /// A table computed from record tables, group by group: a load recomputes the groups it touched,
@@ -33,6 +37,9 @@ pub struct Derived {
 pub struct Keeps {
     pub derived: Derived,
     pub touched: Touched,
+    /// How an initial load of the kind computes the table: from its rows' [`Tally`], or (None)
+    /// with the table's SQL over the rows just copied.
+    pub initial: Option<Tallied>,
 }
 
 /// Which groups of a derived table a merge touches, noted before the merge.
@@ -173,6 +180,8 @@ impl Record for Enterprise {
              JOIN enterprises t ON t.credit_code = s.credit_code \
              JOIN spot_checks c ON c.credit_code = s.credit_code WHERE t.prefecture <> s.prefecture",
         ),
+        // No spot check refers to an enterprise before the first enterprises are loaded.
+        initial: None,
     }];
     fn params(&self) -> Vec<Param> {
         vec![
@@ -283,12 +292,17 @@ impl Record for SpotCheck {
         Keeps {
             derived: FAILED_CHECKS,
             touched: Touched::OwnRows,
+            initial: Some(Tallied::FailedChecks),
         },
         Keeps {
             derived: CHECK_COUNTS,
             touched: Touched::OwnRows,
+            initial: Some(Tallied::CheckCounts),
         },
     ];
+    fn tally(&self, tally: &mut Tally) {
+        tally.check(self);
+    }
     fn params(&self) -> Vec<Param> {
         vec![
             self.key().as_str().into(),
@@ -393,7 +407,7 @@ pub(crate) async fn write_records<R: Record, C: Conn>(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "{} {conflict}",
-            insert_sql(R::TABLE, R::COLUMNS, chunk.len())
+            insert_sql(R::TABLE, R::COLUMNS, chunk.len(), C::PLACEHOLDERS)
         );
         let params: Vec<Param> = chunk.iter().flat_map(Record::params).collect();
         changed += conn.execute(sql, params).await?;

@@ -373,6 +373,92 @@ async fn every_load_keeps_the_failed_checks_and_their_closing_pass_in_step() {
     assert_failed_checks(&store, &all).await;
 }
 
+/// An initial load writes its derived tables from the rows it validated, not with their SQL: every
+/// column of both must be what the SQL computes from the stored checks — passes on the day of a
+/// failure (which do not close it), several failures and passes in a group, two categories, disposals.
+#[tokio::test]
+async fn an_initial_load_derives_what_the_sql_derives_from_the_stored_checks() {
+    type Failed = (String, String, String, Option<String>, Option<String>);
+    const FAILED: &str = "SELECT credit_code, category, CAST(check_date AS TEXT), \
+        CAST(disposed AS TEXT), CAST(passed_after AS TEXT) FROM failed_checks \
+        ORDER BY 1, 2, 3, COALESCE(CAST(disposed AS TEXT), '')";
+    const FAILED_FRESH: &str = "SELECT s.credit_code, s.category, CAST(s.check_date AS TEXT), \
+        CAST(s.disposed AS TEXT), \
+        CAST((SELECT MIN(p.check_date) FROM spot_checks p WHERE p.credit_code = s.credit_code \
+              AND p.category = s.category AND p.result = 'pass' AND p.check_date > s.check_date) AS TEXT) \
+        FROM spot_checks s WHERE s.result = 'fail' \
+        ORDER BY 1, 2, 3, COALESCE(CAST(s.disposed AS TEXT), '')";
+    type Count = (String, String, String, String, i64);
+    const COUNTS: &str = "SELECT CAST(check_date AS TEXT), prefecture, category, result, \
+        CAST(n AS BIGINT) FROM check_counts ORDER BY 1, 2, 3, 4";
+    const COUNTS_FRESH: &str = "SELECT CAST(s.check_date AS TEXT), e.prefecture, s.category, \
+        s.result, COUNT(*) FROM spot_checks s JOIN enterprises e ON e.credit_code = s.credit_code \
+        GROUP BY s.check_date, e.prefecture, s.category, s.result ORDER BY 1, 2, 3, 4";
+
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let (u, k) = (URUMQI_CO, KARAMAY_CO);
+    let rows = format!(
+        "check_id,credit_code,category,check_date,result,disposed\n\
+         C01,{u},钢丝绳,2025-01-10,fail,\n\
+         C02,{u},钢丝绳,2025-01-10,pass,\n\
+         C03,{u},钢丝绳,2025-01-10,fail,2025-01-20\n\
+         C04,{u},钢丝绳,2025-02-01,pass,\n\
+         C05,{u},钢丝绳,2025-03-01,fail,\n\
+         C06,{u},钢丝绳,2025-04-01,pass,\n\
+         C07,{u},钢丝绳,2025-04-01,pass,\n\
+         C08,{u},电线电缆,2025-01-15,pass,\n\
+         C09,{u},电线电缆,2025-02-01,fail,\n\
+         C10,{k},钢丝绳,2025-02-01,fail,\n\
+         C11,{k},钢丝绳,2025-01-10,pass,\n\
+         C12,{k},电线电缆,2025-01-10,fail,2025-03-03\n\
+         C13,{k},电线电缆,2025-05-05,pass,\n"
+    );
+    let path = write(&db, "checks.csv", &rows);
+    assert_eq!(ingest(&db, &[&path]).0, Some(0));
+
+    let (failed, fresh): (Vec<Failed>, Vec<Failed>) =
+        kept_and_fresh(&store, FAILED, FAILED_FRESH).await;
+    assert_eq!(failed, fresh);
+    let line = |c: &str, cat: &str, d: &str, disposed: Option<&str>, pass: Option<&str>| {
+        let owned = |s: Option<&str>| s.map(str::to_string);
+        (c.into(), cat.into(), d.into(), owned(disposed), owned(pass))
+    };
+    assert_eq!(
+        failed,
+        vec![
+            line(
+                k,
+                "wire-cable",
+                "2025-01-10",
+                Some("2025-03-03"),
+                Some("2025-05-05")
+            ),
+            line(k, "wire-rope", "2025-02-01", None, None),
+            line(u, "wire-cable", "2025-02-01", None, None),
+            line(u, "wire-rope", "2025-01-10", None, Some("2025-02-01")),
+            line(
+                u,
+                "wire-rope",
+                "2025-01-10",
+                Some("2025-01-20"),
+                Some("2025-02-01")
+            ),
+            line(u, "wire-rope", "2025-03-01", None, Some("2025-04-01")),
+        ]
+    );
+    let (counts, fresh): (Vec<Count>, Vec<Count>) =
+        kept_and_fresh(&store, COUNTS, COUNTS_FRESH).await;
+    assert_eq!(counts, fresh);
+    let count =
+        |d: &str, p: &str, cat: &str, r: &str, n| (d.into(), p.into(), cat.into(), r.into(), n);
+    assert_eq!(counts.len(), 11);
+    assert!(counts.contains(&count("2025-01-10", "650100", "wire-rope", "fail", 2)));
+    assert!(counts.contains(&count("2025-04-01", "650100", "wire-rope", "pass", 2)));
+    assert!(counts.contains(&count("2025-02-01", "650200", "wire-rope", "fail", 1)));
+}
+
 /// Asserts the spot checks counted per day the risk model reads, as (day, prefecture, result,
 /// count), and that they equal the same counted afresh from `spot_checks` and `enterprises`.
 async fn assert_check_counts(store: &Store, expected: &[(&str, &str, &str, i64)]) {
