@@ -326,7 +326,7 @@ impl<R: Record> Load<R> {
     pub async fn finish(
         mut self,
         kept: &[&str],
-        mut tally: Option<Tally>,
+        tally: Option<Tally>,
         rejects: &[Quarantined],
         file: impl FnOnce(LoadCounts) -> IngestedFile,
     ) -> Result<LoadCounts, StoreError> {
@@ -411,7 +411,7 @@ impl<R: Record> Load<R> {
         let counts = with_tx!(&mut self.tx, conn => {
             // The derived rows are worked out on another thread while the database builds the
             // indexes; the enterprises' prefectures are read first, for the check counts.
-            let derivation = match tally.take() {
+            let derivation = match tally {
                 Some(tally) if !tallied.is_empty() => {
                     let sql = "SELECT credit_code, prefecture FROM enterprises";
                     let prefectures: foldhash::HashMap<String, String> =
