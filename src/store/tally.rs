@@ -174,3 +174,90 @@ impl Derivation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(code: &str, category: &str, day: &str, result: CheckResult) -> SpotCheck {
+        SpotCheck {
+            check_id: None,
+            credit_code: code.into(),
+            category: category.into(),
+            check_date: day.parse().unwrap(),
+            result,
+            items: None,
+            campaign: None,
+            disposed: None,
+        }
+    }
+
+    fn text(p: &Param) -> String {
+        match p {
+            Param::Text(Some(s)) => s.clone(),
+            Param::Date(Some(d)) => d.to_string(),
+            Param::Date(None) => "-".into(),
+            Param::Int(n) => n.to_string(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    fn rows(d: &Derivation, table: Tallied) -> Vec<String> {
+        let mut rows: Vec<String> = (d.rows(table))
+            .map(|r| r.iter().map(text).collect::<Vec<_>>().join(" "))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn a_failure_closes_with_its_groups_first_pass_after_its_day_and_checks_count_by_prefecture() {
+        use CheckResult::{Fail, Pass};
+        let mut tally = Tally::default();
+        for c in [
+            check("A", "rope", "2025-01-10", Fail),
+            // The same day does not close it; the first later pass does, not a later one.
+            check("A", "rope", "2025-01-10", Pass),
+            check("A", "rope", "2025-03-01", Pass),
+            check("A", "rope", "2025-02-01", Pass),
+            // Another category's pass, another enterprise's pass: not this group's.
+            check("A", "cable", "2025-01-20", Pass),
+            check("B", "rope", "2025-01-15", Pass),
+            check("B", "rope", "2025-01-12", Fail),
+            check("B", "rope", "2025-03-01", Pass),
+            check("A", "cable", "2025-01-20", Fail),
+            // An enterprise not stored: its failure is listed, its checks not counted.
+            check("C", "rope", "2025-01-10", Fail),
+        ] {
+            tally.check(&c);
+        }
+        let prefectures: HashMap<String, String> = [("A", "650100"), ("B", "650100")]
+            .into_iter()
+            .map(|(c, p)| (c.to_string(), p.to_string()))
+            .collect();
+        let derived = tally.derive(&prefectures);
+        assert_eq!(
+            rows(&derived, Tallied::FailedChecks),
+            [
+                "A cable 2025-01-20 - -",
+                "A rope 2025-01-10 - 2025-02-01",
+                "B rope 2025-01-12 - 2025-01-15",
+                "C rope 2025-01-10 - -",
+            ]
+        );
+        assert_eq!(
+            rows(&derived, Tallied::CheckCounts),
+            [
+                "2025-01-10 650100 rope fail 1",
+                "2025-01-10 650100 rope pass 1",
+                "2025-01-12 650100 rope fail 1",
+                "2025-01-15 650100 rope pass 1",
+                "2025-01-20 650100 cable fail 1",
+                "2025-01-20 650100 cable pass 1",
+                "2025-02-01 650100 rope pass 1",
+                // Two enterprises of one prefecture, one count.
+                "2025-03-01 650100 rope pass 2",
+            ]
+        );
+    }
+}
