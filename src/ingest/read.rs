@@ -176,7 +176,7 @@ fn read_csv(path: &Path, head: &[u8], asked: Encoding) -> Result<Table, ReadErro
         .flexible(true)
         .has_headers(false)
         .from_reader(decoder(path, encoding)?);
-    // One record read into again and again: a new one per row was a tenth of a large load.
+    // One record read into again and again, rather than a new one a row.
     let mut record = csv::StringRecord::new();
     let header = loop {
         match reader.read_record(&mut record) {
