@@ -136,28 +136,39 @@ impl Conn for SqliteConnection {
         columns: &[&str],
         rows: Vec<Vec<Param>>,
     ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(table, columns, chunk.len(), Self::PLACEHOLDERS);
-            self.execute(sql, chunk.concat()).await?;
-        }
-        Ok(())
+        insert_in_statements(self, table, columns, rows.into_iter()).await
     }
 
     async fn refill(
         &mut self,
         table: &str,
         columns: &[&str],
-        mut rows: impl Iterator<Item = Vec<Param>> + Send,
+        rows: impl Iterator<Item = Vec<Param>> + Send,
     ) -> Result<(), StoreError> {
         self.execute(format!("DELETE FROM {table}"), vec![]).await?;
-        loop {
-            let chunk: Vec<Vec<Param>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let sql = insert_sql(table, columns, chunk.len(), Self::PLACEHOLDERS);
-            self.execute(sql, chunk.concat()).await?;
+        insert_in_statements(self, table, columns, rows).await
+    }
+}
+
+/// SQLite's bulk insert: `rows` in multi-row statements of [`ROWS_PER_STATEMENT`] rows.
+async fn insert_in_statements(
+    conn: &mut SqliteConnection,
+    table: &str,
+    columns: &[&str],
+    mut rows: impl Iterator<Item = Vec<Param>> + Send,
+) -> Result<(), StoreError> {
+    loop {
+        let chunk: Vec<Param> = rows.by_ref().take(ROWS_PER_STATEMENT).flatten().collect();
+        if chunk.is_empty() {
+            return Ok(());
         }
+        let sql = insert_sql(
+            table,
+            columns,
+            chunk.len() / columns.len(),
+            SqliteConnection::PLACEHOLDERS,
+        );
+        conn.execute(sql, chunk).await?;
     }
 }
 
