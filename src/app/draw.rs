@@ -262,13 +262,10 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         "{spinner} {msg} ({elapsed})",
         "抽取 drawing and staffing",
     );
-    let (mut record, snapshot_text) =
-        Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref())?;
+    let made = Record::make(plan, d.seed, freeze, snapshot, pseudonyms.as_ref())?;
     spinner.finish_and_clear();
-    // The record to publish is the same draw under pseudonyms (see draw::pseudonym); its text is
-    // made beside the internal one's head.
-    let (head, public) = record.texts();
-    let text = RecordText::new(head, snapshot_text);
+    // The record to publish is the same draw under pseudonyms (see draw::pseudonym).
+    let (record, text, public) = made.into_texts();
     let digest = text.digest();
     tracing::info!(elapsed = ?started.elapsed(), "drawn and recorded");
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one

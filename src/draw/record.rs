@@ -295,7 +295,7 @@ impl Record {
         freeze: Freeze,
         frozen: FrozenSnapshot,
         pseudonyms: Option<&Pseudonyms>,
-    ) -> Result<(Record, String), ChangedAfterFreeze> {
+    ) -> Result<Made, ChangedAfterFreeze> {
         let stored = [
             ("plan", digest_of(&plan), &freeze.plan_sha256),
             (
@@ -320,12 +320,19 @@ impl Record {
             }
         }
         // The frozen text is canonical (its digests are the published ones), so its order is.
-        let result = draw(
-            Algorithm::CURRENT,
-            &plan,
-            freeze.as_of,
-            seed,
-            &frozen.snapshot,
+        // The public snapshot depends on the snapshot and the key alone: it is rendered on the
+        // other core while the teams are drawn.
+        let (result, public) = rayon::join(
+            || {
+                draw(
+                    Algorithm::CURRENT,
+                    &plan,
+                    freeze.as_of,
+                    seed,
+                    &frozen.snapshot,
+                )
+            },
+            || pseudonyms.map(|p| PublicSnapshot::of(p, &frozen.snapshot)),
         );
         let digests = (frozen.enterprises_sha256, frozen.inspectors_sha256);
         let mut record = Record::of(
@@ -337,7 +344,11 @@ impl Record {
             Some(freeze),
         );
         record.pseudonym_key = pseudonyms.map(Pseudonyms::to_hex);
-        Ok((record, frozen.text))
+        Ok(Made {
+            record,
+            snapshot_text: frozen.text,
+            public,
+        })
     }
 
     /// Draws and records with `algorithm`; `snapshot` is put in canonical order first.
@@ -399,19 +410,23 @@ impl Record {
     /// The record the public verifies: the same draw under the pseudonyms of its key, without the
     /// key; `None` when the record has no key (made before public records existed).
     pub fn public(&self) -> Option<Record> {
-        let (mut public, snapshot, _) = self.public_parts(&self.snapshot)?;
-        public.snapshot = snapshot;
-        Some(public)
+        let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
+        let snapshot = pseudonyms.snapshot(&self.snapshot);
+        let digests = SnapshotText::of(&snapshot).digests();
+        Some(Record {
+            snapshot,
+            ..self.public_head(&pseudonyms, digests)
+        })
     }
 
-    /// The public record of this record with `snapshot`, its own snapshot left empty, beside its
-    /// pseudonymised snapshot and that snapshot's text.
-    fn public_parts(&self, snapshot: &Snapshot) -> Option<(Record, Snapshot, SnapshotText)> {
-        let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
-        let snapshot = pseudonyms.snapshot(snapshot);
-        let text = SnapshotText::of(&snapshot);
-        let (enterprises_sha256, inspectors_sha256) = text.digests();
-        let public = Record {
+    /// The public record of this record under `pseudonyms`, whose snapshot has `digests`; its own
+    /// snapshot left empty.
+    fn public_head(
+        &self,
+        pseudonyms: &Pseudonyms,
+        (enterprises_sha256, inspectors_sha256): (String, String),
+    ) -> Record {
+        Record {
             enterprises_sha256,
             inspectors_sha256,
             result: pseudonyms.result(&self.result),
@@ -422,32 +437,60 @@ impl Record {
                 key_sha256: pseudonyms.key_sha256(),
             }),
             ..self.clone()
-        };
-        Some((public, snapshot, text))
+        }
     }
 
     /// The record as canonical JSON.
     pub fn to_canonical(&self) -> String {
         canonical(self)
     }
+}
 
-    /// The record's head (its canonical text with the snapshot left out, as the store keeps it)
-    /// and its public record's text (when it has a key), on both cores; the public snapshot is
-    /// rendered once, for its digests and its text alike.
-    pub fn texts(&mut self) -> (String, Option<RecordText>) {
+/// A snapshot under a record's pseudonyms, rendered once: its text for the public record's file,
+/// the digests of its two directories for the public record itself.
+struct PublicSnapshot {
+    text: SnapshotText,
+    digests: (String, String),
+}
+
+impl PublicSnapshot {
+    fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicSnapshot {
+        let text = SnapshotText::of(&pseudonyms.snapshot(snapshot));
+        let digests = text.digests();
+        PublicSnapshot { text, digests }
+    }
+}
+
+/// A draw just made from a freeze (`Record::make`): its record, the freeze's snapshot text, and
+/// the snapshot under the record's pseudonyms when it has a key.
+pub struct Made {
+    pub record: Record,
+    pub snapshot_text: String,
+    public: Option<PublicSnapshot>,
+}
+
+impl Made {
+    /// The record, its text and its public record's text (when it has a key). The record's head is
+    /// written on one core while the public record is put together on the other.
+    pub fn into_texts(self) -> (Record, RecordText, Option<RecordText>) {
+        let Made {
+            mut record,
+            snapshot_text,
+            public,
+        } = self;
         // Out of the record while it is written, so neither it nor its clone carries it.
-        let snapshot = std::mem::take(&mut self.snapshot);
-        let record = &*self;
-        let texts = rayon::join(
-            || canonical(record),
+        let snapshot = std::mem::take(&mut record.snapshot);
+        let (head, public) = rayon::join(
+            || canonical(&record),
             || {
-                record
-                    .public_parts(&snapshot)
-                    .map(|(public, _, text)| RecordText::new(canonical(&public), text.json()))
+                let pseudonyms = Pseudonyms::from_hex(record.pseudonym_key.as_deref()?)?;
+                let PublicSnapshot { text, digests } = public?;
+                let head = canonical(&record.public_head(&pseudonyms, digests));
+                Some(RecordText::new(head, text.json()))
             },
         );
-        self.snapshot = snapshot;
-        texts
+        record.snapshot = snapshot;
+        (record, RecordText::new(head, snapshot_text), public)
     }
 }
 

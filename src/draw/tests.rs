@@ -452,8 +452,9 @@ fn a_record_whose_inputs_changed_after_the_freeze_does_not_verify() {
     let plan = plan();
     let (freeze, _, text) = freeze_of(directory(), &Pseudonyms::generate());
     let frozen = FrozenSnapshot::parse(text).unwrap();
-    let (record, _) =
-        Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, frozen, None).unwrap();
+    let record = Record::make(plan.clone(), "2026-12-01 07 21 33", freeze, frozen, None)
+        .unwrap()
+        .record;
     assert!(verify(&record.to_canonical()).is_ok());
     // Someone renames an enterprise after the digests were published and redraws from that, the
     // record's own digests recomputed to match: the freeze still says otherwise.
@@ -501,7 +502,7 @@ fn frozen_with_key() -> Record {
         Some(&pseudonyms),
     )
     .unwrap()
-    .0
+    .record
 }
 
 #[test]
@@ -531,7 +532,7 @@ fn a_record_is_its_head_around_its_freezes_snapshot_text() {
     let (freeze, snapshot, stored) = freeze_of(interleaved(), &pseudonyms);
     assert_eq!(stored, super::record::canonical(&snapshot));
     let frozen = FrozenSnapshot::parse(stored.clone()).unwrap();
-    let (mut record, text) = Record::make(
+    let made = Record::make(
         plan.clone(),
         "2026-12-01 07 21 33",
         freeze,
@@ -539,11 +540,10 @@ fn a_record_is_its_head_around_its_freezes_snapshot_text() {
         Some(&pseudonyms),
     )
     .unwrap();
-    assert_eq!(text, stored);
-    let (head, public) = record.texts();
+    assert_eq!(made.snapshot_text, stored);
+    let (record, internal, public) = made.into_texts();
     // The record is whole again after its texts are made.
     assert_eq!(record.snapshot, snapshot);
-    let internal = RecordText::new(head, text);
     assert_eq!(whole(&internal), record.to_canonical());
     assert_eq!(
         internal.digest(),
