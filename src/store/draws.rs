@@ -79,37 +79,37 @@ impl Store {
         let (tiers, last, units, conflicts, recent, inspectors) = with_pool!(self, pool => {
             tokio::try_join!(
                 decode_rows(sqlx::query(TIERS).bind(period).fetch(pool), |r| {
-                    Ok((r.try_get::<String, _>(0)?, decode("enterprise_tiers.tier", r.try_get(1)?, Tier::parse)?))
+                    Ok((r.get::<String>("credit_code")?, decode("enterprise_tiers.tier", r.get("tier")?, Tier::parse)?))
                 }),
                 decode_rows(sqlx::query(LAST_CHECKS).bind(as_of).bind(since).fetch(pool), |r| {
-                    Ok(((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?), r.try_get::<NaiveDate, _>(2)?))
+                    Ok(((r.get::<String>("credit_code")?, r.get::<String>("category")?), r.get::<NaiveDate>("last")?))
                 }),
                 decode_rows(sqlx::query(UNITS).bind(as_of).fetch(pool), |r| {
                     Ok(Unit {
-                        credit_code: r.try_get(0)?,
-                        category: r.try_get(1)?,
-                        enterprise: r.try_get(2)?,
-                        prefecture: r.try_get(3)?,
-                        county: r.try_get(4)?,
-                        simplified: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0) > 0,
+                        credit_code: r.get("credit_code")?,
+                        category: r.get("category")?,
+                        enterprise: r.get("name")?,
+                        prefecture: r.get("prefecture")?,
+                        county: r.get("county")?,
+                        simplified: r.get::<Option<i64>>("simplified")?.unwrap_or(0) > 0,
                         // Filled in from the tiers and the last checks below.
                         tier: Tier::B,
                         last_checked: None,
                     })
                 }),
                 decode_rows(sqlx::query("SELECT inspector_id, credit_code FROM conflicts").fetch(pool), |r| {
-                    Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?))
+                    Ok((r.get::<String>("inspector_id")?, r.get::<String>("credit_code")?))
                 }),
                 decode_rows(sqlx::query(RECENT).bind(as_of).fetch(pool), |r| {
-                    Ok((r.try_get::<String, _>(0)?, (r.try_get::<String, _>(1)?, r.try_get::<NaiveDate, _>(2)?)))
+                    Ok((r.get::<String>("inspector_id")?, (r.get::<String>("credit_code")?, r.get::<NaiveDate>("as_of")?)))
                 }),
                 decode_rows(sqlx::query(INSPECTORS).fetch(pool), |r| {
-                    let qualifications: String = r.try_get(4)?;
+                    let qualifications: String = r.get("qualifications")?;
                     Ok(InspectorEntry {
-                        inspector_id: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        prefecture: r.try_get(2)?,
-                        county: r.try_get(3)?,
+                        inspector_id: r.get("inspector_id")?,
+                        name: r.get("name")?,
+                        prefecture: r.get("prefecture")?,
+                        county: r.get("county")?,
                         qualifications: qualifications.split(';').filter(|q| !q.is_empty()).map(str::to_string).collect(),
                         conflicts: Vec::new(),
                         recent: Vec::new(),

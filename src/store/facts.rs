@@ -115,13 +115,22 @@ fn one_per_licence(rows: Vec<(i64, Subject)>) -> (Vec<Subject>, Vec<Vec<String>>
     fn key((ordinal, s): &(i64, Subject)) -> (&String, LicenceStatus, i64) {
         (&s.licence.licence_no, s.licence.status, *ordinal)
     }
-    // Sorting the indices moves 4-byte numbers, not 400-byte subjects.
-    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| key(&rows[a as usize]).cmp(&key(&rows[b as usize])));
+    // Sorted: each row's index beside its number's first 16 bytes (a national licence number is
+    // 16 bytes), so most comparisons are of two integers in the array itself rather than of two
+    // strings behind two pointers into 400-byte subjects; the whole key settles the rest.
+    let mut order: Vec<(u128, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (_, s))| (leading_bytes(&s.licence.licence_no), i as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| key(&rows[a.1 as usize]).cmp(&key(&rows[b.1 as usize])))
+    });
     let mut subjects: Vec<Subject> = Vec::with_capacity(rows.len());
     let mut categories: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     let mut rows: Vec<Option<Subject>> = rows.into_iter().map(|(_, s)| Some(s)).collect();
-    for i in order {
+    for (_, i) in order {
         let row = rows[i as usize].take().expect("each row once");
         if let Some(last) = subjects.last_mut().filter(|s| {
             (&s.licence.licence_no, s.licence.status)
@@ -141,6 +150,15 @@ fn one_per_licence(rows: Vec<(i64, Subject)>) -> (Vec<Subject>, Vec<Vec<String>>
     (subjects, categories)
 }
 
+/// A text's first 16 bytes as a big-endian number, zero-padded: two texts' numbers are in the
+/// texts' byte order, unless equal (a tie the texts themselves settle).
+fn leading_bytes(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 impl Store {
     /// The licences in `scope`, each with its facts, by licence number.
     pub async fn subjects(&self, scope: &Scope) -> Result<Vec<Subject>, StoreError> {
@@ -153,34 +171,34 @@ impl Store {
                 decode_rows(
                     sqlx::query(LICENCES).bind(p).bind(c).bind(scope.active_only).fetch(pool),
                     |r| {
-                        let category: String = r.try_get("category")?;
+                        let category: String = r.get("category")?;
                         let listed = catalogue.by_code(&category).ok_or_else(|| StoreError::Unknown {
                             column: "licences.category",
                             value: category.clone(),
                         })?;
-                        let prefecture: String = r.try_get("prefecture")?;
+                        let prefecture: String = r.get("prefecture")?;
                         let prefecture_name = divisions.by_code(&prefecture).ok_or_else(|| StoreError::Unknown {
                             column: "enterprises.prefecture",
                             value: prefecture.clone(),
                         })?.name.clone();
                         Ok((listed.ordinal, Subject {
                             licence: Licence {
-                                licence_no: r.try_get("licence_no")?,
-                                credit_code: r.try_get("credit_code")?,
+                                licence_no: r.get("licence_no")?,
+                                credit_code: r.get("credit_code")?,
                                 category,
-                                procedure: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?,
-                                grant_date: r.try_get("grant_date")?,
-                                expiry: r.try_get("expiry")?,
-                                decision_date: r.try_get("decision_date")?,
-                                e_cert_date: r.try_get("e_cert_date")?,
-                                status: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?,
-                                renewal_filed: r.try_get("renewal_filed")?,
-                                renewal_direct: r.try_get("renewal_direct")?,
-                                renews: r.try_get("renews")?,
-                                major_change: r.try_get("major_change")?,
-                                issuer: r.try_get("issuer")?,
+                                procedure: decode("licences.procedure", r.get("procedure")?, Procedure::parse)?,
+                                grant_date: r.get("grant_date")?,
+                                expiry: r.get("expiry")?,
+                                decision_date: r.get("decision_date")?,
+                                e_cert_date: r.get("e_cert_date")?,
+                                status: decode("licences.status", r.get("status")?, LicenceStatus::parse)?,
+                                renewal_filed: r.get("renewal_filed")?,
+                                renewal_direct: r.get("renewal_direct")?,
+                                renews: r.get("renews")?,
+                                major_change: r.get("major_change")?,
+                                issuer: r.get("issuer")?,
                             },
-                            enterprise: r.try_get("enterprise")?,
+                            enterprise: r.get("enterprise")?,
                             prefecture,
                             prefecture_name,
                             category_name: listed.name_zh.clone(),
@@ -190,31 +208,31 @@ impl Store {
                 ),
                 decode_rows(sqlx::query(RENEWED).bind(p).bind(c).fetch(pool), |r| {
                     Ok(Renewed {
-                        licence_no: r.try_get("licence_no")?,
-                        grant_date: r.try_get("grant_date")?,
-                        expiry: r.try_get("expiry")?,
-                        renewal_filed: r.try_get("renewal_filed")?,
+                        licence_no: r.get("licence_no")?,
+                        grant_date: r.get("grant_date")?,
+                        expiry: r.get("expiry")?,
+                        renewal_filed: r.get("renewal_filed")?,
                     })
                 }),
                 decode_rows(sqlx::query(REVIEWS).bind(p).bind(c).fetch(pool), |r| {
                     Ok(OnsiteReview {
-                        licence_no: r.try_get("licence_no")?,
-                        review_date: r.try_get("review_date")?,
-                        outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                        licence_no: r.get("licence_no")?,
+                        review_date: r.get("review_date")?,
+                        outcome: decode("onsite_reviews.outcome", r.get("outcome")?, ReviewOutcome::parse)?,
                     })
                 }),
                 decode_rows(sqlx::query(FAILED_CHECKS).bind(p).bind(c).fetch(pool), |r| {
-                    Ok((r.try_get::<String, _>("credit_code")?, r.try_get::<String, _>("category")?, FailedCheck {
-                        date: r.try_get("check_date")?,
-                        passed_after: r.try_get("passed_after")?,
-                        disposed: r.try_get("disposed")?,
+                    Ok((r.get::<String>("credit_code")?, r.get::<String>("category")?, FailedCheck {
+                        date: r.get("check_date")?,
+                        passed_after: r.get("passed_after")?,
+                        disposed: r.get("disposed")?,
                     }))
                 }),
                 decode_rows(sqlx::query(VIOLATIONS).bind(p).bind(c).fetch(pool), |r| {
                     Ok((
-                        r.try_get::<String, _>("credit_code")?,
-                        r.try_get::<NaiveDate, _>("date")?,
-                        decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                        r.get::<String>("credit_code")?,
+                        r.get::<NaiveDate>("date")?,
+                        decode("violations.kind", r.get("kind")?, ViolationKind::parse)?,
                     ))
                 }),
             )
@@ -391,6 +409,32 @@ mod tests {
             categories,
             [vec!["cable"], vec!["cable", "fasteners", "wire-rope"]]
         );
+    }
+
+    #[test]
+    fn licence_numbers_sharing_their_first_sixteen_bytes_are_still_in_byte_order() {
+        let numbers = [
+            "XK17-6528-0000012",
+            "XK17-6528-000001",
+            "XK17-6528-000001\0",
+            "XK17-6528-0000011",
+            "XK17-6528-00000",
+            "XK17-6528-000002",
+            "XK",
+            "",
+        ];
+        let rows = numbers
+            .iter()
+            .map(|n| row(n, 1, "cable", "电线电缆"))
+            .collect();
+        let (subjects, _) = one_per_licence(rows);
+        let listed: Vec<&str> = subjects
+            .iter()
+            .map(|s| s.licence.licence_no.as_str())
+            .collect();
+        let mut sorted = numbers.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(listed, sorted);
     }
 
     #[test]

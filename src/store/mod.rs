@@ -16,6 +16,7 @@ mod outbox;
 mod records;
 mod reference;
 mod risk;
+mod rows;
 mod tally;
 
 pub use audit::AuditEntry;
@@ -28,6 +29,8 @@ pub use outbox::{Claimed, OutboxKey, OutboxRow, Outgoing, Queued};
 pub use records::Record;
 pub use risk::{RiskInputs, scope_key};
 pub use tally::Tally;
+
+pub(crate) use rows::decode_rows;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -359,19 +362,6 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }
-}
-
-/// Decodes each row of a `fetch` as it arrives, so decoding overlaps the database producing the
-/// rest; several such reads can run at once on their own connections (`tokio::try_join!`).
-pub(crate) async fn decode_rows<R, T>(
-    rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
-    mut each: impl FnMut(R) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError> {
-    use futures_util::TryStreamExt;
-    rows.map_err(StoreError::from)
-        .and_then(|row| std::future::ready(each(row)))
-        .try_collect()
-        .await
 }
 
 /// Reads a stored enumeration code back.

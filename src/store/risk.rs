@@ -95,32 +95,32 @@ impl Store {
             tokio::try_join!(
                 decode_rows(sqlx::query(licences_sql).bind(p).fetch(pool), |r| {
                     Ok((LicenceRow {
-                        licence_no: r.try_get("licence_no")?,
-                        credit_code: r.try_get("credit_code")?,
-                        category: r.try_get("category")?,
-                        simplified: decode("licences.procedure", r.try_get("procedure")?, Procedure::parse)?
+                        licence_no: r.get("licence_no")?,
+                        credit_code: r.get("credit_code")?,
+                        category: r.get("category")?,
+                        simplified: decode("licences.procedure", r.get("procedure")?, Procedure::parse)?
                             == Procedure::Simplified,
-                        active: decode("licences.status", r.try_get("status")?, LicenceStatus::parse)?
+                        active: decode("licences.status", r.get("status")?, LicenceStatus::parse)?
                             == LicenceStatus::Active,
-                        grant_date: r.try_get("grant_date")?,
-                        renewal_direct: r.try_get::<Option<bool>, _>("renewal_direct")?.unwrap_or(false),
-                    }, r.try_get::<String, _>("prefecture")?))
+                        grant_date: r.get("grant_date")?,
+                        renewal_direct: r.get::<Option<bool>>("renewal_direct")?.unwrap_or(false),
+                    }, r.get::<String>("prefecture")?))
                 }),
                 decode_rows(sqlx::query(sqlx::AssertSqlSafe(reviews_sql)).bind(p).bind(w.as_of).fetch(pool), |r| {
                     Ok(ReviewRow {
-                        licence_no: r.try_get("licence_no")?,
-                        review_date: r.try_get("review_date")?,
-                        outcome: decode("onsite_reviews.outcome", r.try_get("outcome")?, ReviewOutcome::parse)?,
+                        licence_no: r.get("licence_no")?,
+                        review_date: r.get("review_date")?,
+                        outcome: decode("onsite_reviews.outcome", r.get("outcome")?, ReviewOutcome::parse)?,
                     })
                 }),
                 decode_rows(sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).fetch(pool), |r| {
                     Ok((CheckCount {
-                        category: r.try_get("category")?,
-                        check_date: r.try_get("check_date")?,
-                        failed: decode("spot_checks.result", r.try_get("result")?, CheckResult::parse)?
+                        category: r.get("category")?,
+                        check_date: r.get("check_date")?,
+                        failed: decode("spot_checks.result", r.get("result")?, CheckResult::parse)?
                             == CheckResult::Fail,
-                        n: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                    }, r.try_get::<String, _>("prefecture")?))
+                        n: u32::try_from(r.get::<i64>("n")?).unwrap_or(u32::MAX),
+                    }, r.get::<String>("prefecture")?))
                 }),
                 // The tiers' record, only when the tiers are asked for.
                 async {
@@ -128,7 +128,7 @@ impl Store {
                         return Ok(Vec::new());
                     };
                     decode_rows(sqlx::query(sqlx::AssertSqlSafe(failed_sql)).bind(p).bind(from).bind(w.as_of).fetch(pool), |r| {
-                        Ok((r.try_get("credit_code")?, r.try_get("check_date")?))
+                        Ok((r.get("credit_code")?, r.get("check_date")?))
                     }).await
                 },
                 async {
@@ -137,9 +137,9 @@ impl Store {
                     }
                     decode_rows(sqlx::query(sqlx::AssertSqlSafe(violations_sql)).bind(p).bind(w.as_of).fetch(pool), |r| {
                         Ok((
-                            r.try_get("credit_code")?,
-                            r.try_get("date")?,
-                            decode("violations.kind", r.try_get("kind")?, ViolationKind::parse)?,
+                            r.get("credit_code")?,
+                            r.get("date")?,
+                            decode("violations.kind", r.get("kind")?, ViolationKind::parse)?,
                         ))
                     }).await
                 },
