@@ -7,6 +7,8 @@ use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod csv_row;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {
     Table,
@@ -164,6 +166,15 @@ pub fn write_table<T: Serialize>(
         TableFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             for (i, row) in rows.iter().enumerate() {
+                // A struct of plain values is written straight from its fields; anything else as
+                // its JSON object, whose cells those are.
+                if let Ok((keys, cells)) = csv_row::cells(row) {
+                    if i == 0 {
+                        writer.write_record(keys)?;
+                    }
+                    writer.write_record(&cells)?;
+                    continue;
+                }
                 let object = to_object(row)?;
                 if i == 0 {
                     writer.write_record(object.keys())?;
