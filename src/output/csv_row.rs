@@ -1,6 +1,6 @@
 //! A row's CSV cells straight from its struct: the cells `csv_cell` makes of the row's
 //! `serde_json::Value` object, without building that object — its keys, its strings and the map
-//! itself for each of 300,000 rows were a tenth of a national `deadlines`.
+//! itself for each of 300,000 rows were 9 % of a national `deadlines`' instructions (callgrind).
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
