@@ -65,10 +65,11 @@ impl ser::SerializeStruct for Row {
     }
 }
 
-/// Only a struct is a row here.
+/// Serializer methods for the kinds of value not written here: a method named with `<T>` also
+/// takes the value inside (`&T`).
 macro_rules! compound {
-    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<$ok, NotCells> {
+    ($($method:ident $(<$t:ident>)? ($($arg:ty),*) -> $ok:ty;)*) => {
+        $(fn $method $(<$t: Serialize + ?Sized>)? (self, $(_: $arg,)* $(_: &$t)?) -> Result<$ok, NotCells> {
             Err(NotCells::Compound)
         })*
     };
@@ -92,29 +93,11 @@ impl ser::Serializer for Row {
         })
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, NotCells> {
-        Err(NotCells::Compound)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, NotCells> {
-        Err(NotCells::Compound)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, NotCells> {
-        Err(NotCells::Compound)
-    }
-
+    // Only a struct is a row here.
     compound! {
+        serialize_some<T>() -> Self::Ok;
+        serialize_newtype_struct<T>(&'static str) -> Self::Ok;
+        serialize_newtype_variant<T>(&'static str, u32, &'static str) -> Self::Ok;
         serialize_bool(bool) -> Self::Ok;
         serialize_i8(i8) -> Self::Ok;
         serialize_i16(i16) -> Self::Ok;
@@ -228,17 +211,9 @@ impl ser::Serializer for Cell {
     ) -> Result<String, NotCells> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, NotCells> {
-        Err(NotCells::Compound)
-    }
 
     compound! {
+        serialize_newtype_variant<T>(&'static str, u32, &'static str) -> String;
         serialize_bytes(&[u8]) -> String;
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple(usize) -> Self::SerializeTuple;
