@@ -364,13 +364,17 @@ impl Store {
     }
 }
 
-/// Reads a stored enumeration code back.
+/// Reads a stored enumeration code back, borrowed from its row: a code is copied only into the
+/// error that names it.
 pub(crate) fn decode<T>(
     column: &'static str,
-    value: String,
+    value: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<T, StoreError> {
-    parse(&value).ok_or(StoreError::Unknown { column, value })
+    parse(value).ok_or_else(|| StoreError::Unknown {
+        column,
+        value: value.to_string(),
+    })
 }
 
 #[cfg(test)]
