@@ -176,11 +176,11 @@ impl Store {
         let mut frozen = false;
         match &mut tx {
             LoadTx::Sqlite(tx) if direct => {
-                restore = set_aside(&mut **tx, &SQLITE_SET_ASIDE, table).await?;
+                restore = set_aside(&mut **tx, table).await?;
             }
             LoadTx::Postgres(tx) if direct => {
                 let conn = &mut **tx;
-                restore = set_aside(conn, &POSTGRES_SET_ASIDE, table).await?;
+                restore = set_aside(conn, table).await?;
                 // Emptied in this transaction, a table takes its rows frozen (COPY … FREEZE):
                 // the first reads after an initial load no longer set every row's visibility
                 // hints and write its pages back (a national delta's recount of failed checks:
@@ -404,10 +404,6 @@ impl<R: Record> Load<R> {
                 refresh.extend(after);
             }
         }
-        let set_aside_queries = match &self.tx {
-            LoadTx::Sqlite(_) => &SQLITE_SET_ASIDE,
-            LoadTx::Postgres(_) => &POSTGRES_SET_ASIDE,
-        };
         let counts = with_tx!(&mut self.tx, conn => {
             // The derived rows are worked out on another thread while the database builds the
             // indexes; the enterprises' prefectures are read first, for the check counts.
@@ -453,7 +449,7 @@ impl<R: Record> Load<R> {
                 });
                 for &(derived, which) in &tallied {
                     // Indexes built once over the rows, as for the table loaded.
-                    let restore = set_aside(conn, set_aside_queries, derived.table).await?;
+                    let restore = set_aside(conn, derived.table).await?;
                     conn.refill(derived.table, derived.columns, derivation.rows(which)).await?;
                     for sql in restore {
                         conn.execute(sql, vec![]).await?;
@@ -495,44 +491,50 @@ struct SetAsideQueries {
     after: Option<&'static str>,
 }
 
+/// What an engine's bulk loads set aside.
+trait SetAside: Conn {
+    const SET_ASIDE: SetAsideQueries;
+}
+
 /// SQLite: its secondary indexes (its foreign keys cannot be dropped; they stay).
-const SQLITE_SET_ASIDE: SetAsideQueries = SetAsideQueries {
-    list: &["SELECT 'DROP INDEX ' || name, sql FROM sqlite_master \
-             WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"],
-    before: None,
-    after: None,
-};
+impl SetAside for sqlx::SqliteConnection {
+    const SET_ASIDE: SetAsideQueries = SetAsideQueries {
+        list: &["SELECT 'DROP INDEX ' || name, sql FROM sqlite_master \
+                 WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"],
+        before: None,
+        after: None,
+    };
+}
 
 /// PostgreSQL: the secondary indexes (not those backing a key), the foreign keys and — when no
 /// other table refers to it — the primary key. Re-adding a foreign key checks every row in one
 /// anti-join instead of a trigger per row; re-adding a key sorts once instead of inserting into a
 /// B-tree per row (the rows are distinct: ingest refuses a repeated key).
-const POSTGRES_SET_ASIDE: SetAsideQueries = SetAsideQueries {
-    list: &[
-        "SELECT 'DROP INDEX ' || quote_ident(indexname), indexdef FROM pg_indexes \
-         WHERE schemaname = current_schema() AND tablename = '{table}' AND indexname NOT IN \
-         (SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass) ORDER BY indexname",
-        "SELECT 'ALTER TABLE {table} DROP CONSTRAINT ' || quote_ident(conname), \
-         'ALTER TABLE {table} ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) \
-         FROM pg_constraint WHERE conrelid = '{table}'::regclass AND (contype = 'f' OR \
-         (contype IN ('p', 'u') AND NOT EXISTS \
-          (SELECT 1 FROM pg_constraint r WHERE r.confrelid = '{table}'::regclass))) \
-         ORDER BY contype DESC, conname",
-    ],
-    // The transaction's own: an index over millions of rows sorts in memory, not on disk.
-    before: Some("SET LOCAL maintenance_work_mem = '512MB'"),
-    // Millions of rows arrived at once: the weekly reads that follow should not wait for
-    // autovacuum to learn it.
-    after: Some("ANALYZE {table}"),
-};
+impl SetAside for sqlx::PgConnection {
+    const SET_ASIDE: SetAsideQueries = SetAsideQueries {
+        list: &[
+            "SELECT 'DROP INDEX ' || quote_ident(indexname), indexdef FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = '{table}' AND indexname NOT IN \
+             (SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass) ORDER BY indexname",
+            "SELECT 'ALTER TABLE {table} DROP CONSTRAINT ' || quote_ident(conname), \
+             'ALTER TABLE {table} ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE conrelid = '{table}'::regclass AND (contype = 'f' OR \
+             (contype IN ('p', 'u') AND NOT EXISTS \
+              (SELECT 1 FROM pg_constraint r WHERE r.confrelid = '{table}'::regclass))) \
+             ORDER BY contype DESC, conname",
+        ],
+        // The transaction's own: an index over millions of rows sorts in memory, not on disk.
+        before: Some("SET LOCAL maintenance_work_mem = '512MB'"),
+        // Millions of rows arrived at once: the weekly reads that follow should not wait for
+        // autovacuum to learn it.
+        after: Some("ANALYZE {table}"),
+    };
+}
 
 /// A bulk load into an empty table maintains no index and checks no reference row by row: drops
 /// them and returns what puts them back (run in the same transaction before it commits).
-async fn set_aside(
-    conn: &mut impl Conn,
-    queries: &SetAsideQueries,
-    table: &str,
-) -> Result<Vec<String>, StoreError> {
+async fn set_aside<C: SetAside>(conn: &mut C, table: &str) -> Result<Vec<String>, StoreError> {
+    let queries = &C::SET_ASIDE;
     let mut restore: Vec<String> = queries.before.iter().map(|s| s.to_string()).collect();
     for query in queries.list {
         for (drop, put_back) in conn.pairs(query.replace("{table}", table)).await? {
