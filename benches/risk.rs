@@ -1,6 +1,7 @@
 //! The category risk aggregation alone, in memory, on the national export (`scripts/bench` makes it:
 //! ~4.9 million spot checks, ~320,000 licences). The files are read first, untimed; then
-//! `risk::aggregate::category_facts` (polars) runs five times. `scripts/bench-duckdb.py` runs the
+//! `risk::aggregate::category_facts` (polars) runs five times. Each check is put in its window while
+//! the files are read (untimed), as the store sums them per window in SQL. `scripts/bench-duckdb.py` runs the
 //! equivalent aggregation in DuckDB over the same files, also on tables already in memory.
 //!
 //!   cargo bench --bench risk            # LICWATCH_BENCH_DATA=DIR to point elsewhere
@@ -37,6 +38,10 @@ fn main() {
     let dir = std::env::var("LICWATCH_BENCH_DATA").unwrap_or_else(|_| "target/bench-data".into());
     let dir = Path::new(&dir);
     let started = Instant::now();
+    let as_of = date("2026-11-26");
+    let calendar = Calendar::builtin();
+    let last_overdue = risk::last_overdue_grant(&calendar, as_of, 30).unwrap();
+    let windows = Windows::new(as_of, 12, last_overdue);
 
     let (h, records) = rows(&dir.join("licences.csv"));
     let (no, code, cat, proc_, grant, status, direct) = (
@@ -82,11 +87,13 @@ fn main() {
     );
     let checks: Vec<CheckCount> = records
         .iter()
-        .map(|r| CheckCount {
-            category: r[cat].into(),
-            check_date: date(&r[day]),
-            failed: &r[result] == "fail",
-            n: 1,
+        .filter_map(|r| {
+            Some(CheckCount {
+                category: r[cat].into(),
+                window: windows.of(date(&r[day]))?,
+                failed: &r[result] == "fail",
+                n: 1,
+            })
         })
         .collect();
     drop(records);
@@ -98,10 +105,6 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let as_of = date("2026-11-26");
-    let calendar = Calendar::builtin();
-    let last_overdue = risk::last_overdue_grant(&calendar, as_of, 30).unwrap();
-    let windows = Windows::new(as_of, 12, last_overdue);
     println!(
         "as of {as_of}; last overdue grant {}",
         last_overdue.unwrap()

@@ -31,14 +31,23 @@ pub struct ReviewRow {
     pub outcome: ReviewOutcome,
 }
 
-/// `n` spot checks of one category on one day with one result (the store counts them in SQL; a
-/// raw file gives `n = 1` per row).
+/// `n` spot checks of one category in one window with one result (the store sums them in SQL; a
+/// raw file gives `n = 1` per row in a window, [`Windows::of`]).
 #[derive(Debug, Clone)]
 pub struct CheckCount {
     pub category: String,
-    pub check_date: NaiveDate,
+    pub window: Window,
     pub failed: bool,
-    pub n: u32,
+    pub n: u64,
+}
+
+/// Which of the two windows of [`Windows`] a day falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// (start, as_of]
+    Current,
+    /// (previous_start, start]
+    Previous,
 }
 
 /// The windows the model counts over, all ending on `as_of`.
@@ -63,6 +72,17 @@ impl Windows {
             start,
             previous_start: back(start),
             last_overdue_grant,
+        }
+    }
+
+    /// The window `day` falls in, if any (the store's check counts say the same in SQL).
+    pub fn of(&self, day: NaiveDate) -> Option<Window> {
+        if day > self.as_of || day <= self.previous_start {
+            None
+        } else if day > self.start {
+            Some(Window::Current)
+        } else {
+            Some(Window::Previous)
         }
     }
 }
@@ -163,7 +183,7 @@ pub fn frames(
     )?;
     let check_frame = df!(
         "category" => checks.iter().map(|c| category(&c.category)).collect::<Vec<_>>(),
-        "day" => checks.iter().map(|c| day(c.check_date)).collect::<Vec<_>>(),
+        "current" => checks.iter().map(|c| c.window == Window::Current).collect::<Vec<_>>(),
         "failed" => checks.iter().map(|c| c.failed).collect::<Vec<_>>(),
         "n" => checks.iter().map(|c| c.n).collect::<Vec<_>>(),
     )?;
@@ -196,7 +216,7 @@ pub fn facts(
         licence_summary(frames.licences.clone().lazy(), w),
         enterprise_count(frames.licences.clone().lazy()),
         review_summary(frames.reviews.clone().lazy(), w),
-        check_summary(frames.checks.clone().lazy(), w),
+        check_summary(frames.checks.clone().lazy()),
     ];
     let mut facts: Vec<CategoryFacts> = categories
         .iter()
@@ -280,9 +300,9 @@ fn review_summary(reviews: LazyFrame, w: &Windows) -> LazyFrame {
         ])
 }
 
-fn check_summary(checks: LazyFrame, w: &Windows) -> LazyFrame {
-    let current = between("day", w.start, w.as_of);
-    let previous = between("day", w.previous_start, w.start);
+fn check_summary(checks: LazyFrame) -> LazyFrame {
+    let current = col("current");
+    let previous = col("current").not();
     checks.group_by([col("category")]).agg([
         count(col("n").filter(current.clone())).alias("checks"),
         count(col("n").filter(current.and(col("failed")))).alias("failures"),
@@ -330,13 +350,13 @@ mod tests {
         super::fixtures::licence(no, code, category, grant, true)
     }
 
-    fn check(category: &str, date: &str, failed: bool, n: u32) -> CheckCount {
-        CheckCount {
+    fn check(w: &Windows, category: &str, date: &str, failed: bool, n: u64) -> Option<CheckCount> {
+        Some(CheckCount {
             category: category.into(),
-            check_date: d(date),
+            window: w.of(d(date))?,
             failed,
             n,
-        }
+        })
     }
 
     #[test]
@@ -362,13 +382,17 @@ mod tests {
             review_date: d("2026-04-01"),
             outcome: ReviewOutcome::Rectify,
         }];
-        let checks = vec![
-            check("wire-rope", "2026-11-27", true, 2), // last day of the window: in
-            check("wire-rope", "2025-11-27", false, 5), // first day excluded: previous window
-            check("wire-rope", "2026-06-01", false, 10),
-            check("lifesaving", "2024-11-28", true, 1), // previous window
-            check("lifesaving", "2024-11-27", true, 7), // before both windows
-        ];
+        let checks: Vec<CheckCount> = [
+            check(&w, "wire-rope", "2026-11-27", true, 2), // last day of the window: in
+            check(&w, "wire-rope", "2025-11-27", false, 5), // first day excluded: previous window
+            check(&w, "wire-rope", "2026-06-01", false, 10),
+            check(&w, "wire-rope", "2026-11-28", true, 3), // after as_of: in neither
+            check(&w, "lifesaving", "2024-11-28", true, 1), // previous window
+            check(&w, "lifesaving", "2024-11-27", true, 7), // before both windows
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let facts = category_facts(&categories, &licences, &reviews, &checks, &w).unwrap();
         assert_eq!(facts.len(), 17);
         let rope = facts

@@ -11,7 +11,7 @@ pub mod history;
 pub mod params;
 pub mod tiers;
 
-pub use aggregate::{CheckCount, LicenceRow, ReviewRow, Windows};
+pub use aggregate::{CheckCount, LicenceRow, ReviewRow, Window, Windows};
 pub use category::{CategoryFacts, CategoryRisk, assess, level_label};
 pub use history::{Ranked, StoredRisk};
 pub use params::{ParamsError, RiskParams, TierParams};

@@ -8,7 +8,7 @@ use super::conn::Conn;
 use super::{Param, Store, StoreError, decode, decode_rows, with_pool};
 use crate::model::{CheckResult, LicenceStatus, Procedure, ReviewOutcome, ViolationKind};
 use crate::risk::{
-    CategoryRisk, CheckCount, EnterpriseTier, LicenceRow, ReviewRow, StoredRisk, Windows,
+    CategoryRisk, CheckCount, EnterpriseTier, LicenceRow, ReviewRow, StoredRisk, Window, Windows,
 };
 
 /// Everything the category model and the tiers read, for one scope.
@@ -63,9 +63,10 @@ pub fn scope_key(prefecture: Option<&str>) -> &str {
 }
 
 impl Store {
-    /// Reads the model's inputs; spot checks of the two windows arrive counted per (day,
-    /// prefecture, category, result) as every load keeps them (`check_counts`), so millions of
-    /// checks are read as a few hundred thousand counts. The failed checks and violations the tiers read come only with `tier_history_from`.
+    /// Reads the model's inputs. Spot checks arrive summed per (window, prefecture, category,
+    /// result) from the per-day counts every load keeps (`check_counts`): the national store's
+    /// 5 million checks are a million daily counts, read as about a thousand rows. The failed checks
+    /// and violations the tiers read come only with `tier_history_from`.
     pub async fn risk_inputs(
         &self,
         prefecture: Option<&str>,
@@ -79,8 +80,11 @@ impl Store {
             "SELECT licence_no, review_date, outcome FROM onsite_reviews WHERE review_date <= $2 \
              AND licence_no IN (SELECT licence_no FROM licences WHERE {IN_SCOPE})"
         );
-        let checks_sql = "SELECT prefecture, category, check_date, result, n FROM check_counts \
-             WHERE check_date > $2 AND check_date <= $3 AND ($1 IS NULL OR prefecture = $1)";
+        // `current` as `Windows::of` says it: (start, as_of] against (previous_start, start].
+        let checks_sql = "SELECT prefecture, category, result, check_date > $4 AS current, \
+             CAST(SUM(n) AS BIGINT) AS n FROM check_counts \
+             WHERE check_date > $2 AND check_date <= $3 AND ($1 IS NULL OR prefecture = $1) \
+             GROUP BY 1, 2, 3, 4";
         // Every failed check is kept apart at load (`failed_checks`, a tenth of `spot_checks`).
         let failed_sql = format!(
             "SELECT credit_code, check_date FROM failed_checks \
@@ -113,13 +117,13 @@ impl Store {
                         outcome: decode("onsite_reviews.outcome", r.get("outcome")?, ReviewOutcome::parse)?,
                     })
                 }),
-                decode_rows(sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).fetch(pool), |r| {
+                decode_rows(sqlx::query(checks_sql).bind(p).bind(w.previous_start).bind(w.as_of).bind(w.start).fetch(pool), |r| {
                     Ok((CheckCount {
                         category: r.get("category")?,
-                        check_date: r.get("check_date")?,
+                        window: if r.get("current")? { Window::Current } else { Window::Previous },
                         failed: decode("spot_checks.result", r.get("result")?, CheckResult::parse)?
                             == CheckResult::Fail,
-                        n: u32::try_from(r.get::<i64>("n")?).unwrap_or(u32::MAX),
+                        n: u64::try_from(r.get::<i64>("n")?).unwrap_or(0),
                     }, r.get::<String>("prefecture")?))
                 }),
                 // The tiers' record, only when the tiers are asked for.

@@ -308,3 +308,82 @@ async fn the_demo_ranking_says_something() {
         "the page on disk shows the pictures beside it"
     );
 }
+
+/// The store sums the daily check counts per window in SQL; each day must land where the model's
+/// own `Windows::of` puts it: a window's last day in, its first day in the window before, nothing
+/// after `as_of` nor on or before the previous window's start — and only the prefecture asked for.
+#[tokio::test]
+async fn check_counts_are_summed_in_the_windows_the_model_puts_each_day() {
+    use licwatch::risk::{Window, Windows};
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store_two_enterprises(&store).await;
+    let w = Windows::new(d("2026-11-27"), 12, None);
+    let days = [
+        "2026-11-28",
+        "2026-11-27",
+        "2026-06-01",
+        "2025-11-28",
+        "2025-11-27",
+        "2025-03-01",
+        "2024-11-28",
+        "2024-11-27",
+    ];
+    // Day i has i + 1 checks in 克拉玛依市, of which the first fails, and one in 乌鲁木齐市.
+    let check = |code: &str, category: &str, day: &str, n: usize, failed: bool| SpotCheck {
+        check_id: Some(format!("{code}-{day}-{n}")),
+        credit_code: code.into(),
+        category: category.into(),
+        check_date: d(day),
+        result: if failed {
+            CheckResult::Fail
+        } else {
+            CheckResult::Pass
+        },
+        items: None,
+        campaign: None,
+        disposed: None,
+    };
+    let mut all = Vec::new();
+    for (i, day) in days.iter().enumerate() {
+        all.extend((0..=i).map(|n| check(KARAMAY_CO, "fertilizer", day, n, n == 0)));
+        all.push(check(URUMQI_CO, "wire-rope", day, 0, false));
+    }
+    store.upsert(&all).await.unwrap();
+    // (window, failed) → checks, for 克拉玛依市's rows.
+    let sums = |counts: &mut dyn Iterator<Item = (Window, bool, u64)>| {
+        let mut out = [0u64; 4];
+        for (window, failed, n) in counts {
+            out[usize::from(window == Window::Current) * 2 + usize::from(failed)] += n;
+        }
+        out
+    };
+    let expected = sums(
+        &mut all
+            .iter()
+            .filter(|c| c.credit_code == KARAMAY_CO)
+            .filter_map(|c| Some((w.of(c.check_date)?, c.result == CheckResult::Fail, 1))),
+    );
+    // [previous passes, previous failures, current passes, current failures]
+    assert_eq!(
+        expected,
+        [4 + 5 + 6, 3, 1 + 2 + 3, 3],
+        "the fixture's own arithmetic"
+    );
+    let inputs = store.risk_inputs(Some("650200"), &w, None).await.unwrap();
+    assert!(inputs.check_prefectures.iter().all(|p| p == "650200"));
+    let got = sums(&mut inputs.checks.iter().map(|c| (c.window, c.failed, c.n)));
+    assert_eq!(got, expected);
+    let region = store.risk_inputs(None, &w, None).await.unwrap();
+    let wire_rope: u64 = region
+        .checks
+        .iter()
+        .filter(|c| c.category == "wire-rope")
+        .map(|c| c.n)
+        .sum();
+    assert_eq!(
+        wire_rope, 6,
+        "乌鲁木齐市's checks of the six days in a window"
+    );
+    store.close().await;
+}
