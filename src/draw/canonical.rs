@@ -4,8 +4,8 @@
 //! without building the `Value` tree: a national draw's snapshot has millions of strings, and the
 //! tree cost more than the text (a test holds the two equal).
 //!
-//! Each object's members are written into a buffer of their own, then copied out in key order:
-//! one buffer per object, no allocation per key or leaf.
+//! An object's members are written straight out while their keys come in order; an object whose
+//! keys do not is written again in key order when it closes. No allocation per key or leaf.
 
 use std::borrow::Cow;
 
@@ -38,9 +38,35 @@ impl From<serde_json::Error> for Error {
 
 /// The canonical JSON text of `value`.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut out = Vec::new();
+    let mut out = Text::default();
     value.serialize(Writer { out: &mut out })?;
-    Ok(String::from_utf8(out).expect("JSON text is UTF-8"))
+    Ok(String::from_utf8(out.bytes).expect("JSON text is UTF-8"))
+}
+
+/// The text being written, and what an object whose keys came out of order needs to write its
+/// members again: shared by every object of the text (each uses them only when it closes, after
+/// the objects within it have closed), so an object allocates nothing of its own.
+#[derive(Default)]
+struct Text {
+    bytes: Vec<u8>,
+    /// The members of the objects open now, innermost last: (key, where its value lies in `bytes`).
+    members: Vec<(Cow<'static, str>, std::ops::Range<usize>)>,
+    /// An out-of-order object's members, copied aside while they are written again.
+    aside: Vec<u8>,
+}
+
+/// Leaves and punctuation go to the text's bytes.
+impl std::ops::Deref for Text {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.bytes
+    }
+}
+
+impl std::ops::DerefMut for Text {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
 }
 
 /// Key order: by UTF-16 code units, so a key outside the BMP (a surrogate pair) sorts before
@@ -64,7 +90,7 @@ fn open_variant(out: &mut Vec<u8>, variant: &str) -> Result<(), Error> {
 }
 
 struct Writer<'a> {
-    out: &'a mut Vec<u8>,
+    out: &'a mut Text,
 }
 
 impl<'a> ser::Serializer for Writer<'a> {
@@ -208,13 +234,13 @@ impl<'a> ser::Serializer for Writer<'a> {
 
 /// An array being written; `in_variant` closes the variant's object too.
 struct Array<'a> {
-    out: &'a mut Vec<u8>,
+    out: &'a mut Text,
     first: bool,
     in_variant: bool,
 }
 
 impl<'a> Array<'a> {
-    fn open(out: &'a mut Vec<u8>, in_variant: bool) -> Self {
+    fn open(out: &'a mut Text, in_variant: bool) -> Self {
         out.push(b'[');
         Array {
             out,
@@ -264,23 +290,28 @@ array_like!(
     SerializeTupleVariant::serialize_field
 );
 
-/// An object being written: each member's value goes into `values`, and the members are copied
-/// out in key order when it closes.
+/// An object being written. Members are written straight out as they come, while their keys
+/// arrive in order (a struct whose fields are declared in key order); the first key out of order
+/// or given twice makes `close` take the members back and write them again in key order.
 struct Object<'a> {
-    out: &'a mut Vec<u8>,
-    values: Vec<u8>,
-    /// (key, where its value lies in `values`)
-    members: Vec<(Cow<'static, str>, std::ops::Range<usize>)>,
+    out: &'a mut Text,
+    /// Where the first member starts in the text.
+    start: usize,
+    /// Where this object's members start in `Text::members`.
+    first_member: usize,
+    in_order: bool,
     key: Option<String>,
     in_variant: bool,
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut Vec<u8>, in_variant: bool) -> Self {
+    fn new(out: &'a mut Text, in_variant: bool) -> Self {
+        out.push(b'{');
         Object {
+            start: out.len(),
+            first_member: out.members.len(),
             out,
-            values: Vec::new(),
-            members: Vec::new(),
+            in_order: true,
             key: None,
             in_variant,
         }
@@ -291,33 +322,53 @@ impl<'a> Object<'a> {
         key: Cow<'static, str>,
         value: &T,
     ) -> Result<(), Error> {
-        let start = self.values.len();
+        if self.out.members.len() > self.first_member {
+            let (last, _) = self.out.members.last().expect("a member before");
+            self.in_order &= utf16_order(last, &key).is_lt();
+            self.out.push(b',');
+        }
+        leaf(self.out, key.as_ref())?;
+        self.out.push(b':');
+        let start = self.out.len();
         value.serialize(Writer {
-            out: &mut self.values,
+            out: &mut *self.out,
         })?;
-        self.members.push((key, start..self.values.len()));
+        let end = self.out.len();
+        self.out.members.push((key, start..end));
         Ok(())
     }
 
-    fn close(mut self) -> Result<(), Error> {
-        // Stable: of a key given twice (a flattened map, say), the later value wins, as in a `Value`.
-        self.members.sort_by(|a, b| utf16_order(&a.0, &b.0));
-        self.out.push(b'{');
-        let mut first = true;
-        for (i, (key, range)) in self.members.iter().enumerate() {
-            if self.members.get(i + 1).is_some_and(|next| next.0 == *key) {
-                continue;
+    fn close(self) -> Result<(), Error> {
+        let Text {
+            bytes,
+            members,
+            aside,
+        } = self.out;
+        if !self.in_order {
+            aside.clear();
+            aside.extend_from_slice(&bytes[self.start..]);
+            bytes.truncate(self.start);
+            let mine = &mut members[self.first_member..];
+            // Stable: of a key given twice (a flattened map, say), the later value wins, as in a
+            // `Value`.
+            mine.sort_by(|a, b| utf16_order(&a.0, &b.0));
+            let mut first = true;
+            for (i, (key, range)) in mine.iter().enumerate() {
+                if mine.get(i + 1).is_some_and(|next| next.0 == *key) {
+                    continue;
+                }
+                if !std::mem::take(&mut first) {
+                    bytes.push(b',');
+                }
+                leaf(bytes, key.as_ref())?;
+                bytes.push(b':');
+                bytes.extend_from_slice(&aside[range.start - self.start..range.end - self.start]);
             }
-            if !std::mem::take(&mut first) {
-                self.out.push(b',');
-            }
-            leaf(self.out, key.as_ref())?;
-            self.out.push(b':');
-            self.out.extend_from_slice(&self.values[range.clone()]);
         }
-        self.out.push(b'}');
+        members.truncate(self.first_member);
+        bytes.push(b'}');
         if self.in_variant {
-            self.out.push(b'}');
+            bytes.push(b'}');
         }
         Ok(())
     }
