@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt as _;
 use sqlx::Row;
 
 use super::conn::Conn;
@@ -238,6 +239,7 @@ impl Store {
 
     /// Stores a campaign's freeze; refused with [`StoreError::FrozenAlready`] when the campaign is
     /// frozen already (a freeze is never changed: the published digests would no longer hold).
+    /// The snapshot goes in parts of about a megabyte (`draw_freeze_parts`).
     pub async fn save_freeze(
         &self,
         freeze: &crate::draw::record::Freeze,
@@ -246,27 +248,46 @@ impl Store {
         pseudonym_key: &str,
     ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO draw_freezes (campaign, commitment, plan, snapshot, pseudonym_key) \
-                           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign) DO NOTHING";
+                           VALUES ($1, $2, $3, '', $4) ON CONFLICT (campaign) DO NOTHING";
+        const PART: &str =
+            "INSERT INTO draw_freeze_parts (campaign, part, text) VALUES ($1, $2, $3)";
         let text = crate::draw::record::canonical(freeze);
         with_pool!(self, pool => {
-            let stored = sqlx::query(SQL).bind(&freeze.campaign).bind(text).bind(plan).bind(snapshot)
-                .bind(pseudonym_key).execute(pool).await?.rows_affected();
-            if stored == 1 { Ok(()) } else { Err(StoreError::FrozenAlready(freeze.campaign.clone())) }
+            let mut tx = pool.begin().await?;
+            let stored = sqlx::query(SQL).bind(&freeze.campaign).bind(text).bind(plan)
+                .bind(pseudonym_key).execute(&mut *tx).await?.rows_affected();
+            if stored != 1 {
+                return Err(StoreError::FrozenAlready(freeze.campaign.clone()));
+            }
+            for (i, part) in (0i32..).zip(parts(snapshot, FREEZE_PART_BYTES)) {
+                sqlx::query(PART).bind(&freeze.campaign).bind(i).bind(part).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         })
     }
 
-    /// A campaign's freeze as stored.
+    /// A campaign's freeze as stored; its snapshot is the freeze's own text (all of it, for a
+    /// freeze made before parts were) followed by its parts' in order.
     pub async fn freeze_of(&self, campaign: &str) -> Result<Option<StoredFreeze>, StoreError> {
         const SQL: &str = "SELECT commitment, plan, snapshot, pseudonym_key FROM draw_freezes \
                            WHERE campaign = $1";
+        const PARTS: &str = "SELECT text FROM draw_freeze_parts WHERE campaign = $1 ORDER BY part";
         with_pool!(self, pool => {
-            let row = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await?;
-            row.map(|r| Ok(StoredFreeze {
+            let Some(r) = sqlx::query(SQL).bind(campaign).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let mut snapshot: String = r.try_get(2)?;
+            let mut parts = sqlx::query(PARTS).bind(campaign).fetch(pool);
+            while let Some(part) = parts.try_next().await? {
+                snapshot.push_str(part.try_get::<&str, _>(0)?);
+            }
+            Ok(Some(StoredFreeze {
                 commitment: r.try_get(0)?,
                 plan: r.try_get(1)?,
-                snapshot: r.try_get(2)?,
+                snapshot,
                 pseudonym_key: r.try_get(3)?,
-            })).transpose()
+            }))
         })
     }
 
@@ -285,6 +306,26 @@ impl Store {
     }
 }
 
+/// A frozen snapshot's part, in bytes (at most; a part ends on a character).
+const FREEZE_PART_BYTES: usize = 1 << 20;
+
+/// `text` cut into pieces of at most `size` bytes (at least one character each), in order.
+fn parts(text: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = rest.floor_char_boundary(size.min(rest.len()));
+        if end == 0 {
+            end = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (part, tail) = rest.split_at(end);
+        rest = tail;
+        Some(part)
+    })
+}
+
 /// A campaign's freeze as stored: the freeze, its plan and its snapshot as canonical JSON texts,
 /// and the pseudonym key (hex; none for freezes made before public records existed).
 pub struct StoredFreeze {
@@ -292,4 +333,29 @@ pub struct StoredFreeze {
     pub plan: String,
     pub snapshot: String,
     pub pseudonym_key: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parts;
+
+    #[test]
+    fn a_text_is_cut_on_characters_and_put_back_whole() {
+        let text = "抽查a中😀bc";
+        for size in 1..=text.len() + 1 {
+            let pieces: Vec<&str> = parts(text, size).collect();
+            assert_eq!(pieces.concat(), text, "size {size}");
+            for piece in &pieces {
+                // A piece is longer than `size` only when one character is.
+                assert!(
+                    piece.len() <= size || piece.chars().count() == 1,
+                    "{piece:?} at {size}"
+                );
+                assert!(!piece.is_empty());
+            }
+        }
+        assert_eq!(parts("", 4).count(), 0);
+        assert_eq!(parts("abcdefgh", 4).collect::<Vec<_>>(), ["abcd", "efgh"]);
+        assert_eq!(parts("中文", 4).collect::<Vec<_>>(), ["中", "文"]);
+    }
 }
