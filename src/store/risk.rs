@@ -65,8 +65,8 @@ pub fn scope_key(prefecture: Option<&str>) -> &str {
 impl Store {
     /// Reads the model's inputs. Spot checks arrive summed per (window, prefecture, category,
     /// result) from the per-day counts every load keeps (`check_counts`): the national store's
-    /// 5 million checks are a million daily counts, read as about a thousand rows. The failed checks
-    /// and violations the tiers read come only with `tier_history_from`.
+    /// 229,347 daily counts of the two windows are read as 952 rows. The failed checks and
+    /// violations the tiers read come only with `tier_history_from`.
     pub async fn risk_inputs(
         &self,
         prefecture: Option<&str>,
