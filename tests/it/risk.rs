@@ -2,23 +2,39 @@
 //! history per period (replaced, never duplicated) and the tiers the draw reads.
 
 use crate::common::*;
+use chrono::NaiveDate;
 use licwatch::model::{CheckResult, SpotCheck, Violation, ViolationKind};
 
+/// One spot check, `failed` or passed.
+fn spot_check(id: String, code: &str, category: &str, day: NaiveDate, failed: bool) -> SpotCheck {
+    SpotCheck {
+        check_id: Some(id),
+        credit_code: code.into(),
+        category: category.into(),
+        check_date: day,
+        result: if failed {
+            CheckResult::Fail
+        } else {
+            CheckResult::Pass
+        },
+        items: None,
+        campaign: None,
+        disposed: None,
+    }
+}
+
+/// `n` checks a day apart from `from` (wrapping every 200 days), the first `failed` of them failed.
 fn checks(code: &str, category: &str, n: usize, failed: usize, from: &str) -> Vec<SpotCheck> {
     (0..n)
-        .map(|i| SpotCheck {
-            check_id: Some(format!("{category}-{from}-{i}")),
-            credit_code: code.into(),
-            category: category.into(),
-            check_date: d(from) + chrono::Days::new((i % 200) as u64),
-            result: if i < failed {
-                CheckResult::Fail
-            } else {
-                CheckResult::Pass
-            },
-            items: None,
-            campaign: None,
-            disposed: None,
+        .map(|i| {
+            let day = d(from) + chrono::Days::new((i % 200) as u64);
+            spot_check(
+                format!("{category}-{from}-{i}"),
+                code,
+                category,
+                day,
+                i < failed,
+            )
         })
         .collect()
 }
@@ -330,19 +346,8 @@ async fn check_counts_are_summed_in_the_windows_the_model_puts_each_day() {
         "2024-11-27",
     ];
     // Day i has i + 1 checks in 克拉玛依市, of which the first fails, and one in 乌鲁木齐市.
-    let check = |code: &str, category: &str, day: &str, n: usize, failed: bool| SpotCheck {
-        check_id: Some(format!("{code}-{day}-{n}")),
-        credit_code: code.into(),
-        category: category.into(),
-        check_date: d(day),
-        result: if failed {
-            CheckResult::Fail
-        } else {
-            CheckResult::Pass
-        },
-        items: None,
-        campaign: None,
-        disposed: None,
+    let check = |code: &str, category: &str, day: &str, n: usize, failed: bool| {
+        spot_check(format!("{code}-{day}-{n}"), code, category, d(day), failed)
     };
     let mut all = Vec::new();
     for (i, day) in days.iter().enumerate() {
