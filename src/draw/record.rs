@@ -53,7 +53,7 @@ pub struct Pseudonymised {
 impl PublicDigests {
     fn of(pseudonyms: &Pseudonyms, snapshot: &Snapshot) -> PublicDigests {
         let (enterprises_sha256, inspectors_sha256) =
-            SnapshotText::of(&pseudonyms.snapshot(snapshot)).digests();
+            PublicSnapshot::of(pseudonyms, snapshot).digests;
         PublicDigests {
             key_sha256: pseudonyms.key_sha256(),
             enterprises_sha256,
@@ -412,11 +412,8 @@ impl Record {
     pub fn public(&self) -> Option<Record> {
         let pseudonyms = Pseudonyms::from_hex(self.pseudonym_key.as_deref()?)?;
         let snapshot = pseudonyms.snapshot(&self.snapshot);
-        let digests = SnapshotText::of(&snapshot).digests();
-        Some(Record {
-            snapshot,
-            ..self.public_head(&pseudonyms, digests)
-        })
+        let head = self.public_head(&pseudonyms, digests(&snapshot));
+        Some(Record { snapshot, ..head })
     }
 
     /// The public record of this record under `pseudonyms`, whose snapshot has `digests`; its own
