@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
@@ -271,9 +272,41 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     // The current draw is the campaign's latest: a draw becomes current as it is stored, and one
     // refused by the schema is not stored at all.
     let supersedes = earlier.last().map(|e| e.id);
-    let id = store
+    // The files name the draw's id only in their folder's name. So they are written into a
+    // folder of their own while the store saves the draw — the server's work on one core, the
+    // files' on the other — and the folder takes the id's name once the draw is stored. Until
+    // then it is hidden, and removed with its files on any failure.
+    let week = ctx.out_dir(&Period::week_of(as_of));
+    std::fs::create_dir_all(&week).with_context(|| format!("creating {}", week.display()))?;
+    let pending = tempfile::Builder::new()
+        .prefix(&format!(".{}-pending-", file_safe(&campaign)))
+        .tempdir_in(&week)
+        .with_context(|| format!("creating a folder in {}", week.display()))?;
+    let (record, text) = (Arc::new(record), Arc::new(text));
+    let writer = tokio::task::spawn_blocking({
+        let (record, text, digest, pending) = (
+            Arc::clone(&record),
+            Arc::clone(&text),
+            digest.clone(),
+            pending.path().to_path_buf(),
+        );
+        move || {
+            let rows = rows(&record, &names);
+            write_outputs(
+                &pending,
+                &record,
+                (&text, &digest),
+                public.as_ref(),
+                &seed_source,
+                &rows,
+            )
+        }
+    });
+    let saved = store
         .save_draw(&record, text.head(), &digest, d.reason, supersedes)
-        .await?;
+        .await;
+    let written = writer.await.context("writing the draw's files")?;
+    let id = saved?;
     tracing::info!(elapsed = ?started.elapsed(), "stored");
     store
         .audit(&AuditEntry::now(
@@ -290,24 +323,35 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
             ),
         ))
         .await?;
-
-    let dir = draw_dir(ctx, as_of, &campaign, id);
-    let rows = rows(&record, &names);
-    write_outputs(
-        &dir,
-        &record,
-        (&text, &digest),
-        public.as_ref(),
-        &seed_source,
-        &rows,
-    )?;
+    written?;
+    let (pending, dir) = (pending.keep(), draw_dir(ctx, as_of, &campaign, id));
+    // A temporary folder is its owner's alone; the draw's folder opens as the week's does.
+    std::fs::set_permissions(&pending, std::fs::metadata(&week)?.permissions())
+        .and_then(|()| settle(&pending, &dir))
+        .with_context(|| format!("moving {} to {}", pending.display(), dir.display()))?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
+    let record = Arc::into_inner(record).expect("the writer let go of the record when it ended");
     Ok(Drawn {
         id,
         record,
         dir,
         superseded: supersedes,
     })
+}
+
+/// Gives the files written in `pending` their draw's folder, `dir`: the folder itself is renamed,
+/// or, when `dir` holds files already (an earlier store's draw of the same number), each file is
+/// moved into it, replacing the one of the same name, as writing them there would have.
+fn settle(pending: &Path, dir: &Path) -> std::io::Result<()> {
+    if std::fs::rename(pending, dir).is_ok() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    for entry in std::fs::read_dir(pending)? {
+        let entry = entry?;
+        std::fs::rename(entry.path(), dir.join(entry.file_name()))?;
+    }
+    std::fs::remove_dir(pending)
 }
 
 /// The campaign's current draw, or the latest of all when no campaign is given.
@@ -529,4 +573,39 @@ fn write_outputs(
         serde_json::to_string_pretty(&notice)?,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::settle;
+
+    #[test]
+    fn a_pending_folder_becomes_the_draw_folder_or_moves_its_files_into_it() {
+        let root = tempfile::tempdir().unwrap();
+        let (pending, dir) = (root.path().join(".pending"), root.path().join("draw-1"));
+        std::fs::create_dir(&pending).unwrap();
+        std::fs::write(pending.join("record.json"), "new").unwrap();
+        settle(&pending, &dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("record.json")).unwrap(),
+            "new"
+        );
+        assert!(!pending.exists());
+
+        // A folder of the same name holding files: the pending files replace their namesakes, the
+        // others stay.
+        std::fs::create_dir(&pending).unwrap();
+        std::fs::write(pending.join("record.json"), "newer").unwrap();
+        std::fs::write(dir.join("notes.txt"), "kept").unwrap();
+        settle(&pending, &dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("record.json")).unwrap(),
+            "newer"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+            "kept"
+        );
+        assert!(!pending.exists());
+    }
 }

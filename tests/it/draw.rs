@@ -83,6 +83,21 @@ async fn a_draw_is_recorded_verified_and_tampering_is_caught() {
     assert!(rows.iter().all(|r| r["status"] == "staffed"));
 
     let record = record_of(&db, &stderr(&out));
+    // The files were written into a folder of their own while the draw was stored; that folder
+    // took the draw's name, and nothing of it is left beside.
+    let week = record.parent().unwrap().parent().unwrap();
+    let beside: Vec<_> = std::fs::read_dir(week)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions();
+    assert_eq!(
+        mode(record.parent().unwrap()),
+        mode(week),
+        "opens as the week's folder"
+    );
     let verify = |path: &Path| db.run(&["draw", "verify", path.to_str().unwrap()]);
     let ok = verify(&record);
     assert_eq!(ok.status.code(), Some(0));
