@@ -89,8 +89,20 @@ async fn replicas_run_each_tick_once() {
             .push(r.status.code());
     }
     assert!(by_tick.len() >= 3, "{by_tick:?}");
+    // A replica told to stop releases a tick it has claimed but not begun (a run `interrupted`
+    // before its first step); a replica still running resumes it. So each tick ran once to the
+    // end, after any such releases — but the last, which the last replica may have released.
+    let last = *by_tick.keys().last().unwrap();
     for (tick, statuses) in &by_tick {
-        assert_eq!(statuses, &vec!["succeeded"], "tick {tick} ran once");
+        let ran: Vec<&str> = statuses
+            .iter()
+            .copied()
+            .filter(|s| *s != "interrupted")
+            .collect();
+        if *tick == last && ran.is_empty() {
+            continue;
+        }
+        assert_eq!(ran, vec!["succeeded"], "tick {tick} ran once: {statuses:?}");
     }
     // No tick between the first and the last was missed.
     let ticks: Vec<&DateTime<Utc>> = by_tick.keys().collect();
