@@ -1,51 +1,30 @@
 //! The assignment mails' workbooks alone: 20,000 workbooks of one or two checks each, as a national
 //! draw's mails carry, one after another on one core. Run: `cargo bench --bench workbook`.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
+use licwatch::report::assignments::COLUMNS;
 use licwatch::report::{Table, xlsx};
-use serde::Serialize;
-
-/// An assignment line's columns, as the mail's table has them.
-#[derive(Serialize)]
-struct Line {
-    enterprise: String,
-    credit_code: String,
-    address: String,
-    prefecture: String,
-    county: String,
-    category: String,
-    role: &'static str,
-    lead: String,
-    team: String,
-}
-
-const COLUMNS: &[&str] = &[
-    "enterprise",
-    "credit_code",
-    "address",
-    "prefecture",
-    "county",
-    "category",
-    "role",
-    "lead",
-    "team",
-];
 
 fn main() {
     let tables: Vec<Table> = (0..20_000)
         .map(|i| {
-            let lines: Vec<Line> = (0..1 + i % 2)
-                .map(|j| Line {
-                    enterprise: format!("新疆第{i}号电线电缆有限公司"),
-                    credit_code: format!("91650100{i:09}X"),
-                    address: format!("乌鲁木齐市经济技术开发区第{j}路{i}号"),
-                    prefecture: "乌鲁木齐市".into(),
-                    county: "米东区".into(),
-                    category: "电线电缆".into(),
-                    role: if j == 0 { "组长" } else { "组员" },
-                    lead: format!("张{i}（65{i:06}）"),
-                    team: format!("李{i}（65{:06}）", i + 1),
+            // A check as an assignment mail's table holds it, cell by column.
+            let lines: Vec<HashMap<&str, String>> = (0..1 + i % 2)
+                .map(|j| {
+                    let cells = [
+                        format!("新疆第{i}号电线电缆有限公司"),
+                        format!("91650100{i:09}X"),
+                        format!("乌鲁木齐市经济技术开发区第{j}路{i}号"),
+                        "乌鲁木齐市".into(),
+                        "米东区".into(),
+                        "电线电缆".into(),
+                        if j == 0 { "组长" } else { "组员" }.into(),
+                        format!("张{i}（65{i:06}）"),
+                        format!("李{i}（65{:06}）", i + 1),
+                    ];
+                    COLUMNS.iter().copied().zip(cells).collect()
                 })
                 .collect();
             let mut table = Table::from_rows("我的检查任务", &lines, COLUMNS);

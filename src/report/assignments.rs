@@ -46,7 +46,8 @@ struct Line {
     mates: Vec<String>,
 }
 
-const COLUMNS: &[&str] = &[
+/// The table's columns, in order (the workbook's, and the bench's).
+pub const COLUMNS: &[&str] = &[
     "enterprise",
     "credit_code",
     "address",
