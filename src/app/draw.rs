@@ -326,7 +326,8 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
     written?;
     let (pending, dir) = (pending.keep(), draw_dir(ctx, as_of, &campaign, id));
     // A temporary folder is its owner's alone; the draw's folder opens as the week's does.
-    std::fs::set_permissions(&pending, std::fs::metadata(&week)?.permissions())
+    std::fs::metadata(&week)
+        .and_then(|m| std::fs::set_permissions(&pending, m.permissions()))
         .and_then(|()| settle(&pending, &dir))
         .with_context(|| format!("moving {} to {}", pending.display(), dir.display()))?;
     tracing::info!(elapsed = ?started.elapsed(), "reports written");
