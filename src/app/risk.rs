@@ -77,53 +77,59 @@ pub async fn rank(
         );
     }
     // Each scope is picked out and aggregated on its own: over the cores, a region and its 14
-    // prefectures took 4 s one after the other in a national weekly report.
-    let ranked = scopes
-        .par_iter()
-        .zip(histories)
-        .map(|(scope, history)| {
-            let picked;
-            let rows_of = match scope.as_deref() {
-                Some(p) if read_for.is_none() => {
-                    picked = inputs.only(p);
-                    &picked
-                }
-                _ => &inputs,
+    // prefectures took 4 s one after the other in a national weekly report. The tiers are computed
+    // beside them: for one scope (`licwatch risk`) each side had a core idle while the other ran.
+    let tiers = || {
+        with_tiers.then(|| {
+            let record = EnterpriseRecord {
+                failed_checks: &inputs.failed_checks,
+                violations: &inputs.violations,
             };
-            let facts = risk::aggregate::category_facts(
-                &categories,
-                &rows_of.licences,
-                &rows_of.reviews,
-                &rows_of.checks,
-                &w,
-            )
-            .context("aggregating the risk factors")?;
-            let rows = assess(&facts, params);
-            let previous: Vec<_> = match history.first() {
-                Some(latest) => history
-                    .iter()
-                    .filter(|h| h.period == latest.period)
-                    .cloned()
-                    .collect(),
-                None => Vec::new(),
-            };
-            Ok((
-                scope.clone(),
-                risk::history::compare(rows, &previous, &history, as_of, TREND_QUARTERS),
-            ))
+            enterprise_tiers(&inputs.licences, &inputs.reviews, &record, &w, params)
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let tiers = with_tiers.then(|| {
-        let record = EnterpriseRecord {
-            failed_checks: &inputs.failed_checks,
-            violations: &inputs.violations,
-        };
-        enterprise_tiers(&inputs.licences, &inputs.reviews, &record, &w, params)
-    });
+    };
+    let ranked = || {
+        scopes
+            .par_iter()
+            .zip(histories)
+            .map(|(scope, history)| {
+                let picked;
+                let rows_of = match scope.as_deref() {
+                    Some(p) if read_for.is_none() => {
+                        picked = inputs.only(p);
+                        &picked
+                    }
+                    _ => &inputs,
+                };
+                let facts = risk::aggregate::category_facts(
+                    &categories,
+                    &rows_of.licences,
+                    &rows_of.reviews,
+                    &rows_of.checks,
+                    &w,
+                )
+                .context("aggregating the risk factors")?;
+                let rows = assess(&facts, params);
+                let previous: Vec<_> = match history.first() {
+                    Some(latest) => history
+                        .iter()
+                        .filter(|h| h.period == latest.period)
+                        .cloned()
+                        .collect(),
+                    None => Vec::new(),
+                };
+                Ok((
+                    scope.clone(),
+                    risk::history::compare(rows, &previous, &history, as_of, TREND_QUARTERS),
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    let (ranked, tiers) = rayon::join(ranked, tiers);
     Ok(Ranking {
         period,
         as_of,
-        scopes: ranked,
+        scopes: ranked?,
         tiers,
     })
 }
