@@ -591,6 +591,14 @@ async fn a_product_revoked_on_its_own_leaves_the_licences_active_subject_as_it_i
         }])
         .await
         .unwrap();
+    store
+        .upsert(&[OnsiteReview {
+            licence_no: "XK-4".into(),
+            review_date: d("2024-02-20"),
+            outcome: ReviewOutcome::Rectify,
+        }])
+        .await
+        .unwrap();
     let (every_status, active_only) = (
         Scope::default(),
         Scope {
@@ -605,5 +613,6 @@ async fn a_product_revoked_on_its_own_leaves_the_licences_active_subject_as_it_i
     assert_eq!(active.len(), 1);
     assert_eq!(format!("{:?}", every[0]), format!("{:?}", active[0]));
     assert_eq!(active[0].facts.failed_checks.len(), 1);
+    assert_eq!(active[0].facts.reviews.len(), 1);
     assert_eq!(every[1].category_name, "化肥");
 }
