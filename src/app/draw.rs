@@ -324,7 +324,8 @@ pub async fn perform(ctx: &Context, store: &Store, d: Drawing<'_>) -> anyhow::Re
         ))
         .await?;
     written?;
-    let (pending, dir) = (pending.keep(), draw_dir(ctx, as_of, &campaign, id));
+    // Beside the pending folder, in the same week folder: the move is a rename.
+    let (pending, dir) = (pending.keep(), week.join(draw_folder(&campaign, id)));
     // A temporary folder is its owner's alone; the draw's folder opens as the week's does.
     std::fs::metadata(&week)
         .and_then(|m| std::fs::set_permissions(&pending, m.permissions()))

@@ -295,9 +295,10 @@ impl Store {
                 let l = &s.licence;
                 s.facts = LicenceFacts {
                     renewed: l.renews.as_ref().and_then(|no| renewed.get(no)).cloned(),
-                    reviews: first
-                        .then(|| reviews_by_licence.get(&l.licence_no).cloned())
-                        .flatten()
+                    reviews: reviews_by_licence
+                        .get(&l.licence_no)
+                        .filter(|_| first)
+                        .cloned()
                         .unwrap_or_default(),
                     // Failures in any of the licence's categories.
                     failed_checks: codes
